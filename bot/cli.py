@@ -1,0 +1,41 @@
+"""The `policybot` command line (typer + rich).
+
+Each group of commands lives in its own `bot/cli_*.py` module with a `register(app)` function,
+so features can grow without touching one shared file.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import typer
+from bot import cli_alerts, cli_ask, cli_brief, cli_demo, cli_serve, cli_store
+from bot.config import MissingSettingError
+
+app = typer.Typer(
+    name="policybot",
+    help="Track AI export-control and AI-sovereignty policy; brief, answer and alert in Slack.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+
+@app.callback()
+def _root() -> None:
+    """policybot: AI export-control and AI-sovereignty policy, in Slack."""
+
+
+for _module in (cli_store, cli_brief, cli_ask, cli_alerts, cli_serve, cli_demo):
+    _module.register(app)
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        app()
+    except MissingSettingError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(2)

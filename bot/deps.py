@@ -1,0 +1,34 @@
+"""What services and listeners need, passed explicitly (no module-level singletons)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy.engine import Engine
+
+from bot.config import Settings
+from store.db import SessionFactory, make_engine, migrate, session_factory
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Deps:
+    settings: Settings
+    sessions: SessionFactory
+    clock: Clock = field(default=system_clock)
+    engine: Engine | None = None
+
+
+def open_store(settings: Settings, *, clock: Clock = system_clock, migrate_schema: bool = True) -> Deps:
+    """Connect to `DATABASE_URL`, bring the schema up to date, and bundle the dependencies."""
+    engine = make_engine(settings.database_url)
+    if migrate_schema:
+        migrate(engine)
+    return Deps(settings=settings, sessions=session_factory(engine), clock=clock, engine=engine)
