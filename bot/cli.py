@@ -10,6 +10,7 @@ import logging
 import sys
 
 import typer
+
 from bot import cli_alerts, cli_ask, cli_brief, cli_demo, cli_serve, cli_store
 from bot.config import MissingSettingError
 
@@ -20,7 +21,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-
 
 
 @app.callback()

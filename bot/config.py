@@ -45,18 +45,24 @@ class Settings(BaseSettings):
         populate_by_name=True,
     )
 
-    slack_bot_token: SecretStr | None = Field(default=None, validation_alias=_env("SLACK_BOT_TOKEN"))
+    slack_bot_token: SecretStr | None = Field(
+        default=None, validation_alias=_env("SLACK_BOT_TOKEN")
+    )
     slack_signing_secret: SecretStr | None = Field(
         default=None, validation_alias=_env("SLACK_SIGNING_SECRET")
     )
-    slack_app_token: SecretStr | None = Field(default=None, validation_alias=_env("SLACK_APP_TOKEN"))
+    slack_app_token: SecretStr | None = Field(
+        default=None, validation_alias=_env("SLACK_APP_TOKEN")
+    )
     slack_api_url: str = Field(
         default="https://slack.com/api/", validation_alias=_env("SLACK_API_URL")
     )
     database_url: str = Field(
         default="sqlite:///policybot.db", validation_alias=_env("DATABASE_URL")
     )
-    sources_path: Path = Field(default=Path("sources.toml"), validation_alias=_env("POLICYBOT_SOURCES"))
+    sources_path: Path = Field(
+        default=Path("sources.toml"), validation_alias=_env("POLICYBOT_SOURCES")
+    )
     briefing_channels: Annotated[list[str], NoDecode] = Field(
         default_factory=list, validation_alias=_env("POLICYBOT_BRIEFING_CHANNELS")
     )
@@ -73,7 +79,9 @@ class Settings(BaseSettings):
     )
 
     # Operational settings beyond CONTRACT.md (documented in README and .env.example).
-    fetch_concurrency: int = Field(default=16, ge=1, validation_alias=_env("POLICYBOT_FETCH_CONCURRENCY"))
+    fetch_concurrency: int = Field(
+        default=16, ge=1, validation_alias=_env("POLICYBOT_FETCH_CONCURRENCY")
+    )
     fetch_per_host: int = Field(default=2, ge=1, validation_alias=_env("POLICYBOT_FETCH_PER_HOST"))
     fetch_timeout_seconds: float = Field(
         default=30.0, gt=0, validation_alias=_env("POLICYBOT_FETCH_TIMEOUT_SECONDS")
@@ -96,7 +104,9 @@ class Settings(BaseSettings):
     )
     llm_model: str = Field(default="", validation_alias=_env("POLICYBOT_LLM_MODEL"))
     llm_base_url: str = Field(default="", validation_alias=_env("POLICYBOT_LLM_BASE_URL"))
-    llm_api_key: SecretStr | None = Field(default=None, validation_alias=_env("POLICYBOT_LLM_API_KEY"))
+    llm_api_key: SecretStr | None = Field(
+        default=None, validation_alias=_env("POLICYBOT_LLM_API_KEY")
+    )
     llm_timeout_seconds: float = Field(
         default=20.0, gt=0, validation_alias=_env("POLICYBOT_LLM_TIMEOUT_SECONDS")
     )

@@ -26,7 +26,9 @@ class Deps:
     engine: Engine | None = None
 
 
-def open_store(settings: Settings, *, clock: Clock = system_clock, migrate_schema: bool = True) -> Deps:
+def open_store(
+    settings: Settings, *, clock: Clock = system_clock, migrate_schema: bool = True
+) -> Deps:
     """Connect to `DATABASE_URL`, bring the schema up to date, and bundle the dependencies."""
     engine = make_engine(settings.database_url)
     if migrate_schema:

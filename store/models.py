@@ -19,7 +19,9 @@ def _dt(*, nullable: bool = True, index: bool = False) -> Any:
 
 
 def _now_dt(*, index: bool = False) -> Any:
-    return Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=index))
+    return Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=index)
+    )
 
 
 def _strlist() -> Any:

@@ -15,7 +15,10 @@ def test_datetimes_round_trip_as_aware_utc(sessions: SessionFactory) -> None:
     cet = timezone(timedelta(hours=1))
     with sessions() as session:
         source = Source(
-            name="s", kind="feed", url="https://example.org/feed", next_due_at=datetime(2026, 1, 1, 9, tzinfo=cet)
+            name="s",
+            kind="feed",
+            url="https://example.org/feed",
+            next_due_at=datetime(2026, 1, 1, 9, tzinfo=cet),
         )
         session.add(source)
         session.commit()
