@@ -111,6 +111,8 @@ class Development(SQLModel, table=True):
     # pending: may be announced; never: backfill or not AI policy (stored, searchable, silent).
     announce: str = Field(default="pending", max_length=16, index=True)
     relevant: bool = True  # has at least one AI-policy topic
+    # Title, summary and item titles/texts in one field: the full-text index reads it.
+    search_text: str = _text()
 
 
 class Item(SQLModel, table=True):

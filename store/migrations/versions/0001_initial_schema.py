@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 19:39:26.719521
+Create Date: 2026-11-26 19:41:06.379249
 """
 
 from collections.abc import Sequence
@@ -57,6 +57,7 @@ def upgrade() -> None:
     sa.Column('revision', sa.Integer(), nullable=False),
     sa.Column('announce', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('relevant', sa.Boolean(), nullable=False),
+    sa.Column('search_text', sa.Text(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('developments', schema=None) as batch_op:
