@@ -246,6 +246,10 @@ class Delivery(SQLModel, table=True):
     channel: str | None = Field(default=None, max_length=32)
     ts: str | None = Field(default=None, max_length=32)
     error: str | None = Field(default=None, max_length=200)
+    # The deliveries sent together in one message share a batch id; it is also written into
+    # the message's metadata so a stale claim can be checked against the channel history.
+    batch_id: str | None = Field(default=None, max_length=64, index=True)
+    claimed_by: str | None = Field(default=None, max_length=100)
 
 
 class Lease(SQLModel, table=True):
