@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fakeslack import FakeSlack
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
@@ -79,3 +80,10 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 @pytest.fixture
 def deps(settings: Settings, sessions: SessionFactory, engine: Engine) -> Deps:
     return Deps(settings=settings, sessions=sessions, engine=engine)
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[FakeSlack]:
+    """A started fake Slack Web API server on 127.0.0.1 (see tests/fakeslack.py)."""
+    with FakeSlack() as fake:
+        yield fake
