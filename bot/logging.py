@@ -1,0 +1,122 @@
+"""Logging for `serve`: human-readable lines or one JSON object per line, secrets redacted.
+
+A filter on the handler rewrites every record before it is formatted: anything shaped like a
+Slack token (`xoxb-…`, `xoxp-…`, `xapp-…`), and the configured secret values themselves, become
+`[redacted]`, in the message, its arguments and the formatted exception. Third-party loggers
+(slack_bolt, slack_sdk, httpx, uvicorn, apscheduler) go through the same handler.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any, Literal, TextIO
+
+from pydantic import SecretStr
+
+from bot.config import Settings
+
+LogFormat = Literal["text", "json"]
+
+REDACTED = "[redacted]"
+_TOKEN_RE = re.compile(r"\b(?:xox[abprse]|xapp)-[A-Za-z0-9-]+")
+# Attributes every LogRecord has; anything else was passed with `extra=` and is kept.
+_STANDARD_ATTRS = frozenset(
+    vars(logging.LogRecord("x", logging.INFO, "x", 0, "x", None, None)).keys()
+) | {"message", "asctime"}
+
+
+def secret_values(settings: Settings) -> list[str]:
+    """The configured secrets, to be blotted out of every log line."""
+    secrets: list[SecretStr | None] = [
+        settings.slack_bot_token,
+        settings.slack_signing_secret,
+        settings.slack_app_token,
+        settings.llm_api_key,
+    ]
+    values = [s.get_secret_value() for s in secrets if s is not None]
+    # Very short values would blot out ordinary words; they are not real secrets anyway.
+    return [v for v in values if len(v) >= 6]
+
+
+class RedactingFilter(logging.Filter):
+    """Replaces token-shaped strings and known secret values in a record."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        super().__init__()
+        self._secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
+
+    def redact(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, REDACTED)
+        return _TOKEN_RE.sub(REDACTED, text)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a bad format string must not lose the line
+            message = str(record.msg)
+        record.msg = self.redact(message)
+        record.args = None
+        if record.exc_info:
+            text = logging.Formatter().formatException(record.exc_info)
+            record.exc_text = self.redact(text)
+            record.exc_info = None
+        if record.stack_info:
+            record.stack_info = self.redact(record.stack_info)
+        for key, value in list(vars(record).items()):
+            if key not in _STANDARD_ATTRS and isinstance(value, str):
+                setattr(record, key, self.redact(value))
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, extras, exception."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        payload: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for key, value in vars(record).items():
+            if key not in _STANDARD_ATTRS and not key.startswith("_"):
+                payload[key] = value if isinstance(value, int | float | bool | None) else str(value)
+        if record.exc_info:
+            payload["exception"] = self.formatException(record.exc_info)
+        elif record.exc_text:
+            payload["exception"] = record.exc_text
+        return json.dumps(payload, ensure_ascii=False)
+
+
+TEXT_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+
+
+def configure_logging(
+    *,
+    log_format: LogFormat = "text",
+    level: int | str = logging.INFO,
+    secrets: Iterable[str] = (),
+    stream: TextIO | None = None,
+) -> logging.Handler:
+    """Route all logging to one redacting handler on `stream` (stderr by default)."""
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.addFilter(RedactingFilter(secrets))
+    if log_format == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter(TEXT_FORMAT))
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level)
+    # Chatty libraries: their INFO lines are noise for an operator.
+    for name in ("httpx", "httpcore", "apscheduler.executors.default", "slack_sdk.web"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    return handler
