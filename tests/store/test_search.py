@@ -1,0 +1,128 @@
+"""The full-text index follows the developments table and ranks titles above body text."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlmodel import Session
+
+from store.db import SessionFactory, session_scope
+from store.models import Development
+from store.search import (
+    count_developments,
+    document_frequencies,
+    fts5_query,
+    rebuild_index,
+    search_developments,
+)
+
+
+def _add(session: Session, title: str, summary: str = "", text: str = "", **kw: object) -> int:
+    dev = Development(title=title, summary=summary, search_text=f"{title} {summary} {text}", **kw)
+    session.add(dev)
+    session.flush()
+    assert dev.id is not None
+    return dev.id
+
+
+def test_search_finds_a_development_by_a_word_of_its_text(sessions: SessionFactory) -> None:
+    with session_scope(sessions) as s:
+        dev_id = _add(s, "Dutch licence order", text="lithography machines need a licence")
+        _add(s, "Potato exports", text="farm tariffs")
+    with session_scope(sessions) as s:
+        hits = search_developments(s, terms=["lithography"])
+    assert [h.development_id for h in hits] == [dev_id]
+
+
+def test_stemming_matches_other_forms_of_a_word(sessions: SessionFactory) -> None:
+    with session_scope(sessions) as s:
+        dev_id = _add(s, "New export controls on semiconductors")
+    with session_scope(sessions) as s:
+        hits = search_developments(s, terms=["semiconductor", "control"])
+    assert [h.development_id for h in hits] == [dev_id]
+
+
+def test_a_title_match_outranks_a_body_match(sessions: SessionFactory) -> None:
+    with session_scope(sessions) as s:
+        body = _add(s, "Weekly roundup", text="gallium is mentioned once here among many words")
+        title = _add(s, "Gallium export ban", summary="China bans gallium exports")
+    with session_scope(sessions) as s:
+        hits = search_developments(s, terms=["gallium"])
+    assert [h.development_id for h in hits] == [title, body]
+    assert hits[0].score > hits[1].score
+
+
+def test_auto_falls_back_to_any_term_when_all_terms_find_too_little(
+    sessions: SessionFactory,
+) -> None:
+    with session_scope(sessions) as s:
+        a = _add(s, "Gallium export ban")
+        b = _add(s, "Germanium licence rules")
+    with session_scope(sessions) as s:
+        strict = search_developments(s, terms=["gallium", "germanium"], match="all")
+        loose = search_developments(s, terms=["gallium", "germanium"], match="auto")
+    assert strict == []
+    assert {h.development_id for h in loose} == {a, b}
+
+
+def test_updates_and_deletes_keep_the_index_in_sync(sessions: SessionFactory) -> None:
+    with session_scope(sessions) as s:
+        dev_id = _add(s, "Old title about gallium")
+    with session_scope(sessions) as s:
+        dev = s.get(Development, dev_id)
+        assert dev is not None
+        dev.title = "New title about germanium"
+        dev.search_text = dev.title
+        s.add(dev)
+    with session_scope(sessions) as s:
+        assert search_developments(s, terms=["gallium"]) == []
+        assert [h.development_id for h in search_developments(s, terms=["germanium"])] == [dev_id]
+        dev = s.get(Development, dev_id)
+        s.delete(dev)
+    with session_scope(sessions) as s:
+        assert search_developments(s, terms=["germanium"]) == []
+
+
+def test_time_bounds_filter_on_published_date(sessions: SessionFactory) -> None:
+    with session_scope(sessions) as s:
+        old = _add(s, "Chip rule", published_at=datetime(2023, 1, 5, tzinfo=UTC))
+        new = _add(s, "Chip rule update", published_at=datetime(2025, 1, 5, tzinfo=UTC))
+    with session_scope(sessions) as s:
+        hits = search_developments(
+            s, terms=["chip"], published_from=datetime(2024, 1, 1, tzinfo=UTC)
+        )
+    assert [h.development_id for h in hits] == [new]
+    assert old != new
+
+
+def test_query_syntax_in_terms_is_not_interpreted(sessions: SessionFactory) -> None:
+    with session_scope(sessions) as s:
+        _add(s, "Chip rule")
+    with session_scope(sessions) as s:
+        for nasty in ['"', "chip OR", "NEAR(", "*", "chip AND (", "-", "title:chip", "'"]:
+            search_developments(s, terms=[nasty, "rule"])  # must not raise
+        assert search_developments(s, terms=["???"]) == []
+
+
+def test_fts5_query_quotes_every_term() -> None:
+    assert fts5_query(["chip", 'say "OR" now'], match="any") == '"chip" OR "say or now"'
+    assert fts5_query(["a", "b"], match="all") == '"a" AND "b"'
+
+
+def test_document_frequencies_count_developments_per_term(sessions: SessionFactory) -> None:
+    with session_scope(sessions) as s:
+        _add(s, "Gallium ban")
+        _add(s, "Gallium and germanium")
+    with session_scope(sessions) as s:
+        counts = document_frequencies(s, terms=["gallium", "germanium", "brazil"])
+        assert count_developments(s) == 2
+    assert counts == {"gallium": 2, "germanium": 1, "brazil": 0}
+
+
+def test_rebuild_index_keeps_results(sessions: SessionFactory) -> None:
+    with session_scope(sessions) as s:
+        dev_id = _add(s, "Gallium ban")
+    with session_scope(sessions) as s:
+        rebuild_index(s)
+    with session_scope(sessions) as s:
+        assert [h.development_id for h in search_developments(s, terms=["gallium"])] == [dev_id]
