@@ -363,10 +363,17 @@ class FakeSlack:
         ]
         if not thread:
             return self._error("thread_not_found")
-        messages = [
-            {"type": "message", "ts": m.ts, "text": m.text, "thread_ts": m.thread_ts or m.ts}
-            for m in thread
-        ]
+        messages = []
+        for m in thread:
+            message: dict[str, Any] = {
+                "type": "message",
+                "ts": m.ts,
+                "text": m.text,
+                "thread_ts": m.thread_ts or m.ts,
+            }
+            if isinstance(m.params.get("metadata"), dict):
+                message["metadata"] = m.params["metadata"]
+            messages.append(message)
         return 200, {}, {"ok": True, "messages": messages, "has_more": False}
 
     def _m_users_info(self, params: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
