@@ -1,0 +1,254 @@
+"""Jurisdictions and topics of one text, with a confidence and the evidence.
+
+Rules (each is a test in tests/bot/analysis/test_classify.py):
+- Every vocabulary match is a signal with a weight by kind: agencies > laws > places > names
+  > demonyms (weights in the taxonomy file).
+- Actor vs target: a jurisdiction named after "to", "against", "exports to", "bound for"...
+  or before "-bound" is a target and counts `weights.target` (0 by default); a demonym or place
+  before a company noun ("Chinese chipmakers", "Korean firms") is named in passing and counts
+  `weights.passing`. A signal in the title counts `weights.title` times, one that opens a
+  sentence (the likely subject) `weights.subject` times.
+- A jurisdiction is tagged when its score reaches `thresholds.jurisdiction` and at least
+  `thresholds.jurisdiction_ratio` of the strongest one's, so several actors (a bilateral deal)
+  are kept while countries named in passing are not. The source's own jurisdictions are a
+  prior (`weights.source_hint`), not an override.
+- Summits: an item tagged INTL also carries a government named as host ("UK-hosted").
+- Topics: weighted terms; a topic needs its context (export controls only for chips, chip
+  tools, computing, AI or critical minerals) and a score of `thresholds.topic`. Negative
+  phrases ("potato chips", "sovereign bonds", "farm exports") hide the words they contain,
+  and with `negatives.veto_count` of them and weak topic evidence the item is not AI policy.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.analysis.taxonomy import Match, Taxonomy
+
+_SENTENCE_START = re.compile(r"(?:^|[.!?;:]\s+|\n)\s*$")
+_FILLER_WORDS = {
+    "the",
+    "a",
+    "an",
+    "on",
+    "friday",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "saturday",
+    "sunday",
+    "today",
+    "now",
+    "meanwhile",
+    "and",
+    "but",
+    "in",
+    "then",
+}
+_MAX_REPEATS = 3  # a term repeated more than this adds nothing
+_STRONG_TOPIC = 7.0  # topic evidence this strong survives negative phrases
+_TOPIC_ORDER = ("export-controls", "sovereignty", "regulation", "data-protection")
+
+
+@dataclass(frozen=True)
+class Classification:
+    jurisdictions: list[str]
+    topics: list[str]
+    confidence: float
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def relevant(self) -> bool:
+        return bool(self.topics)
+
+
+def _role(text: str, match: Match, taxonomy: Taxonomy) -> str:
+    """actor | target | passing, from the words around a jurisdiction signal."""
+    before = text[max(0, match.start - 30) : match.start].lower()
+    before = re.sub(r"\s+", " ", before)
+    for word in taxonomy.target_before:
+        if re.search(rf"(?:^|\W){re.escape(word)}\s+(?:the\s+)?$", before):
+            return "target"
+    after = text[match.end : match.end + 30]
+    if any(after.lower().startswith(w.lower()) for w in taxonomy.target_after):
+        return "target"
+    if match.term.kind in ("demonyms", "places", "names"):
+        tail = re.sub(r"^['’]s\b", "", after).lower()
+        words = re.findall(r"[a-z][a-z-]*", tail)[:3]
+        for n in (1, 2, 3):
+            if " ".join(words[:n]) in taxonomy.company_nouns:
+                return "passing"
+    return "actor"
+
+
+def _is_subject(text: str, match: Match) -> bool:
+    prefix = text[: match.start]
+    cut = max(prefix.rfind(". "), prefix.rfind("\n"), prefix.rfind("? "), prefix.rfind("! "))
+    lead = prefix[cut + 1 :] if cut >= 0 else prefix
+    words = [w.lower() for w in re.findall(r"[A-Za-z]+", lead)]
+    return all(w in _FILLER_WORDS for w in words) and len(words) <= 3
+
+
+def classify(
+    title: str,
+    text: str,
+    *,
+    taxonomy: Taxonomy,
+    hint_jurisdictions: Iterable[str] = (),
+    hint_topics: Iterable[str] = (),
+) -> Classification:
+    weights = taxonomy.weights
+    thresholds = taxonomy.thresholds
+    j_score: dict[str, float] = defaultdict(float)
+    j_evidence: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    t_score: dict[str, float] = defaultdict(float)
+    t_evidence: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    contexts: set[str] = set()
+    negatives: list[str] = []
+    repeats: dict[tuple[str, str, str], int] = defaultdict(int)
+    rules: list[str] = []
+
+    for where, body in (("title", title), ("text", text)):
+        place_factor = weights.get("title", 2.0) if where == "title" else 1.0
+        for match in taxonomy.find(body):
+            term = match.term
+            if term.group == "negative":
+                negatives.append(match.matched)
+                continue
+            if term.group == "context":
+                contexts.add(term.label)
+                continue
+            key = (term.group, term.label, term.text.lower())
+            repeats[key] += 1
+            if repeats[key] > _MAX_REPEATS:
+                continue
+            if term.group == "topic":
+                t_score[term.label] += term.weight * (1.5 if where == "title" else 1.0)
+                if len(t_evidence[term.label]) < 12:
+                    t_evidence[term.label].append({"term": match.matched, "where": where})
+                continue
+            role = _role(body, match, taxonomy)
+            factor = place_factor
+            if role == "target":
+                factor *= weights.get("target", 0.0) if term.kind != "agencies" else 0.5
+            elif role == "passing":
+                factor *= weights.get("passing", 0.25)
+            elif _is_subject(body, match):
+                factor *= weights.get("subject", 1.5)
+            gained = term.weight * factor
+            j_score[term.label] += gained
+            if len(j_evidence[term.label]) < 10:
+                j_evidence[term.label].append(
+                    {
+                        "term": match.matched,
+                        "where": where,
+                        "kind": term.kind,
+                        "role": role,
+                        "score": round(gained, 2),
+                    }
+                )
+
+    for code in hint_jurisdictions:
+        j_score[code] += weights.get("source_hint", 2.0)
+        j_evidence[code].append({"term": "source hint", "where": "source", "kind": "hint"})
+    for topic in hint_topics:
+        if topic in t_score:
+            t_score[topic] += 1.0
+            t_evidence[topic].append({"term": "source hint", "where": "source"})
+
+    jurisdictions = _pick(
+        j_score,
+        minimum=thresholds.get("jurisdiction", 3.0),
+        ratio=thresholds.get("jurisdiction_ratio", 0.34),
+    )
+    if "INTL" in jurisdictions:
+        host = _summit_host(title + "\n" + text, taxonomy, j_score)
+        if host and host not in jurisdictions:
+            jurisdictions.append(host)
+            rules.append(f"summit host {host}")
+
+    # Topics need their context: export-control words about rice or firearms are not AI policy.
+    for topic in list(t_score):
+        need = taxonomy.topic_requires.get(topic, "none")
+        if need != "none" and need not in contexts:
+            rules.append(f"{topic}: no {need} context")
+            t_score[topic] = 0.0
+    topics = _pick(
+        t_score, minimum=thresholds.get("topic", 2.0), ratio=thresholds.get("topic_ratio", 0.3)
+    )
+    strongest = max(t_score.values(), default=0.0)
+    if topics and len(negatives) >= taxonomy.veto_count and strongest < _STRONG_TOPIC:
+        rules.append(f"negative vocabulary ({', '.join(sorted(set(negatives))[:5])})")
+        topics = []
+    topics.sort(key=_TOPIC_ORDER.index)
+    jurisdictions.sort(key=lambda c: -j_score[c])
+
+    top_j = max((j_score[c] for c in jurisdictions), default=0.0)
+    conf_t = strongest / (strongest + 4.0) if topics else 0.5
+    conf_j = top_j / (top_j + 4.0) if jurisdictions else 0.5
+    confidence = round(min(conf_t, conf_j) if topics else conf_j * 0.5 + 0.25, 3)
+    evidence: dict[str, Any] = {
+        "jurisdictions": {
+            c: {"score": round(j_score[c], 2), "signals": j_evidence[c]}
+            for c in sorted(j_score, key=lambda c: -j_score[c])
+            if j_score[c] > 0
+        },
+        "topics": {
+            t: {"score": round(t_score[t], 2), "terms": t_evidence[t]}
+            for t in sorted(t_score, key=lambda t: -t_score[t])
+            if t_score[t] > 0
+        },
+        "negatives": sorted(set(negatives)),
+        "rules": rules,
+    }
+    return Classification(jurisdictions, topics, confidence, evidence)
+
+
+def _pick(scores: dict[str, float], *, minimum: float, ratio: float) -> list[str]:
+    if not scores:
+        return []
+    top = max(scores.values())
+    if top < minimum:
+        return []
+    return [k for k, v in scores.items() if v >= minimum and v >= ratio * top]
+
+
+def _summit_host(text: str, taxonomy: Taxonomy, scores: dict[str, float]) -> str | None:
+    lowered = text.lower()
+    for word in taxonomy.host_words:
+        for m in re.finditer(re.escape(word.lower()), lowered):
+            window = text[max(0, m.start() - 60) : m.end() + 60]
+            hits = [
+                x.term.label
+                for x in taxonomy.find(window)
+                if x.term.group == "jurisdiction" and x.term.label != "INTL"
+            ]
+            if word.lower().endswith("-hosted"):
+                prefix = word.split("-")[0]
+                hits = [
+                    x.term.label for x in taxonomy.find(prefix) if x.term.group == "jurisdiction"
+                ] + hits
+            for code in hits:
+                if scores.get(code, 0) > 0:
+                    return code
+    return None
+
+
+def merge_classifications(parts: Sequence[Classification]) -> tuple[list[str], list[str]]:
+    """Development tags from its items' tags: the union, strongest items first."""
+    jurisdictions: list[str] = []
+    topics: list[str] = []
+    for part in parts:
+        for code in part.jurisdictions:
+            if code not in jurisdictions:
+                jurisdictions.append(code)
+        for topic in part.topics:
+            if topic not in topics:
+                topics.append(topic)
+    topics.sort(key=_TOPIC_ORDER.index)
+    return jurisdictions, topics

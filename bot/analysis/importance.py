@@ -1,0 +1,131 @@
+"""Importance: `high`, `medium` or `low`, by rules a reader can check.
+
+Per item, from its document type (the source's `doc_type`, then cues in the title and text):
+- binding, with effect: final rule, interim final rule, law or act adopted/published, executive
+  order, a ban, licence requirement or suspension in force (`high`);
+- proposals, consultations, guidance, statements, declarations, frameworks, comment-period
+  extensions, notices (`medium`);
+- commentary, opinion, analysis (`low`).
+Primary vs secondary: a primary source (the government itself) is taken at its word; a secondary
+source (news, law firm) reporting a binding action keeps `high`, but without a binding cue it
+is at most `medium`, and opinion is always `low`.
+Per development: the highest of its items; corroboration by two or more distinct sources lifts
+`low` to `medium` (several outlets reporting an event make it news). A development with no
+AI-policy topic is always `low`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.vocab import IMPORTANCE_RANK
+
+_COMMENTARY_TYPES = {
+    "opinion",
+    "op-ed",
+    "oped",
+    "commentary",
+    "analysis",
+    "blog",
+    "editorial",
+    "column",
+}
+_BINDING_TYPES = {
+    "rule",
+    "final rule",
+    "interim final rule",
+    "presidential document",
+    "executive order",
+    "law",
+    "act",
+    "regulation",
+    "order",
+    "decision",
+    "announcement",
+}
+_MEDIUM_TYPES = {
+    "proposed rule",
+    "notice",
+    "consultation",
+    "guidance",
+    "statement",
+    "speech",
+    "press release",
+    "fact sheet",
+    "framework",
+    "declaration",
+    "report",
+    "transcript",
+    "parliament",
+    "debate",
+}
+_BINDING = re.compile(
+    r"\b(?:interim final rule|final rule|executive order|signed into law|became law|becomes law|"
+    r"enters? into force|entered into force|in force|takes? effect|took effect|effective (?:immediately|"
+    r"from|on|today)|with immediate effect|now appl(?:y|ies)|now enforceable|published in the "
+    r"official journal|official journal|ban(?:s|ned)? (?:on )?(?:the )?export|bans?|prohibit(?:s|ed)|"
+    r"licen[cs]e requirement|requires? a licen[cs]e|must (?:apply|obtain|seek)|added to the entity list|"
+    r"revok\w+|revocation|suspend\w*|suspension|announcement no\.?|ministerial regulation|"
+    r"decree|order renewing|amend(?:s|ed|ing) the)\b",
+    re.IGNORECASE,
+)
+_MEDIUM = re.compile(
+    r"\b(?:proposed rule|proposal|proposes|draft|consultation|call for evidence|request for "
+    r"comments?|comment period|guidance|guidelines|statement|declaration|communiqu[eé]|framework|"
+    r"white paper|strategy|action plan|plan to|will consider|roadmap|memorandum|agree(?:s|d)? to|"
+    r"summit|non-binding|voluntary)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class ItemSignal:
+    """What importance needs to know about one item of a development."""
+
+    title: str
+    text: str
+    doc_type: str | None
+    primary: bool
+    source_id: int
+    relevant: bool = True
+
+
+def item_importance(signal: ItemSignal) -> tuple[str, str]:
+    """(importance, the rule that decided it) for one item."""
+    doc_type = (signal.doc_type or "").strip().lower().replace("_", " ")
+    if doc_type in _COMMENTARY_TYPES:
+        return "low", f"commentary ({doc_type})"
+    head = f"{signal.title}\n{signal.text[:1500]}"
+    if doc_type in _BINDING_TYPES:
+        return "high", f"binding document type ({doc_type})"
+    binding = _BINDING.search(head)
+    medium = _MEDIUM.search(head)
+    if doc_type in _MEDIUM_TYPES and not binding:
+        return "medium", f"document type ({doc_type})"
+    if binding:
+        return "high", f"binding action ({binding.group(0).lower()})"
+    if medium:
+        return "medium", f"non-binding ({medium.group(0).lower()})"
+    if signal.primary:
+        return "medium", "primary source, no binding cue"
+    return "low", "secondary source, no binding cue"
+
+
+def development_importance(items: Sequence[ItemSignal]) -> tuple[str, list[str]]:
+    """(importance, rules applied) for a development from all its items."""
+    if not items or not any(i.relevant for i in items):
+        return "low", ["not AI policy"]
+    best = "low"
+    rules: list[str] = []
+    for signal in items:
+        level, why = item_importance(signal)
+        rules.append(f"{level}: {why}")
+        if IMPORTANCE_RANK[level] > IMPORTANCE_RANK[best]:
+            best = level
+    sources = {i.source_id for i in items}
+    if best == "low" and len(sources) >= 2:
+        best = "medium"
+        rules.append(f"corroborated by {len(sources)} sources")
+    return best, rules

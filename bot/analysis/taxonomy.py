@@ -1,0 +1,213 @@
+"""The taxonomy (jurisdiction and topic vocabulary) as data: `bot/data/taxonomy.toml`.
+
+An operator may point `POLICYBOT_TAXONOMY` at their own copy. Loading compiles every term
+into two regular expressions (case-sensitive for short capitalised acronyms, case-insensitive
+for the rest), so matching a text is one pass per expression.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+DEFAULT_TAXONOMY_PATH = Path(__file__).resolve().parent.parent / "data" / "taxonomy.toml"
+
+SIGNAL_KINDS = ("agencies", "places", "laws", "names", "demonyms")
+
+
+class TaxonomyError(ValueError):
+    """The taxonomy file is missing or malformed; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class Term:
+    """One vocabulary entry: what it signals (a jurisdiction or topic), its kind and weight."""
+
+    text: str
+    group: str  # "jurisdiction" | "topic" | "context" | "negative"
+    label: str  # jurisdiction code, topic name, context name, or "negative"
+    kind: str  # agencies/places/laws/names/demonyms for jurisdictions, "term" otherwise
+    weight: float
+
+
+@dataclass(frozen=True)
+class Match:
+    term: Term
+    start: int
+    end: int
+    matched: str
+
+
+@dataclass
+class Taxonomy:
+    path: Path
+    weights: dict[str, float]
+    thresholds: dict[str, float]
+    target_before: tuple[str, ...]
+    target_after: tuple[str, ...]
+    company_nouns: frozenset[str]
+    host_words: tuple[str, ...]
+    topic_requires: dict[str, str]
+    veto_count: int
+    terms: list[Term] = field(default_factory=list)
+    _sensitive: re.Pattern[str] | None = None
+    _insensitive: re.Pattern[str] | None = None
+    _by_text: dict[str, list[Term]] = field(default_factory=dict)
+
+    @property
+    def jurisdiction_codes(self) -> list[str]:
+        return sorted({t.label for t in self.terms if t.group == "jurisdiction"})
+
+    def compile(self) -> None:
+        sensitive: list[str] = []
+        insensitive: list[str] = []
+        by_text: dict[str, list[Term]] = {}
+        for term in self.terms:
+            key = _key(term.text)
+            by_text.setdefault(key, []).append(term)
+        for entries in by_text.values():
+            text = entries[0].text
+            (sensitive if _is_acronym(text) else insensitive).append(text)
+        self._by_text = by_text
+        self._sensitive = _alternation(sensitive, flags=0)
+        self._insensitive = _alternation(insensitive, flags=re.IGNORECASE)
+
+    def find(self, text: str) -> list[Match]:
+        """Every vocabulary match in `text`, longest first where matches overlap."""
+        found: list[Match] = []
+        for pattern in (self._sensitive, self._insensitive):
+            if pattern is None:
+                continue
+            for m in pattern.finditer(text):
+                matched = m.group(0)
+                key = matched if _is_acronym(matched) else matched.lower()
+                entries = self._by_text.get(_key(key)) or self._by_text.get(_key(matched.lower()))
+                if not entries:
+                    continue
+                for term in entries:
+                    found.append(Match(term, m.start(), m.end(), matched))
+        # Longest match wins an overlap ("European Commission" over "European").
+        found.sort(key=lambda m: (m.start, -(m.end - m.start)))
+        kept: list[Match] = []
+        taken_until = -1
+        span: tuple[int, int] | None = None
+        for match in found:
+            if span is not None and (match.start, match.end) == span:
+                kept.append(match)  # same text, several meanings (e.g. a term and a context)
+                continue
+            if match.start < taken_until:
+                continue
+            kept.append(match)
+            span = (match.start, match.end)
+            taken_until = match.end
+        return kept
+
+
+def _key(text: str) -> str:
+    return text if _is_acronym(text) else text.lower()
+
+
+def _is_acronym(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return 0 < len(letters) <= 6 and all(c.isupper() for c in letters) and " " not in text
+
+
+def _alternation(words: list[str], *, flags: int) -> re.Pattern[str] | None:
+    if not words:
+        return None
+    ordered = sorted(set(words), key=len, reverse=True)
+    body = "|".join(re.escape(w) for w in ordered)
+    return re.compile(rf"(?<![\w]){'(?:' + body + ')'}(?![\w])", flags)
+
+
+def _floats(data: Any, where: str, path: Path) -> dict[str, float]:
+    if not isinstance(data, dict):
+        raise TaxonomyError(f"{path}: [{where}] must be a table")
+    try:
+        return {str(k): float(v) for k, v in data.items()}
+    except (TypeError, ValueError) as exc:
+        raise TaxonomyError(f"{path}: [{where}] values must be numbers") from exc
+
+
+def _strs(data: Any, where: str, path: Path) -> list[str]:
+    if data is None:
+        return []
+    if not isinstance(data, list) or not all(isinstance(x, str) for x in data):
+        raise TaxonomyError(f"{path}: {where} must be a list of strings")
+    return list(data)
+
+
+def parse_taxonomy(data: dict[str, Any], path: Path) -> Taxonomy:
+    weights = _floats(data.get("weights", {}), "weights", path)
+    thresholds = _floats(data.get("thresholds", {}), "thresholds", path)
+    context = data.get("context", {})
+    taxonomy = Taxonomy(
+        path=path,
+        weights=weights,
+        thresholds=thresholds,
+        target_before=tuple(_strs(context.get("target_before"), "context.target_before", path)),
+        target_after=tuple(_strs(context.get("target_after"), "context.target_after", path)),
+        company_nouns=frozenset(
+            s.lower() for s in _strs(context.get("company_nouns"), "context.company_nouns", path)
+        ),
+        host_words=tuple(
+            _strs(data.get("summit", {}).get("host_words"), "summit.host_words", path)
+        ),
+        topic_requires={},
+        veto_count=int(data.get("negatives", {}).get("veto_count", 2)),
+    )
+    jurisdictions = data.get("jurisdictions")
+    if not isinstance(jurisdictions, dict) or not jurisdictions:
+        raise TaxonomyError(f"{path}: [jurisdictions.*] tables are missing")
+    for code, spec in jurisdictions.items():
+        if not isinstance(spec, dict):
+            raise TaxonomyError(f"{path}: [jurisdictions.{code}] must be a table")
+        for kind in SIGNAL_KINDS:
+            for text in _strs(spec.get(kind), f"jurisdictions.{code}.{kind}", path):
+                taxonomy.terms.append(
+                    Term(text, "jurisdiction", code, kind, weights.get(kind, 1.0))
+                )
+    topics = data.get("topics")
+    if not isinstance(topics, dict) or not topics:
+        raise TaxonomyError(f"{path}: [topics.*] tables are missing")
+    for name, spec in topics.items():
+        taxonomy.topic_requires[name] = str(spec.get("requires", "none"))
+        for entry in spec.get("terms", []):
+            if (
+                not isinstance(entry, list)
+                or len(entry) != 2
+                or not isinstance(entry[0], str)
+                or not isinstance(entry[1], int | float)
+            ):
+                raise TaxonomyError(f'{path}: topics.{name}.terms entries are ["term", weight]')
+            taxonomy.terms.append(Term(entry[0], "topic", name, "term", float(entry[1])))
+    for name, words in data.get("contexts", {}).items():
+        for text in _strs(words, f"contexts.{name}", path):
+            taxonomy.terms.append(Term(text, "context", name, "term", 0.0))
+    for text in _strs(data.get("negatives", {}).get("phrases"), "negatives.phrases", path):
+        taxonomy.terms.append(Term(text, "negative", "negative", "term", 1.0))
+    taxonomy.compile()
+    return taxonomy
+
+
+def load_taxonomy(path: Path | None = None) -> Taxonomy:
+    """The taxonomy at `path` (default: the bundled one), parsed once per file version."""
+    resolved = (path or DEFAULT_TAXONOMY_PATH).expanduser().resolve()
+    try:
+        mtime = resolved.stat().st_mtime_ns
+    except OSError as exc:
+        raise TaxonomyError(f"{resolved}: cannot read the taxonomy ({exc.strerror})") from exc
+    return _load_cached(resolved, mtime)
+
+
+@lru_cache(maxsize=4)
+def _load_cached(path: Path, _mtime: int) -> Taxonomy:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise TaxonomyError(f"{path}: invalid TOML: {exc}") from exc
+    return parse_taxonomy(data, path)

@@ -1,0 +1,466 @@
+"""Store what a source returned: deduplicate, classify, cluster into developments.
+
+`ingest_entries` is called once per fetched source with everything it returned. It flushes but
+does not commit: the caller owns the transaction (one session per poll job).
+
+Rules:
+- An entry already stored (same source and GUID, the same canonical URL, or the same content
+  hash from that source) is not stored again. If its title or text changed, the item is updated
+  (`version` + 1), and its development's `revision` + 1 and `updated_at` = now; an edit is never a
+  new development. An entry whose URL is already stored by *another* source is left alone.
+- A watched page (`is_page`): the first fetch is a baseline: the item, version 1 and a
+  development are stored, with `announce = "never"` (a page existing is not news). Each later
+  change stores an `ItemVersion` with the sentences added and removed, and the development's
+  summary says what was added and removed; the change makes the development announceable.
+- A new item joins the development of a stored item that reports the same event
+  (`bot.analysis.cluster`); otherwise it starts a new development. Candidates are the items
+  published within `cluster.WINDOW_DAYS` of it, read with one indexed query per new item.
+- Backfill: an item published more than `announce_max_age_days` before `now` is stored with
+  `backfill = True`; a development whose items are all backfill is `announce = "never"` and
+  becomes `"pending"` once one of its items is recent. A development with no AI-policy topic is
+  `"never"`. A development already `"posted"` keeps that state.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
+
+from bot.analysis import cluster
+from bot.analysis.classify import Classification, classify
+from bot.analysis.importance import ItemSignal, development_importance
+from bot.analysis.summarise import page_change, page_change_summary
+from bot.analysis.taxonomy import Taxonomy, load_taxonomy
+from bot.config import Settings
+from bot.entries import RawEntry
+from bot.vocab import TOPICS
+from store.models import Development, Item, ItemVersion, Source
+
+SEARCH_TEXT_CAP = 20_000
+_IN_CHUNK = 500
+_CANDIDATE_TEXT_CHARS = 1500
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    new: int
+    updated: int
+    unchanged: int
+    development_ids: list[int] = field(default_factory=list)  # created or changed
+
+
+def content_hash(title: str, text: str) -> str:
+    normalised = " ".join(title.split()) + "\n" + " ".join(text.split())
+    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
+
+
+def _chunks(values: Sequence[str]) -> list[list[str]]:
+    unique = list(dict.fromkeys(v for v in values if v))
+    return [unique[i : i + _IN_CHUNK] for i in range(0, len(unique), _IN_CHUNK)]
+
+
+class _Ingest:
+    def __init__(self, session: Session, source: Source, now: datetime, settings: Settings) -> None:
+        if source.id is None:
+            raise ValueError("the source must be stored (flushed) before ingesting its entries")
+        self.session = session
+        self.source = source
+        self.source_id: int = source.id
+        self.now = now
+        self.settings = settings
+        self.taxonomy: Taxonomy = load_taxonomy(settings.taxonomy_path)
+        self.max_age = timedelta(days=settings.announce_max_age_days)
+        self.fingerprints: dict[int, cluster.Fingerprint] = {}
+        self.touched: dict[int, Development] = {}
+        self.page_changes: dict[int, tuple[str, str]] = {}
+
+    # --- lookups -------------------------------------------------------------------------
+    def existing(
+        self, entries: Sequence[RawEntry]
+    ) -> tuple[dict[str, Item], dict[str, Item], dict[str, Item]]:
+        by_guid: dict[str, Item] = {}
+        by_url: dict[str, Item] = {}
+        by_hash: dict[str, Item] = {}
+        for chunk in _chunks([e.guid for e in entries]):
+            stmt = select(Item).where(Item.source_id == self.source_id, col(Item.guid).in_(chunk))
+            by_guid.update({i.guid: i for i in self.session.exec(stmt)})
+        for chunk in _chunks([e.url for e in entries]):
+            stmt = select(Item).where(col(Item.url).in_(chunk)).order_by(col(Item.id))
+            for item in self.session.exec(stmt):
+                # Prefer this source's own item when several sources share the URL.
+                if item.url not in by_url or item.source_id == self.source_id:
+                    by_url[item.url] = item
+        hashes = [content_hash(e.title, e.text) for e in entries]
+        for chunk in _chunks(hashes):
+            stmt = select(Item).where(
+                Item.source_id == self.source_id, col(Item.content_hash).in_(chunk)
+            )
+            by_hash.update({i.content_hash: i for i in self.session.exec(stmt)})
+        return by_guid, by_url, by_hash
+
+    def classify(self, title: str, text: str) -> Classification:
+        return classify(
+            title,
+            text,
+            taxonomy=self.taxonomy,
+            hint_jurisdictions=self.source.jurisdictions,
+            hint_topics=self.source.topics,
+        )
+
+    def is_backfill(self, published: datetime | None) -> bool:
+        return published is not None and published < self.now - self.max_age
+
+    # --- new items -----------------------------------------------------------------------
+    def add(self, entry: RawEntry, digest: str) -> Item:
+        verdict = self.classify(entry.title, entry.text)
+        published = entry.published or entry.updated
+        item = Item(
+            source_id=self.source_id,
+            guid=entry.guid[:1000],
+            url=entry.url,
+            title=entry.title,
+            text=entry.text,
+            author=(entry.author or None) and entry.author[:300] if entry.author else None,
+            doc_type=(entry.doc_type or None) and entry.doc_type[:64] if entry.doc_type else None,
+            published_at=published,
+            first_seen_at=self.now,
+            updated_at=self.now,
+            content_hash=digest,
+            jurisdictions=verdict.jurisdictions,
+            topics=verdict.topics,
+            confidence=verdict.confidence,
+            evidence=verdict.evidence,
+            backfill=self.is_backfill(published),
+        )
+        if entry.is_page:
+            baseline = self.new_development(item)
+            self.session.add(item)
+            item.development_id = baseline.id
+            self.session.flush()
+            assert item.id is not None
+            self.session.add(
+                ItemVersion(
+                    item_id=item.id,
+                    version=1,
+                    content_hash=digest,
+                    text=entry.text,
+                    fetched_at=self.now,
+                )
+            )
+            return item
+        fp = cluster.fingerprint(entry.title, entry.text)
+        development_id, score, why = cluster.best_match(
+            fp,
+            jurisdictions=verdict.jurisdictions,
+            topics=verdict.topics,
+            relevant=verdict.relevant,
+            candidates=self.candidates(published or self.now),
+        )
+        development = (
+            self.session.get(Development, development_id) if development_id is not None else None
+        )
+        if development is None:
+            development = self.new_development(item)
+        else:
+            development.revision += 1
+            development.updated_at = self.now
+            item.evidence = {
+                **item.evidence,
+                "clustering": {"joined": development_id, "why": why, "score": round(score, 3)},
+            }
+        item.development_id = development.id
+        self.session.add(item)
+        self.session.flush()
+        assert item.id is not None
+        self.fingerprints[item.id] = fp
+        self.touched[development.id or 0] = development
+        return item
+
+    def new_development(self, item: Item) -> Development:
+        development = Development(
+            title=item.title,
+            published_at=item.published_at,
+            first_seen_at=self.now,
+            updated_at=self.now,
+        )
+        self.session.add(development)
+        self.session.flush()
+        assert development.id is not None
+        self.touched[development.id] = development
+        return development
+
+    def candidates(self, when: datetime) -> list[cluster.Candidate]:
+        window = timedelta(days=cluster.WINDOW_DAYS)
+        columns = (
+            col(Item.id),
+            col(Item.development_id),
+            col(Item.title),
+            func.substr(col(Item.text), 1, _CANDIDATE_TEXT_CHARS),
+            col(Item.jurisdictions),
+            col(Item.topics),
+            col(Item.published_at),
+            col(Item.first_seen_at),
+        )
+        dated = sa_select(*columns).where(
+            col(Item.development_id).is_not(None),
+            col(Item.published_at) >= when - window,
+            col(Item.published_at) <= when + window,
+        )
+        # Items without a publication date are compared by when they were first seen.
+        undated = sa_select(*columns).where(
+            col(Item.development_id).is_not(None),
+            col(Item.published_at).is_(None),
+            col(Item.first_seen_at) >= when - window,
+            col(Item.first_seen_at) <= when + window,
+        )
+        out: list[cluster.Candidate] = []
+        for query in (dated, undated):
+            for (
+                item_id,
+                dev_id,
+                title,
+                text,
+                jurisdictions,
+                topics,
+                published,
+                seen,
+            ) in self.session.execute(query).tuples():
+                if item_id is None or dev_id is None:
+                    continue
+                fp = self.fingerprints.get(item_id)
+                if fp is None:
+                    fp = cluster.fingerprint(title, text or "")
+                    self.fingerprints[item_id] = fp
+                stamp = published or seen
+                out.append(
+                    cluster.Candidate(
+                        development_id=dev_id,
+                        fingerprint=fp,
+                        jurisdictions=frozenset(jurisdictions or []),
+                        topics=frozenset(topics or []),
+                        relevant=bool(topics),
+                        days_apart=(stamp - when).total_seconds() / 86400,
+                    )
+                )
+        return out
+
+    # --- changed items -------------------------------------------------------------------
+    def update(self, item: Item, entry: RawEntry, digest: str) -> None:
+        old_text = item.text
+        verdict = self.classify(entry.title, entry.text)
+        item.title = entry.title
+        item.text = entry.text
+        item.url = entry.url or item.url
+        item.content_hash = digest
+        item.version += 1
+        item.updated_at = self.now
+        if entry.doc_type:
+            item.doc_type = entry.doc_type[:64]
+        if entry.published and not entry.is_page:
+            item.published_at = entry.published
+            item.backfill = self.is_backfill(entry.published)
+        if entry.is_page:
+            # A page changing now is recent, whatever its first fetch was.
+            item.backfill = False
+        item.jurisdictions = verdict.jurisdictions
+        item.topics = verdict.topics
+        item.confidence = verdict.confidence
+        item.evidence = verdict.evidence
+        self.session.add(item)
+        if entry.is_page:
+            added, removed = page_change(old_text, entry.text)
+            assert item.id is not None
+            self.session.add(
+                ItemVersion(
+                    item_id=item.id,
+                    version=item.version,
+                    content_hash=digest,
+                    text=entry.text,
+                    added=added,
+                    removed=removed,
+                    fetched_at=self.now,
+                )
+            )
+            if item.development_id is not None:
+                self.page_changes[item.development_id] = (added, removed)
+        development = (
+            self.session.get(Development, item.development_id) if item.development_id else None
+        )
+        if development is None:
+            development = self.new_development(item)
+            item.development_id = development.id
+        else:
+            development.revision += 1
+            development.updated_at = self.now
+            assert development.id is not None
+            self.touched[development.id] = development
+        self.session.flush()
+
+    # --- developments --------------------------------------------------------------------
+    def refresh(self, development: Development) -> None:
+        """Recompute a development's tags, title, importance, summary and announce state."""
+        items = list(
+            self.session.exec(
+                select(Item)
+                .where(Item.development_id == development.id)
+                .order_by(col(Item.published_at), col(Item.id))
+            )
+        )
+        if not items:
+            return
+        source_ids = {i.source_id for i in items}
+        primary = {
+            s.id: s.primary
+            for s in self.session.exec(select(Source).where(col(Source.id).in_(source_ids)))
+        }
+        ordered = sorted(
+            items, key=lambda i: (not primary.get(i.source_id, False), _stamp(i), i.id or 0)
+        )
+        jurisdictions: list[str] = []
+        topics: list[str] = []
+        for item in ordered:
+            jurisdictions += [c for c in item.jurisdictions if c not in jurisdictions]
+            topics += [t for t in item.topics if t not in topics]
+        topics.sort(key=lambda t: TOPICS.index(t) if t in TOPICS else len(TOPICS))
+        relevant = bool(topics)
+        development.jurisdictions = jurisdictions
+        development.topics = topics
+        development.relevant = relevant
+        development.title = ordered[0].title
+        dated = [i.published_at for i in items if i.published_at is not None]
+        development.published_at = min(dated) if dated else None
+        development.confidence = max(i.confidence for i in items)
+        importance, rules = development_importance(
+            [
+                ItemSignal(
+                    title=i.title,
+                    text=i.text,
+                    doc_type=i.doc_type,
+                    primary=primary.get(i.source_id, False),
+                    source_id=i.source_id,
+                    relevant=bool(i.topics),
+                )
+                for i in items
+            ]
+        )
+        development.importance = importance
+        change = self.page_changes.get(development.id or 0)
+        is_page_baseline = False
+        page_versions = [i for i in items if self.is_page_item(i)]
+        if change is not None:
+            development.summary = page_change_summary(*change)
+        elif page_versions and all(i.version == 1 for i in page_versions) and len(items) == 1:
+            is_page_baseline = True
+            development.summary = _summary(self.settings, ordered, self.session)
+        elif not page_versions:
+            development.summary = _summary(self.settings, ordered, self.session)
+        development.evidence = _development_evidence(ordered, primary, rules, is_page_baseline)
+        development.search_text = _search_text(development, ordered)
+        if development.announce != "posted":
+            # Not AI policy, a page's first fetch, or only old items: stored, never announced.
+            silent = not relevant or is_page_baseline or all(i.backfill for i in items)
+            development.announce = "never" if silent else "pending"
+        self.session.add(development)
+
+    def is_page_item(self, item: Item) -> bool:
+        if self.source.kind == "page" and item.source_id == self.source_id:
+            return True
+        return bool(
+            item.id is not None
+            and self.session.exec(
+                select(ItemVersion.id).where(ItemVersion.item_id == item.id).limit(1)
+            ).first()
+        )
+
+
+def _stamp(item: Item) -> datetime:
+    return item.published_at or item.first_seen_at
+
+
+def _summary(settings: Settings, ordered: Sequence[Item], session: Session) -> str:
+    from bot.analysis.llm import summarise_development
+
+    return summarise_development(
+        [(i.title, i.text) for i in ordered], settings=settings, session=session
+    )
+
+
+def _development_evidence(
+    ordered: Sequence[Item], primary: dict[int | None, bool], rules: list[str], baseline: bool
+) -> dict[str, Any]:
+    lead = ordered[0]
+    evidence: dict[str, Any] = {
+        "items": [
+            {
+                "id": i.id,
+                "jurisdictions": i.jurisdictions,
+                "topics": i.topics,
+                "primary": primary.get(i.source_id, False),
+                "backfill": i.backfill,
+                **({"clustering": i.evidence["clustering"]} if "clustering" in i.evidence else {}),
+            }
+            for i in ordered[:20]
+        ],
+        "lead_item": lead.id,
+        "jurisdictions": lead.evidence.get("jurisdictions", {}),
+        "topics": lead.evidence.get("topics", {}),
+        "importance": rules[:20],
+    }
+    if baseline:
+        evidence["announce"] = "page baseline: not news"
+    return evidence
+
+
+def _search_text(development: Development, ordered: Sequence[Item]) -> str:
+    parts = [development.title, development.summary]
+    parts += [i.title for i in ordered]
+    parts += [i.text for i in ordered]
+    return "\n".join(p for p in parts if p)[:SEARCH_TEXT_CAP]
+
+
+def ingest_entries(
+    session: Session,
+    *,
+    source: Source,
+    entries: Sequence[RawEntry],
+    now: datetime,
+    settings: Settings,
+) -> IngestResult:
+    """Store `entries` of `source` (dedup, update, classify, cluster). Flushes, never commits."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    run = _Ingest(session, source, now, settings)
+    # The same GUID twice in one response: the last one wins.
+    latest: dict[str, RawEntry] = {}
+    for entry in entries:
+        latest[entry.guid] = entry
+    batch = list(latest.values())
+    by_guid, by_url, by_hash = run.existing(batch)
+    new = updated = unchanged = 0
+    for entry in batch:
+        digest = content_hash(entry.title, entry.text)
+        found = by_guid.get(entry.guid) or by_url.get(entry.url) or by_hash.get(digest)
+        if found is not None:
+            if found.content_hash == digest or found.source_id != run.source_id:
+                unchanged += 1
+                continue
+            run.update(found, entry, digest)
+            updated += 1
+        else:
+            item = run.add(entry, digest)
+            new += 1
+            by_guid[item.guid] = item
+            by_url[item.url] = item
+            by_hash[digest] = item
+    for development in list(run.touched.values()):
+        run.refresh(development)
+    session.flush()
+    ids = sorted(d.id for d in run.touched.values() if d.id is not None)
+    return IngestResult(new=new, updated=updated, unchanged=unchanged, development_ids=ids)

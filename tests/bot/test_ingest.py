@@ -1,0 +1,295 @@
+"""ingest_entries: dedup, edits, clustering, backfill, pages, announce states."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlmodel import Session, select
+
+from bot.config import Settings
+from bot.entries import RawEntry
+from bot.ingest import ingest_entries
+from store.db import SessionFactory
+from store.models import Development, Item, ItemVersion, Source
+
+NOW = datetime(2025, 9, 30, 12, 0, tzinfo=UTC)
+
+BIS_TITLE = "Commerce adds 30 Chinese entities to the Entity List over advanced chip diversion"
+BIS_TEXT = (
+    "The Bureau of Industry and Security (BIS) today added 30 entities in China to the Entity "
+    "List for diverting advanced AI chips and semiconductor manufacturing equipment. The rule "
+    "takes effect immediately and requires a licence for all items subject to the Export "
+    "Administration Regulations. Commerce Secretary said the action protects national security."
+)
+NEWS_TITLE = "US blacklists 30 Chinese firms accused of diverting AI chips"
+NEWS_TEXT = (
+    "Washington on Tuesday added 30 Chinese companies to its Entity List, saying they helped "
+    "divert advanced AI chips and chipmaking tools, in the latest round of US export controls. "
+    "Exporters now need a licence to ship them any item subject to the Export Administration "
+    "Regulations, the Commerce Department said."
+)
+CHIPS_TITLE = "Snack maker lets shoppers vote on its next potato chips flavour"
+CHIPS_TEXT = (
+    "A snack maker said shoppers can vote on the next potato chips flavour, with exports of the "
+    "crisps to Europe expected to rise. The sovereign bond market was calm."
+)
+
+
+def _source(session: Session, name: str, *, primary: bool = True, kind: str = "feed") -> Source:
+    source = Source(name=name, kind=kind, url=f"https://example.org/{name}", primary=primary)
+    session.add(source)
+    session.flush()
+    return source
+
+
+def _entry(guid: str, title: str, text: str, *, days_ago: float = 0, **kw: object) -> RawEntry:
+    return RawEntry(
+        guid=guid,
+        url=f"https://example.org/{guid}",
+        title=title,
+        text=text,
+        published=NOW - timedelta(days=days_ago),
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def test_new_entries_are_stored_with_tags_and_a_development(
+    sessions: SessionFactory, settings: Settings
+) -> None:
+    with sessions() as session:
+        source = _source(session, "bis")
+        result = ingest_entries(
+            session,
+            source=source,
+            entries=[_entry("a", BIS_TITLE, BIS_TEXT)],
+            now=NOW,
+            settings=settings,
+        )
+        session.commit()
+        assert (result.new, result.updated, result.unchanged) == (1, 0, 0)
+        item = session.exec(select(Item)).one()
+        development = session.get(Development, result.development_ids[0])
+        assert development is not None
+        assert item.development_id == development.id
+        assert development.jurisdictions == ["US"]
+        assert development.topics == ["export-controls"]
+        assert development.announce == "pending"
+        assert development.importance == "high"
+        assert development.summary and development.summary in BIS_TEXT
+        assert "Entity List" in development.search_text
+        assert development.evidence["jurisdictions"]["US"]["signals"]
+
+
+def test_same_entry_again_is_not_stored_twice(sessions: SessionFactory, settings: Settings) -> None:
+    with sessions() as session:
+        source = _source(session, "bis")
+        entry = _entry("a", BIS_TITLE, BIS_TEXT)
+        ingest_entries(session, source=source, entries=[entry], now=NOW, settings=settings)
+        again = ingest_entries(session, source=source, entries=[entry], now=NOW, settings=settings)
+        assert (again.new, again.updated, again.unchanged) == (0, 0, 1)
+        assert again.development_ids == []
+        assert len(session.exec(select(Item)).all()) == 1
+
+
+def test_same_url_or_same_content_under_a_new_guid_is_not_stored_again(
+    sessions: SessionFactory, settings: Settings
+) -> None:
+    with sessions() as session:
+        source = _source(session, "bis")
+        first = _entry("a", BIS_TITLE, BIS_TEXT)
+        ingest_entries(session, source=source, entries=[first], now=NOW, settings=settings)
+        same_url = RawEntry(guid="b", url=first.url, title=BIS_TITLE, text=BIS_TEXT)
+        same_hash = RawEntry(
+            guid="c", url="https://example.org/other", title=BIS_TITLE, text=BIS_TEXT
+        )
+        result = ingest_entries(
+            session, source=source, entries=[same_url, same_hash], now=NOW, settings=settings
+        )
+        assert result.new == 0
+        assert len(session.exec(select(Item)).all()) == 1
+
+
+def test_an_edited_entry_updates_the_item_and_bumps_its_development(
+    sessions: SessionFactory, settings: Settings
+) -> None:
+    with sessions() as session:
+        source = _source(session, "bis")
+        ingest_entries(
+            session,
+            source=source,
+            entries=[_entry("a", BIS_TITLE, BIS_TEXT)],
+            now=NOW,
+            settings=settings,
+        )
+        later = NOW + timedelta(hours=3)
+        edited = _entry("a", BIS_TITLE + " (corrected)", BIS_TEXT + " A correction was added.")
+        result = ingest_entries(
+            session, source=source, entries=[edited], now=later, settings=settings
+        )
+        assert (result.new, result.updated) == (0, 1)
+        item = session.exec(select(Item)).one()
+        assert item.version == 2 and item.title.endswith("(corrected)")
+        developments = session.exec(select(Development)).all()
+        assert len(developments) == 1
+        assert developments[0].revision == 2
+        assert developments[0].updated_at == later
+        assert result.development_ids == [developments[0].id]
+
+
+def test_two_sources_reporting_one_event_share_a_development(
+    sessions: SessionFactory, settings: Settings
+) -> None:
+    with sessions() as session:
+        gov = _source(session, "bis")
+        news = _source(session, "wire", primary=False)
+        ingest_entries(
+            session,
+            source=news,
+            entries=[_entry("n", NEWS_TITLE, NEWS_TEXT)],
+            now=NOW,
+            settings=settings,
+        )
+        ingest_entries(
+            session,
+            source=gov,
+            entries=[_entry("g", BIS_TITLE, BIS_TEXT, days_ago=1)],
+            now=NOW,
+            settings=settings,
+        )
+        developments = session.exec(select(Development)).all()
+        assert len(developments) == 1
+        # The primary source's headline names the development, whoever came first.
+        assert developments[0].title == BIS_TITLE
+        assert developments[0].revision == 2
+
+
+def test_unrelated_items_stay_apart(sessions: SessionFactory, settings: Settings) -> None:
+    with sessions() as session:
+        source = _source(session, "wire")
+        ingest_entries(
+            session,
+            source=source,
+            entries=[_entry("a", BIS_TITLE, BIS_TEXT), _entry("b", CHIPS_TITLE, CHIPS_TEXT)],
+            now=NOW,
+            settings=settings,
+        )
+        assert len(session.exec(select(Development)).all()) == 2
+
+
+def test_an_item_that_only_borrows_the_words_is_never_announced(
+    sessions: SessionFactory, settings: Settings
+) -> None:
+    with sessions() as session:
+        source = _source(session, "wire")
+        result = ingest_entries(
+            session,
+            source=source,
+            entries=[_entry("b", CHIPS_TITLE, CHIPS_TEXT)],
+            now=NOW,
+            settings=settings,
+        )
+        development = session.get(Development, result.development_ids[0])
+        assert development is not None
+        assert development.relevant is False
+        assert development.topics == []
+        assert development.announce == "never"
+        assert development.importance == "low"
+
+
+def test_old_items_are_backfill_until_a_recent_item_joins(
+    sessions: SessionFactory, settings: Settings
+) -> None:
+    with sessions() as session:
+        gov = _source(session, "bis")
+        news = _source(session, "wire", primary=False)
+        old = _entry("g", BIS_TITLE, BIS_TEXT, days_ago=settings.announce_max_age_days + 3)
+        first = ingest_entries(session, source=gov, entries=[old], now=NOW, settings=settings)
+        item = session.exec(select(Item)).one()
+        assert item.backfill is True
+        development = session.get(Development, first.development_ids[0])
+        assert development is not None and development.announce == "never"
+        recent = _entry("n", NEWS_TITLE, NEWS_TEXT, days_ago=0)
+        later = NOW + timedelta(days=1)
+        ingest_entries(session, source=news, entries=[recent], now=later, settings=settings)
+        session.refresh(development)
+        assert development.announce == "pending"
+
+
+def test_a_posted_development_keeps_its_state(sessions: SessionFactory, settings: Settings) -> None:
+    with sessions() as session:
+        source = _source(session, "bis")
+        result = ingest_entries(
+            session,
+            source=source,
+            entries=[_entry("a", BIS_TITLE, BIS_TEXT)],
+            now=NOW,
+            settings=settings,
+        )
+        development = session.get(Development, result.development_ids[0])
+        assert development is not None
+        development.announce = "posted"
+        session.add(development)
+        edited = _entry("a", BIS_TITLE, BIS_TEXT + " Officials added detail.")
+        ingest_entries(session, source=source, entries=[edited], now=NOW, settings=settings)
+        session.refresh(development)
+        assert development.announce == "posted"
+        assert development.revision == 2
+
+
+PAGE_V1 = (
+    "The Export Control Joint Unit publishes notices to exporters on this page.\n\n"
+    "Licences for advanced semiconductor equipment are assessed case by case."
+)
+PAGE_V2 = (
+    "The Export Control Joint Unit publishes notices to exporters on this page.\n\n"
+    "From 1 April a licence is required for quantum computers and advanced AI chips."
+)
+
+
+def test_a_page_baseline_is_stored_but_not_news_and_a_change_is(
+    sessions: SessionFactory, settings: Settings
+) -> None:
+    with sessions() as session:
+        source = _source(session, "ecju-page", kind="page")
+        page = RawEntry(
+            guid="https://example.org/ecju",
+            url="https://example.org/ecju",
+            title="Export controls: notices",
+            text=PAGE_V1,
+            is_page=True,
+        )
+        first = ingest_entries(session, source=source, entries=[page], now=NOW, settings=settings)
+        development = session.get(Development, first.development_ids[0])
+        assert development is not None
+        assert development.announce == "never"
+        assert development.revision == 1
+        changed = RawEntry(
+            guid=page.guid, url=page.url, title=page.title, text=PAGE_V2, is_page=True
+        )
+        later = NOW + timedelta(days=1)
+        second = ingest_entries(
+            session, source=source, entries=[changed], now=later, settings=settings
+        )
+        assert (second.new, second.updated) == (0, 1)
+        assert second.development_ids == [development.id]
+        session.refresh(development)
+        assert development.revision == 2
+        assert development.announce == "pending"
+        assert "quantum computers" in development.summary
+        assert "case by case" in development.summary
+        assert development.summary.startswith("Added:")
+        versions = session.exec(select(ItemVersion).order_by(ItemVersion.version)).all()
+        assert [v.version for v in versions] == [1, 2]
+        assert "quantum computers" in versions[1].added
+        assert "case by case" in versions[1].removed
+
+
+def test_naive_now_is_refused(sessions: SessionFactory, settings: Settings) -> None:
+    import pytest
+
+    with sessions() as session:
+        source = _source(session, "bis")
+        with pytest.raises(ValueError):
+            ingest_entries(
+                session, source=source, entries=[], now=datetime(2025, 1, 1), settings=settings
+            )
