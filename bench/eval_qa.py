@@ -1,0 +1,250 @@
+"""Question-answering evaluation: recall@3 on answerable questions, abstention on the rest.
+
+Usage: python bench/eval_qa.py EVAL_DIR [--database-url URL]
+
+Builds a fresh store from EVAL_DIR/items.jsonl (through `bot.ingest.ingest_entries` when it
+exists, the same path `policybot poll` uses; otherwise one development per gold cluster, tagged
+by the classifier, and the report says so), then asks every question of EVAL_DIR/qa.jsonl through
+the real answer engine (`bot.answers.answer_question`) with `asked_at` (or the day after the
+newest item) as now. A hit is any of the top 3 cited developments containing an item of an
+expected development. Questions are also scored in two halves (odd and even ids) so a rule that
+only fits some questions shows up as a gap between them.
+
+Prints a table, then as the last line one JSON object with the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import tempfile
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, select
+
+from bot.answers import answer_question
+from bot.config import Settings
+from bot.entries import RawEntry
+from store.db import make_engine, migrate, session_factory, session_scope
+from store.models import Development, Item, Source
+
+PRIMARY_KINDS = {"federal_register", "gov_press_release", "parliament"}
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def _published(value: str) -> datetime:
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:90] or "source"
+
+
+def _sources(session: Session, items: Iterable[dict[str, Any]]) -> dict[str, Source]:
+    out: dict[str, Source] = {}
+    for item in items:
+        name = item["source_name"]
+        if name in out:
+            continue
+        src = Source(
+            name=_slug(name),
+            kind="feed",
+            url=f"https://example.org/{_slug(name)}",
+            primary=item["source_kind"] in PRIMARY_KINDS,
+        )
+        session.add(src)
+        session.flush()
+        out[name] = src
+    return out
+
+
+def _load_with_ingest(sessions: Any, items: list[dict[str, Any]], settings: Settings) -> bool:
+    try:
+        from bot.ingest import ingest_entries  # type: ignore[attr-defined, unused-ignore]
+    except ImportError:
+        return False
+    with session_scope(sessions) as session:
+        sources = _sources(session, items)
+    for item in items:
+        with session_scope(sessions) as session:
+            source = session.get(Source, sources[item["source_name"]].id)
+            entry = RawEntry(
+                guid=item["id"],
+                url=item["url"],
+                title=item["title"],
+                text=item["text"],
+                published=_published(item["published"]),
+            )
+            ingest_entries(
+                session,
+                source=source,
+                entries=[entry],
+                now=_published(item["published"]) + timedelta(hours=12),
+                settings=settings,
+            )
+    return True
+
+
+def _load_gold_clusters(sessions: Any, items: list[dict[str, Any]]) -> str:
+    """Fallback: one development per gold cluster, tags from the classifier when present."""
+    try:
+        from bot.analysis.classify import classify, merge_classifications
+        from bot.analysis.summarise import extractive_summary
+        from bot.analysis.taxonomy import load_taxonomy
+
+        taxonomy: Any = load_taxonomy()
+        mode = "gold clusters, classifier tags"
+    except ImportError:
+        taxonomy = None
+        mode = "gold clusters, gold tags"
+    clusters: dict[str, list[dict[str, Any]]] = {}
+    for item in items:
+        clusters.setdefault(item["development"], []).append(item)
+    with session_scope(sessions) as session:
+        sources = _sources(session, items)
+        for members in clusters.values():
+            first = members[0]
+            if taxonomy is not None:
+                parts = [classify(m["title"], m["text"], taxonomy=taxonomy) for m in members]
+                jurisdictions, topics = merge_classifications(parts)
+                summary = extractive_summary(first["text"], title=first["title"])
+            else:
+                jurisdictions = sorted({j for m in members for j in m["jurisdictions"]})
+                topics = sorted({t for m in members for t in m["topics"] if t != "other"})
+                summary = first["text"][:300]
+            text = " ".join(f"{m['title']} {m['text']}" for m in members)
+            dev = Development(
+                title=first["title"],
+                summary=summary,
+                jurisdictions=jurisdictions,
+                topics=topics,
+                importance=first["importance"],
+                published_at=min(_published(m["published"]) for m in members),
+                relevant=bool(topics),
+                search_text=text,
+            )
+            session.add(dev)
+            session.flush()
+            for m in members:
+                session.add(
+                    Item(
+                        source_id=sources[m["source_name"]].id or 0,
+                        development_id=dev.id,
+                        guid=m["id"],
+                        url=m["url"],
+                        title=m["title"],
+                        text=m["text"],
+                        published_at=_published(m["published"]),
+                        content_hash=m["id"],
+                    )
+                )
+    return mode
+
+
+def score_qa(eval_dir: Path | str, *, database_url: str | None = None) -> dict[str, Any]:
+    eval_dir = Path(eval_dir)
+    items = _read_jsonl(eval_dir / "items.jsonl")
+    questions = _read_jsonl(eval_dir / "qa.jsonl")
+    with tempfile.TemporaryDirectory() as tmp:
+        url = database_url or f"sqlite:///{tmp}/eval.db"
+        engine = make_engine(url)
+        migrate(engine)
+        sessions = session_factory(engine)
+        settings = Settings(database_url=url, _env_file=None)  # type: ignore[call-arg]
+        if _load_with_ingest(sessions, items, settings):
+            mode = "bot.ingest"
+        else:
+            mode = _load_gold_clusters(sessions, items)
+        slug_of_guid = {item["id"]: item["development"] for item in items}
+        default_now = max(_published(i["published"]) for i in items) + timedelta(days=1)
+        rows = []
+        with session_scope(sessions) as session:
+            dev_slugs: dict[int, set[str]] = {}
+            for item in session.exec(select(Item)).all():
+                if item.development_id is not None and item.guid in slug_of_guid:
+                    dev_slugs.setdefault(item.development_id, set()).add(slug_of_guid[item.guid])
+            for q in questions:
+                now = (
+                    datetime.fromisoformat(q["asked_at"].replace("Z", "+00:00"))
+                    if q["asked_at"]
+                    else default_now
+                )
+                answer = answer_question(
+                    session, question=q["question"], now=now, settings=settings
+                )
+                got = [dev_slugs.get(d.id, set()) for d in answer.developments[:3]]
+                flat = set().union(*got) if got else set()
+                hit = bool(flat & set(q["expect_developments"]))
+                rows.append(
+                    {
+                        "id": q["id"],
+                        "answerable": q["answerable"],
+                        "abstained": not answer.found,
+                        "hit": hit,
+                        "got": [sorted(s) for s in got],
+                        "question": q["question"],
+                    }
+                )
+        engine.dispose()
+
+    def figures(subset: list[dict[str, Any]]) -> dict[str, Any]:
+        ans = [r for r in subset if r["answerable"]]
+        un = [r for r in subset if not r["answerable"]]
+        return {
+            "recall_at_3": round(sum(r["hit"] for r in ans) / len(ans), 3) if ans else None,
+            "abstain_rate": round(sum(r["abstained"] for r in un) / len(un), 3) if un else None,
+            "false_abstain_rate": (
+                round(sum(r["abstained"] for r in ans) / len(ans), 3) if ans else None
+            ),
+            "answerable": len(ans),
+            "unanswerable": len(un),
+        }
+
+    odd = [r for r in rows if int(re.sub(r"\D", "", r["id"]) or 0) % 2 == 1]
+    even = [r for r in rows if int(re.sub(r"\D", "", r["id"]) or 0) % 2 == 0]
+    return {
+        "store": mode,
+        **figures(rows),
+        "odd_ids": figures(odd),
+        "even_ids": figures(even),
+        "rows": rows,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("eval_dir", type=Path)
+    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--verbose", action="store_true", help="print every question")
+    args = parser.parse_args(argv)
+    result = score_qa(args.eval_dir, database_url=args.database_url)
+    rows = result.pop("rows")
+    if args.verbose:
+        for r in rows:
+            mark = "ok " if (r["hit"] if r["answerable"] else r["abstained"]) else "BAD"
+            print(f"{mark} {r['id']} {r['question'][:70]:<70} -> {r['got']}")
+    print(f"store built with: {result['store']}")
+    print(f"{'split':<10}{'recall@3':>10}{'abstain':>10}{'false-abstain':>15}")
+    for name, fig in (
+        ("all", result),
+        ("odd ids", result["odd_ids"]),
+        ("even ids", result["even_ids"]),
+    ):
+        print(
+            f"{name:<10}{fig['recall_at_3']!s:>10}{fig['abstain_rate']!s:>10}"
+            f"{fig['false_abstain_rate']!s:>15}"
+        )
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
