@@ -83,6 +83,10 @@ class Settings(BaseSettings):
         default=16, ge=1, validation_alias=_env("POLICYBOT_FETCH_CONCURRENCY")
     )
     fetch_per_host: int = Field(default=2, ge=1, validation_alias=_env("POLICYBOT_FETCH_PER_HOST"))
+    # Politeness: the least time between two requests to one host.
+    fetch_host_interval_seconds: float = Field(
+        default=1.0, ge=0, validation_alias=_env("POLICYBOT_FETCH_HOST_INTERVAL_SECONDS")
+    )
     fetch_timeout_seconds: float = Field(
         default=30.0, gt=0, validation_alias=_env("POLICYBOT_FETCH_TIMEOUT_SECONDS")
     )

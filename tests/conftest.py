@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from fakeslack import FakeSlack
+from sourceserver import SourceServer
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
@@ -87,3 +88,10 @@ def fake_slack() -> Iterator[FakeSlack]:
     """A started fake Slack Web API server on 127.0.0.1 (see tests/fakeslack.py)."""
     with FakeSlack() as fake:
         yield fake
+
+
+@pytest.fixture
+def source_server() -> Iterator[SourceServer]:
+    """A started loopback server playing policy sources (see tests/sourceserver.py)."""
+    with SourceServer() as server:
+        yield server
