@@ -78,6 +78,8 @@ def _role(text: str, match: Match, taxonomy: Taxonomy) -> str:
     if any(after.lower().startswith(w.lower()) for w in taxonomy.target_after):
         return "target"
     if match.term.kind in ("demonyms", "places", "names"):
+        if re.match(r"^['’]s\b", after) and not _is_subject(text, match):
+            return "passing"  # "Beijing's supply": a possessive outside the subject
         tail = re.sub(r"^['’]s\b", "", after).lower()
         words = re.findall(r"[a-z][a-z-]*", tail)[:3]
         for n in (1, 2, 3):
@@ -86,12 +88,29 @@ def _role(text: str, match: Match, taxonomy: Taxonomy) -> str:
     return "actor"
 
 
+def _sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    left = max(text.rfind(". ", 0, start), text.rfind("\n", 0, start), text.rfind("? ", 0, start))
+    right_candidates = [i for i in (text.find(". ", end), text.find("\n", end)) if i >= 0]
+    return (left + 1 if left >= 0 else 0), (
+        min(right_candidates) if right_candidates else len(text)
+    )
+
+
 def _is_subject(text: str, match: Match) -> bool:
+    """The signal opens its sentence, possibly after other names ("The US and the UAE")."""
     prefix = text[: match.start]
-    cut = max(prefix.rfind(". "), prefix.rfind("\n"), prefix.rfind("? "), prefix.rfind("! "))
+    cut = max(
+        prefix.rfind(". "),
+        prefix.rfind("\n"),
+        prefix.rfind("? "),
+        prefix.rfind("! "),
+        prefix.rfind(": "),
+    )
     lead = prefix[cut + 1 :] if cut >= 0 else prefix
-    words = [w.lower() for w in re.findall(r"[A-Za-z]+", lead)]
-    return all(w in _FILLER_WORDS for w in words) and len(words) <= 3
+    words = re.findall(r"[A-Za-z]+", lead)
+    if len(words) > 6:
+        return False
+    return all(w.lower() in _FILLER_WORDS or w.lower() == "both" or w[:1].isupper() for w in words)
 
 
 def classify(
@@ -112,6 +131,9 @@ def classify(
     negatives: list[str] = []
     repeats: dict[tuple[str, str, str], int] = defaultdict(int)
     rules: list[str] = []
+    institutional: set[str] = set()  # an agency, law or seat of government acting
+    subject: set[str] = set()  # opens a sentence of the title
+    declined: set[str] = set()  # acting in a sentence that says it declined or refused
 
     for where, body in (("title", title), ("text", text)):
         place_factor = weights.get("title", 2.0) if where == "title" else 1.0
@@ -140,6 +162,15 @@ def classify(
                 factor *= weights.get("passing", 0.25)
             elif _is_subject(body, match):
                 factor *= weights.get("subject", 1.5)
+                if where == "title":
+                    subject.add(term.label)
+            if role == "actor":
+                if term.kind in ("agencies", "laws", "places"):
+                    institutional.add(term.label)
+                lo, hi = _sentence_bounds(body, match.start, match.end)
+                sentence = body[lo:hi].lower()
+                if any(w in sentence for w in taxonomy.decline_words):
+                    declined.add(term.label)
             gained = term.weight * factor
             j_score[term.label] += gained
             if len(j_evidence[term.label]) < 10:
@@ -161,16 +192,37 @@ def classify(
             t_score[topic] += 1.0
             t_evidence[topic].append({"term": "source hint", "where": "source"})
 
+    minimum = thresholds.get("jurisdiction", 3.0)
     jurisdictions = _pick(
-        j_score,
-        minimum=thresholds.get("jurisdiction", 3.0),
-        ratio=thresholds.get("jurisdiction_ratio", 0.34),
+        j_score, minimum=minimum, ratio=thresholds.get("jurisdiction_ratio", 0.34)
     )
+    # Multilateral context is not in competition with the actors: INTL needs only the minimum.
+    if "INTL" not in jurisdictions and j_score.get("INTL", 0.0) >= minimum:
+        jurisdictions.append("INTL")
+    top = max(jurisdictions, key=lambda c: j_score[c], default=None)
     if "INTL" in jurisdictions:
+        # A summit item carries INTL, the host (when it covers the hosting) and governments
+        # whose own decision is the subject (declining the declaration); signatories named in
+        # passing are not actors.
         host = _summit_host(title + "\n" + text, taxonomy, j_score)
-        if host and host not in jurisdictions:
-            jurisdictions.append(host)
-            rules.append(f"summit host {host}")
+        kept = ["INTL"]
+        for code in jurisdictions + ([host] if host else []):
+            if code in kept:
+                continue
+            if code == host or code in declined:
+                kept.append(code)
+                rules.append(f"summit: {code} " + ("host" if code == host else "declined"))
+            else:
+                rules.append(f"summit: {code} named, not acting")
+        jurisdictions = kept
+    else:
+        kept = []
+        for code in jurisdictions:
+            if code == top or code in institutional or code in subject:
+                kept.append(code)
+            else:
+                rules.append(f"{code}: named only, no institution acting")
+        jurisdictions = kept
 
     # Topics need their context: export-control words about rice or firearms are not AI policy.
     for topic in list(t_score):
@@ -186,6 +238,13 @@ def classify(
         rules.append(f"negative vocabulary ({', '.join(sorted(set(negatives))[:5])})")
         topics = []
     topics.sort(key=_TOPIC_ORDER.index)
+    if not topics:
+        # Not AI policy: tag a jurisdiction only when its government acts (an OFAC designation,
+        # a national export ban), not a market or a place named in a report.
+        acting = [c for c in jurisdictions if c in institutional or c in subject]
+        for code in set(jurisdictions) - set(acting):
+            rules.append(f"{code}: not AI policy and no government acting")
+        jurisdictions = acting
     jurisdictions.sort(key=lambda c: -j_score[c])
 
     top_j = max((j_score[c] for c in jurisdictions), default=0.0)

@@ -17,6 +17,7 @@ from typing import Any
 DEFAULT_TAXONOMY_PATH = Path(__file__).resolve().parent.parent / "data" / "taxonomy.toml"
 
 SIGNAL_KINDS = ("agencies", "places", "laws", "names", "demonyms")
+LAYERS = ("jurisdiction", "topic", "context")
 
 
 class TaxonomyError(ValueError):
@@ -51,11 +52,11 @@ class Taxonomy:
     target_after: tuple[str, ...]
     company_nouns: frozenset[str]
     host_words: tuple[str, ...]
+    decline_words: tuple[str, ...]
     topic_requires: dict[str, str]
     veto_count: int
     terms: list[Term] = field(default_factory=list)
-    _sensitive: re.Pattern[str] | None = None
-    _insensitive: re.Pattern[str] | None = None
+    _patterns: dict[str, list[re.Pattern[str]]] = field(default_factory=dict)
     _by_text: dict[str, list[Term]] = field(default_factory=dict)
 
     @property
@@ -63,52 +64,68 @@ class Taxonomy:
         return sorted({t.label for t in self.terms if t.group == "jurisdiction"})
 
     def compile(self) -> None:
-        sensitive: list[str] = []
-        insensitive: list[str] = []
         by_text: dict[str, list[Term]] = {}
         for term in self.terms:
-            key = _key(term.text)
-            by_text.setdefault(key, []).append(term)
-        for entries in by_text.values():
-            text = entries[0].text
-            (sensitive if _is_acronym(text) else insensitive).append(text)
+            by_text.setdefault(_key(term.text), []).append(term)
         self._by_text = by_text
-        self._sensitive = _alternation(sensitive, flags=0)
-        self._insensitive = _alternation(insensitive, flags=re.IGNORECASE)
-
-    def find(self, text: str) -> list[Match]:
-        """Every vocabulary match in `text`, longest first where matches overlap."""
-        found: list[Match] = []
-        for pattern in (self._sensitive, self._insensitive):
-            if pattern is None:
-                continue
-            for m in pattern.finditer(text):
-                matched = m.group(0)
-                key = matched if _is_acronym(matched) else matched.lower()
-                entries = self._by_text.get(_key(key)) or self._by_text.get(_key(matched.lower()))
-                if not entries:
+        # One layer per group, each with the negative phrases, so that a jurisdiction name
+        # inside a topic phrase ("Bletchley Declaration") is still seen by both layers, and a
+        # negative phrase ("potato chips") hides the words it covers in every layer.
+        self._patterns = {}
+        for group in LAYERS:
+            sensitive: list[str] = []
+            insensitive: list[str] = []
+            for entries in by_text.values():
+                if not any(t.group in (group, "negative") for t in entries):
                     continue
-                for term in entries:
-                    found.append(Match(term, m.start(), m.end(), matched))
-        # Longest match wins an overlap ("European Commission" over "European").
-        found.sort(key=lambda m: (m.start, -(m.end - m.start)))
-        kept: list[Match] = []
-        taken_until = -1
-        span: tuple[int, int] | None = None
-        for match in found:
-            if span is not None and (match.start, match.end) == span:
-                kept.append(match)  # same text, several meanings (e.g. a term and a context)
-                continue
-            if match.start < taken_until:
-                continue
-            kept.append(match)
-            span = (match.start, match.end)
-            taken_until = match.end
-        return kept
+                text = entries[0].text
+                (sensitive if _case_sensitive(text) else insensitive).append(text)
+            self._patterns[group] = [
+                p
+                for p in (_alternation(sensitive, flags=0), _alternation(insensitive, flags=re.I))
+                if p is not None
+            ]
+
+    def find(self, text: str, group: str | None = None) -> list[Match]:
+        """Vocabulary matches in `text` (one group, or all); longest wins an overlap."""
+        groups = [group] if group else list(LAYERS)
+        out: list[Match] = []
+        for layer in groups:
+            found: list[Match] = []
+            for pattern in self._patterns.get(layer, []):
+                for m in pattern.finditer(text):
+                    matched = m.group(0)
+                    entries = self._by_text.get(_key(matched)) or self._by_text.get(matched.lower())
+                    for term in entries or []:
+                        if term.group in (layer, "negative"):
+                            found.append(Match(term, m.start(), m.end(), matched))
+            found.sort(key=lambda m: (m.start, -(m.end - m.start)))
+            taken_until = -1
+            span: tuple[int, int] | None = None
+            for match in found:
+                if span is not None and (match.start, match.end) == span:
+                    if match.term.group != "negative":
+                        out.append(match)
+                    continue
+                if match.start < taken_until:
+                    continue
+                span = (match.start, match.end)
+                taken_until = match.end
+                # Negatives are reported once (by the first layer), and hide what they cover.
+                if match.term.group != "negative" or layer == groups[0]:
+                    out.append(match)
+        return out
 
 
 def _key(text: str) -> str:
-    return text if _is_acronym(text) else text.lower()
+    return text if _case_sensitive(text) else text.lower()
+
+
+def _case_sensitive(text: str) -> bool:
+    """Acronyms (BIS, CAC) and single capitalised words (Commerce, Diet) keep their case."""
+    if _is_acronym(text):
+        return True
+    return " " not in text and text[:1].isupper()
 
 
 def _is_acronym(text: str) -> bool:
@@ -157,6 +174,7 @@ def parse_taxonomy(data: dict[str, Any], path: Path) -> Taxonomy:
         host_words=tuple(
             _strs(data.get("summit", {}).get("host_words"), "summit.host_words", path)
         ),
+        decline_words=tuple(_strs(context.get("decline_words"), "context.decline_words", path)),
         topic_requires={},
         veto_count=int(data.get("negatives", {}).get("veto_count", 2)),
     )

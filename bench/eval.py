@@ -1,0 +1,269 @@
+"""Evaluate tagging and clustering on a labelled set (the format of `shared/eval/`).
+
+    .venv/bin/python bench/eval.py PATH [--split odd|even|all] [--show-errors]
+
+Runs the real pipeline: every item of PATH/items.jsonl becomes a `RawEntry` and goes through
+`bot.ingest.ingest_entries` into a temporary SQLite store, in id order, with one `Source` per
+`source_name` (`primary` from `source_kind`) and `now` = the item's published date, so backfill
+hides nothing. Tags and clusters are then read back from the store and scored:
+jurisdiction and topic micro-F1 (an item with no topic counts as `[other]`), pairwise
+clustering precision/recall/F1, importance accuracy (reported apart), and a confusion table
+per class. Figures are given for all items and for the odd and even ids (the thresholds were
+tuned on odd ids, so even ids are held out). The last line is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from sqlmodel import select  # noqa: E402
+
+from bot.analysis.importance import ItemSignal, item_importance  # noqa: E402
+from bot.config import Settings  # noqa: E402
+from bot.entries import RawEntry  # noqa: E402
+from bot.ingest import ingest_entries  # noqa: E402
+from store.db import make_engine, migrate, session_factory  # noqa: E402
+from store.models import Item, Source  # noqa: E402
+
+PRIMARY_KINDS = {"federal_register", "gov_press_release", "parliament"}
+# What a source's configuration would say about the kind of document it publishes.
+DOC_TYPES = {"opinion": "opinion"}
+
+# Sections other parts add (e.g. QA recall from bench/eval_qa.py): each gets the data folder,
+# the engine of the filled store and the gold items, prints its own table and returns figures
+# that are merged into the final JSON line under its name.
+ExtraSection = Callable[[Path, Any, list[dict[str, Any]]], dict[str, Any]]
+EXTRA_SECTIONS: dict[str, ExtraSection] = {}
+
+
+def load_items(path: Path) -> list[dict[str, Any]]:
+    with (path / "items.jsonl").open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def _published(item: dict[str, Any]) -> datetime:
+    return datetime.fromisoformat(item["published"]).replace(tzinfo=UTC) + timedelta(hours=12)
+
+
+def run_pipeline(items: list[dict[str, Any]], database_url: str) -> tuple[Any, dict[str, Item]]:
+    """Ingest every item; return the engine and the stored item per eval id."""
+    engine = make_engine(database_url)
+    migrate(engine)
+    sessions = session_factory(engine)
+    settings = Settings(database_url=database_url, _env_file=None)  # type: ignore[call-arg]
+    with sessions() as session:
+        sources: dict[str, Source] = {}
+        for item in items:
+            name = item["source_name"]
+            if name not in sources:
+                source = Source(
+                    name=name[:100],
+                    kind="feed",
+                    url=f"https://example.org/{len(sources)}",
+                    primary=item["source_kind"] in PRIMARY_KINDS,
+                )
+                session.add(source)
+                session.flush()
+                sources[name] = source
+        for item in sorted(items, key=lambda i: i["id"]):
+            published = _published(item)
+            entry = RawEntry(
+                guid=item["id"],
+                url=item["url"],
+                title=item["title"],
+                text=item["text"],
+                published=published,
+                doc_type=DOC_TYPES.get(item["source_kind"]),
+            )
+            ingest_entries(
+                session,
+                source=sources[item["source_name"]],
+                entries=[entry],
+                now=published,
+                settings=settings,
+            )
+        session.commit()
+        stored = {i.guid: i for i in session.exec(select(Item))}
+    return engine, stored
+
+
+def micro_f1(gold: list[set[str]], pred: list[set[str]]) -> dict[str, float]:
+    tp = sum(len(g & p) for g, p in zip(gold, pred, strict=True))
+    fp = sum(len(p - g) for g, p in zip(gold, pred, strict=True))
+    fn = sum(len(g - p) for g, p in zip(gold, pred, strict=True))
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / (tp + fn) if tp + fn else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"p": round(precision, 4), "r": round(recall, 4), "f1": round(f1, 4), "tp": tp, "fp": fp, "fn": fn}
+
+
+def per_class(gold: list[set[str]], pred: list[set[str]]) -> dict[str, dict[str, int]]:
+    table: dict[str, Counter[str]] = {}
+    for g, p in zip(gold, pred, strict=True):
+        for label in g | p:
+            row = table.setdefault(label, Counter())
+            if label in g and label in p:
+                row["tp"] += 1
+            elif label in p:
+                row["fp"] += 1
+            else:
+                row["fn"] += 1
+    return {k: dict(v) for k, v in sorted(table.items())}
+
+
+def pairwise(gold: list[str], pred: list[int | None]) -> dict[str, float]:
+    gold_pairs = set()
+    pred_pairs = set()
+    for (i, gi), (j, gj) in itertools.combinations(enumerate(gold), 2):
+        if gi == gj:
+            gold_pairs.add((i, j))
+        if pred[i] is not None and pred[i] == pred[j]:
+            pred_pairs.add((i, j))
+    both = len(gold_pairs & pred_pairs)
+    precision = both / len(pred_pairs) if pred_pairs else 1.0
+    recall = both / len(gold_pairs) if gold_pairs else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {
+        "p": round(precision, 4),
+        "r": round(recall, 4),
+        "f1": round(f1, 4),
+        "gold_pairs": len(gold_pairs),
+        "pred_pairs": len(pred_pairs),
+    }
+
+
+def score(items: list[dict[str, Any]], stored: dict[str, Item]) -> dict[str, Any]:
+    gold_j = [set(i["jurisdictions"]) for i in items]
+    pred_j = [set(stored[i["id"]].jurisdictions) for i in items]
+    gold_t = [set(i["topics"]) for i in items]
+    pred_t = [set(stored[i["id"]].topics) or {"other"} for i in items]
+    clusters = pairwise([i["development"] for i in items], [stored[i["id"]].development_id for i in items])
+    correct_importance = 0
+    for i in items:
+        row = stored[i["id"]]
+        level, _ = item_importance(
+            ItemSignal(
+                title=row.title,
+                text=row.text,
+                doc_type=row.doc_type,
+                primary=i["source_kind"] in PRIMARY_KINDS,
+                source_id=row.source_id,
+                relevant=bool(row.topics),
+            )
+        )
+        if not row.topics:
+            level = "low"
+        correct_importance += level == i["importance"]
+    return {
+        "items": len(items),
+        "jurisdiction": micro_f1(gold_j, pred_j),
+        "topic": micro_f1(gold_t, pred_t),
+        "clustering": clusters,
+        "importance_accuracy": round(correct_importance / len(items), 4) if items else 0.0,
+        "jurisdiction_classes": per_class(gold_j, pred_j),
+        "topic_classes": per_class(gold_t, pred_t),
+    }
+
+
+def _print_table(name: str, figures: dict[str, Any]) -> None:
+    j, t, c = figures["jurisdiction"], figures["topic"], figures["clustering"]
+    print(f"\n== {name} ({figures['items']} items)")
+    print(f"{'metric':<24}{'P':>8}{'R':>8}{'F1':>8}")
+    print(f"{'jurisdiction micro':<24}{j['p']:>8.3f}{j['r']:>8.3f}{j['f1']:>8.3f}")
+    print(f"{'topic micro':<24}{t['p']:>8.3f}{t['r']:>8.3f}{t['f1']:>8.3f}")
+    print(f"{'clustering pairwise':<24}{c['p']:>8.3f}{c['r']:>8.3f}{c['f1']:>8.3f}")
+    print(f"importance accuracy (per item, reported apart): {figures['importance_accuracy']:.3f}")
+
+
+def _print_confusion(figures: dict[str, Any]) -> None:
+    for kind in ("jurisdiction_classes", "topic_classes"):
+        print(f"\n{kind.replace('_', ' ')}: {'class':<16}{'TP':>5}{'FP':>5}{'FN':>5}")
+        for label, row in figures[kind].items():
+            print(f"{'':<22}{label:<16}{row.get('tp', 0):>5}{row.get('fp', 0):>5}{row.get('fn', 0):>5}")
+
+
+def _print_errors(items: list[dict[str, Any]], stored: dict[str, Item]) -> None:
+    print("\nerrors:")
+    for item in items:
+        row = stored[item["id"]]
+        pj, pt = sorted(row.jurisdictions), sorted(row.topics) or ["other"]
+        if pj != sorted(item["jurisdictions"]) or pt != sorted(item["topics"]):
+            print(f"  {item['id']} gold {sorted(item['jurisdictions'])} {sorted(item['topics'])}"
+                  f" pred {pj} {pt} | {item['title'][:70]}")
+    by_dev: dict[int | None, list[str]] = {}
+    for item in items:
+        by_dev.setdefault(stored[item["id"]].development_id, []).append(item["id"])
+    gold_of = {i["id"]: i["development"] for i in items}
+    for members in by_dev.values():
+        if len({gold_of[m] for m in members}) > 1:
+            print(f"  merged wrongly: {members} -> {[gold_of[m] for m in members]}")
+    gold_groups: dict[str, list[str]] = {}
+    for item in items:
+        gold_groups.setdefault(item["development"], []).append(item["id"])
+    for slug, members in gold_groups.items():
+        devs = {stored[m].development_id for m in members}
+        if len(devs) > 1:
+            print(f"  split: {slug} {members} -> {[stored[m].development_id for m in members]}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("path", type=Path, help="folder with items.jsonl (like shared/eval)")
+    parser.add_argument("--show-errors", action="store_true")
+    args = parser.parse_args(argv)
+    items = load_items(args.path)
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        engine, stored = run_pipeline(items, f"sqlite:///{Path(tmp) / 'eval.db'}")
+        seconds = time.perf_counter() - started
+        results: dict[str, Any] = {"all": score(items, stored)}
+        odd = [i for i in items if int(i["id"].lstrip("p") or 0) % 2 == 1]
+        even = [i for i in items if int(i["id"].lstrip("p") or 0) % 2 == 0]
+        results["odd_ids_tuning"] = score(odd, stored)
+        results["even_ids_held_out"] = score(even, stored)
+        for name, figures in results.items():
+            _print_table(name, figures)
+        _print_confusion(results["all"])
+        if args.show_errors:
+            _print_errors(items, stored)
+        print(f"\npipeline: {len(items)} items ingested in {seconds:.2f} s")
+        summary: dict[str, Any] = {
+            "jurisdiction_f1": results["all"]["jurisdiction"]["f1"],
+            "topic_f1": results["all"]["topic"]["f1"],
+            "clustering_f1": results["all"]["clustering"]["f1"],
+            "clustering_p": results["all"]["clustering"]["p"],
+            "clustering_r": results["all"]["clustering"]["r"],
+            "importance_accuracy": results["all"]["importance_accuracy"],
+            "held_out_even": {
+                k: results["even_ids_held_out"][k]["f1"] for k in ("jurisdiction", "topic", "clustering")
+            },
+            "tuning_odd": {
+                k: results["odd_ids_tuning"][k]["f1"] for k in ("jurisdiction", "topic", "clustering")
+            },
+            "items": len(items),
+            "ingest_seconds": round(seconds, 3),
+        }
+        # --- Extra sections (QA and others) go here: see EXTRA_SECTIONS above. -------------
+        for name, section in EXTRA_SECTIONS.items():
+            summary[name] = section(args.path, engine, items)
+        engine.dispose()
+    print(json.dumps(summary, sort_keys=True))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
