@@ -108,7 +108,14 @@ def micro_f1(gold: list[set[str]], pred: list[set[str]]) -> dict[str, float]:
     precision = tp / (tp + fp) if tp + fp else 1.0
     recall = tp / (tp + fn) if tp + fn else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"p": round(precision, 4), "r": round(recall, 4), "f1": round(f1, 4), "tp": tp, "fp": fp, "fn": fn}
+    return {
+        "p": round(precision, 4),
+        "r": round(recall, 4),
+        "f1": round(f1, 4),
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+    }
 
 
 def per_class(gold: list[set[str]], pred: list[set[str]]) -> dict[str, dict[str, int]]:
@@ -151,7 +158,9 @@ def score(items: list[dict[str, Any]], stored: dict[str, Item]) -> dict[str, Any
     pred_j = [set(stored[i["id"]].jurisdictions) for i in items]
     gold_t = [set(i["topics"]) for i in items]
     pred_t = [set(stored[i["id"]].topics) or {"other"} for i in items]
-    clusters = pairwise([i["development"] for i in items], [stored[i["id"]].development_id for i in items])
+    clusters = pairwise(
+        [i["development"] for i in items], [stored[i["id"]].development_id for i in items]
+    )
     correct_importance = 0
     for i in items:
         row = stored[i["id"]]
@@ -193,7 +202,9 @@ def _print_confusion(figures: dict[str, Any]) -> None:
     for kind in ("jurisdiction_classes", "topic_classes"):
         print(f"\n{kind.replace('_', ' ')}: {'class':<16}{'TP':>5}{'FP':>5}{'FN':>5}")
         for label, row in figures[kind].items():
-            print(f"{'':<22}{label:<16}{row.get('tp', 0):>5}{row.get('fp', 0):>5}{row.get('fn', 0):>5}")
+            print(
+                f"{'':<22}{label:<16}{row.get('tp', 0):>5}{row.get('fp', 0):>5}{row.get('fn', 0):>5}"
+            )
 
 
 def _print_errors(items: list[dict[str, Any]], stored: dict[str, Item]) -> None:
@@ -202,8 +213,10 @@ def _print_errors(items: list[dict[str, Any]], stored: dict[str, Item]) -> None:
         row = stored[item["id"]]
         pj, pt = sorted(row.jurisdictions), sorted(row.topics) or ["other"]
         if pj != sorted(item["jurisdictions"]) or pt != sorted(item["topics"]):
-            print(f"  {item['id']} gold {sorted(item['jurisdictions'])} {sorted(item['topics'])}"
-                  f" pred {pj} {pt} | {item['title'][:70]}")
+            print(
+                f"  {item['id']} gold {sorted(item['jurisdictions'])} {sorted(item['topics'])}"
+                f" pred {pj} {pt} | {item['title'][:70]}"
+            )
     by_dev: dict[int | None, list[str]] = {}
     for item in items:
         by_dev.setdefault(stored[item["id"]].development_id, []).append(item["id"])
@@ -249,10 +262,12 @@ def main(argv: list[str] | None = None) -> int:
             "clustering_r": results["all"]["clustering"]["r"],
             "importance_accuracy": results["all"]["importance_accuracy"],
             "held_out_even": {
-                k: results["even_ids_held_out"][k]["f1"] for k in ("jurisdiction", "topic", "clustering")
+                k: results["even_ids_held_out"][k]["f1"]
+                for k in ("jurisdiction", "topic", "clustering")
             },
             "tuning_odd": {
-                k: results["odd_ids_tuning"][k]["f1"] for k in ("jurisdiction", "topic", "clustering")
+                k: results["odd_ids_tuning"][k]["f1"]
+                for k in ("jurisdiction", "topic", "clustering")
             },
             "items": len(items),
             "ingest_seconds": round(seconds, 3),

@@ -82,9 +82,11 @@ def _role(text: str, match: Match, taxonomy: Taxonomy) -> str:
             return "passing"  # "Beijing's supply": a possessive outside the subject
         tail = re.sub(r"^['’]s\b", "", after).lower()
         words = re.findall(r"[a-z][a-z-]*", tail)[:3]
-        for n in (1, 2, 3):
-            if " ".join(words[:n]) in taxonomy.company_nouns:
-                return "passing"
+        if any(" ".join(words[:n]) in taxonomy.company_nouns for n in (1, 2, 3)):
+            return "passing"
+        # "Dutch potato processors": a demonym qualifies a noun phrase ending in a company noun.
+        if match.term.kind == "demonyms" and any(w in taxonomy.company_nouns for w in words[1:3]):
+            return "passing"
     return "actor"
 
 
@@ -132,6 +134,7 @@ def classify(
     repeats: dict[tuple[str, str, str], int] = defaultdict(int)
     rules: list[str] = []
     institutional: set[str] = set()  # an agency, law or seat of government acting
+    governing: set[str] = set()  # an agency or law acting (places can be markets: "London")
     subject: set[str] = set()  # opens a sentence of the title
     declined: set[str] = set()  # acting in a sentence that says it declined or refused
 
@@ -162,11 +165,13 @@ def classify(
                 factor *= weights.get("passing", 0.25)
             elif _is_subject(body, match):
                 factor *= weights.get("subject", 1.5)
-                if where == "title":
+                if where == "title" and term.kind != "demonyms":
                     subject.add(term.label)
             if role == "actor":
                 if term.kind in ("agencies", "laws", "places"):
                     institutional.add(term.label)
+                if term.kind in ("agencies", "laws"):
+                    governing.add(term.label)
                 lo, hi = _sentence_bounds(body, match.start, match.end)
                 sentence = body[lo:hi].lower()
                 if any(w in sentence for w in taxonomy.decline_words):
@@ -204,7 +209,9 @@ def classify(
         # A summit item carries INTL, the host (when it covers the hosting) and governments
         # whose own decision is the subject (declining the declaration); signatories named in
         # passing are not actors.
-        host = _summit_host(title + "\n" + text, taxonomy, j_score)
+        # When the subject is a government's own decision (declining), the item covers that
+        # decision, not the hosting.
+        host = None if declined - {"INTL"} else _summit_host(title, text, taxonomy)
         kept = ["INTL"]
         for code in jurisdictions + ([host] if host else []):
             if code in kept:
@@ -218,7 +225,8 @@ def classify(
     else:
         kept = []
         for code in jurisdictions:
-            if code == top or code in institutional or code in subject:
+            close = j_score[code] >= 0.6 * j_score[top] if top else False
+            if code == top or code in institutional or code in subject or close:
                 kept.append(code)
             else:
                 rules.append(f"{code}: named only, no institution acting")
@@ -241,7 +249,7 @@ def classify(
     if not topics:
         # Not AI policy: tag a jurisdiction only when its government acts (an OFAC designation,
         # a national export ban), not a market or a place named in a report.
-        acting = [c for c in jurisdictions if c in institutional or c in subject]
+        acting = [c for c in jurisdictions if c in governing or c in subject]
         for code in set(jurisdictions) - set(acting):
             rules.append(f"{code}: not AI policy and no government acting")
         jurisdictions = acting
@@ -277,24 +285,35 @@ def _pick(scores: dict[str, float], *, minimum: float, ratio: float) -> list[str
     return [k for k, v in scores.items() if v >= minimum and v >= ratio * top]
 
 
-def _summit_host(text: str, taxonomy: Taxonomy, scores: dict[str, float]) -> str | None:
-    lowered = text.lower()
-    for word in taxonomy.host_words:
-        for m in re.finditer(re.escape(word.lower()), lowered):
-            window = text[max(0, m.start() - 60) : m.end() + 60]
-            hits = [
-                x.term.label
-                for x in taxonomy.find(window)
-                if x.term.group == "jurisdiction" and x.term.label != "INTL"
-            ]
-            if word.lower().endswith("-hosted"):
-                prefix = word.split("-")[0]
-                hits = [
-                    x.term.label for x in taxonomy.find(prefix) if x.term.group == "jurisdiction"
-                ] + hits
-            for code in hits:
-                if scores.get(code, 0) > 0:
-                    return code
+_HOST = re.compile(r"\b(?:co-)?host(?:ed|ing|s)?\b", re.IGNORECASE)
+_EVENT_NOUNS = ("summit", "declaration", "talks", "communique", "communiqué", "process")
+
+
+def _summit_host(title: str, text: str, taxonomy: Taxonomy) -> str | None:
+    """The government hosting the summit an item covers, if the item says so.
+
+    First a jurisdiction named next to "host(ed/ing)" ("the UK-hosted summit", "hosted by the
+    United Kingdom"), else the seat of government naming the event ("Bletchley talks").
+    """
+    full = f"{title}\n{text}"
+    for m in _HOST.finditer(full):
+        lo = max(0, m.start() - 80)
+        window = full[lo : m.end() + 40]
+        mentions = [
+            x
+            for x in taxonomy.find(window, "jurisdiction")
+            if x.term.group == "jurisdiction" and x.term.label != "INTL"
+        ]
+        if mentions:
+            here = m.start() - lo
+            nearest = min(mentions, key=lambda x: min(abs(x.start - here), abs(x.end - here)))
+            return nearest.term.label
+    for x in taxonomy.find(full, "jurisdiction"):
+        if x.term.group != "jurisdiction" or x.term.kind != "places":
+            continue
+        following = re.findall(r"[a-zé]+", full[x.end : x.end + 30].lower())[:2]
+        if any(word in _EVENT_NOUNS for word in following):
+            return x.term.label
     return None
 
 
