@@ -369,7 +369,7 @@ def _release(deps: Deps, *, batch_id: str) -> None:
         session.execute(delete(Delivery).where(col(Delivery.batch_id) == batch_id))
 
 
-def _primary_urls(session: Session, dev_ids: Sequence[int]) -> dict[int, str]:
+def primary_urls(session: Session, dev_ids: Sequence[int]) -> dict[int, str]:
     """A link per development: its primary source's item if any, else its first item."""
     if not dev_ids:
         return {}
@@ -530,7 +530,7 @@ def _plan_and_claim(
     with session_scope(deps.sessions) as session:
         dev_ids = [d.id for d in developments if d.id is not None]
         exact, any_rev = _delivered_keys(session, dev_ids)
-        urls = _primary_urls(session, dev_ids)
+        urls = primary_urls(session, dev_ids)
     for key, subscriber_matches in matches.items():
         team_id, _kind, subscriber_id = key
         pending = [
@@ -780,7 +780,7 @@ def _recover_batch(
         )
         dev_ids = [r.development_id for r in rows]
         devs = list(session.exec(select(Development).where(col(Development.id).in_(dev_ids))))
-        urls = _primary_urls(session, dev_ids)
+        urls = primary_urls(session, dev_ids)
     key: SubscriberKey = (first.team_id, kind, first.subscriber_id)
     try:
         channel = transport.open_conversation(kind, first.subscriber_id)

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from bot.vocab import (
@@ -24,7 +25,7 @@ from bot.vocab import (
     normalize_jurisdiction,
     normalize_topic,
 )
-from store.models import Subscription
+from store.models import Delivery, Subscription
 
 MODES: tuple[str, ...] = ("instant", "daily")
 SUBSCRIBER_KINDS: tuple[str, ...] = ("user", "channel")
@@ -198,6 +199,17 @@ def _ordered(codes: Iterable[str], order: Sequence[str]) -> list[str]:
     return known + sorted(unique - set(order))
 
 
+def _delete(session: Session, sub: Subscription) -> None:
+    """Delete a subscription; its past deliveries stay (they keep alerts from repeating)."""
+    if sub.id is not None:
+        session.execute(
+            update(Delivery)
+            .where(col(Delivery.subscription_id) == sub.id)
+            .values(subscription_id=None)
+        )
+    session.delete(sub)
+
+
 def _same_filter(sub: Subscription, topics: Sequence[str], min_importance: str | None) -> bool:
     return set(sub.topics) == set(topics) and sub.min_importance == min_importance
 
@@ -255,7 +267,7 @@ def subscribe(
                 sub.jurisdictions = remaining
                 session.add(sub)
             else:
-                session.delete(sub)
+                _delete(session, sub)
 
     if target is None:
         target = Subscription(
@@ -299,7 +311,7 @@ def unsubscribe(
     if everything:
         removed = _ordered(followed, list(JURISDICTIONS))
         for sub in existing:
-            session.delete(sub)
+            _delete(session, sub)
         session.flush()
         return UnsubscribeResult(removed=removed, not_followed=[], current=[])
     asked = _ordered(jurisdictions, list(JURISDICTIONS))
@@ -311,7 +323,7 @@ def unsubscribe(
             sub.jurisdictions = remaining
             session.add(sub)
         else:
-            session.delete(sub)
+            _delete(session, sub)
     session.flush()
     return UnsubscribeResult(
         removed=[c for c in asked if c in followed],
@@ -327,7 +339,7 @@ def remove_subscription(
     sub = session.get(Subscription, subscription_id)
     if sub is None or sub.team_id != team_id or sub.subscriber_id != subscriber_id:
         return None
-    session.delete(sub)
+    _delete(session, sub)
     session.flush()
     return sub
 
