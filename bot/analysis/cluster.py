@@ -78,7 +78,8 @@ class Fingerprint:
     docs: frozenset[str]
     codes: frozenset[str]
     money: frozenset[str]
-    modifiers: frozenset[str]
+    modifiers: frozenset[str]  # in the headline
+    mentions: frozenset[str]  # anywhere in the text
 
 
 def _stem(word: str) -> str:
@@ -102,7 +103,8 @@ def fingerprint(title: str, text: str) -> Fingerprint:
     money = frozenset(re.sub(r"[\s,]", "", m.lower()) for m in _MONEY.findall(full))
     # From the headline only: a body often quotes the earlier action's full title.
     modifiers = frozenset(k for k, rx in _MODIFIERS.items() if rx.search(title))
-    return Fingerprint(words, docs, codes, money, modifiers)
+    mentions = frozenset(k for k, rx in _MODIFIERS.items() if rx.search(full))
+    return Fingerprint(words, docs, codes, money, modifiers, mentions)
 
 
 def _norm_doc(raw: str) -> str:
@@ -123,10 +125,11 @@ def conflict(a: Fingerprint, b: Fingerprint) -> str | None:
         return "different document numbers"
     if a.codes and b.codes and not (a.codes & b.codes):
         return "different product codes"
-    if a.modifiers != b.modifiers:
-        return (
-            "one acts on an earlier action (" + ", ".join(sorted(a.modifiers ^ b.modifiers)) + ")"
-        )
+    # A headline about a suspension (extension, revocation...) is another event than one whose
+    # text never mentions it: the action on an earlier action is its own development.
+    missing = (a.modifiers - b.mentions) | (b.modifiers - a.mentions)
+    if missing:
+        return "one acts on an earlier action (" + ", ".join(sorted(missing)) + ")"
     return None
 
 
