@@ -122,10 +122,19 @@ def _key(text: str) -> str:
 
 
 def _case_sensitive(text: str) -> bool:
-    """Acronyms (BIS, CAC) and single capitalised words (Commerce, Diet) keep their case."""
+    """Acronyms (BIS, CAC) and capitalised names (Commerce, Diet) keep their case."""
     if _is_acronym(text):
         return True
-    return " " not in text and text[:1].isupper()
+    # Proper names written in capitals ("Entity List", "White House") keep their case too,
+    # so Taiwan's "entity list" is not the US Entity List.
+    words = [w for w in re.split(r"[\s-]+", text) if w[:1].isalpha()]
+    significant = [w for w in words if w.lower() not in _MINOR_WORDS]
+    return bool(significant) and all(w[:1].isupper() for w in significant)
+
+
+_MINOR_WORDS = frozenset(
+    {"of", "the", "and", "for", "on", "in", "to", "a", "an", "de", "des", "du"}
+)
 
 
 def _is_acronym(text: str) -> bool:
