@@ -1,0 +1,224 @@
+"""What `policybot serve` runs around the Slack listener: the schedule, and a clean stop.
+
+The schedule (APScheduler 3, in-memory job store; the exactly-once guarantees live in the
+store, not in the scheduler):
+- `poll`: every minute, the sources that are due (each source has its own interval and
+  back-off; `poll_sources` claims each one, so two replicas never fetch one source at once),
+  then instant alerts for what the poll found.
+- `alerts`: every few minutes, daily digests that are due, and any instant alert a crashed or
+  busy run left behind (deliveries are claimed rows: never sent twice).
+- briefings: one cron job per channel from `bot.schedule` when it is available (claimed per
+  channel and day in the store: posted once even with several replicas).
+
+Each job first takes a named lease (`store.leases`), so with several replicas one of them
+does each round and the others skip it instead of contending. Shutdown (SIGTERM or SIGINT):
+stop taking requests, let the job or message in flight finish, stop the scheduler, close the
+database.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+from types import FrameType
+from typing import Any
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from slack_sdk import WebClient
+
+from bot.deps import Deps
+from store.leases import default_holder, leased
+
+log = logging.getLogger("policybot.service")
+
+POLL_EVERY = timedelta(seconds=60)
+ALERTS_EVERY = timedelta(minutes=5)
+# Longer than any round can take: a replica that dies mid-round frees the job after this.
+JOB_LEASE = timedelta(minutes=15)
+FIRST_RUN_DELAY = timedelta(seconds=2)
+
+
+@dataclass
+class ServiceState:
+    """What the jobs have done, for logs, `/healthz` and tests."""
+
+    polls: int = 0
+    skipped: int = 0
+    alert_rounds: int = 0
+    errors: int = 0
+    last_error: str | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def bump(self, name: str) -> None:
+        with self.lock:
+            setattr(self, name, getattr(self, name) + 1)
+
+
+def run_poll_round(
+    deps: Deps, *, holder: str, client: WebClient | None, state: ServiceState | None = None
+) -> bool:
+    """Poll the due sources once and alert on what was found; False when another replica is."""
+    from bot.poll import poll_sources
+
+    with leased(
+        deps.sessions, name="job:poll", holder=holder, ttl=JOB_LEASE, clock=deps.clock
+    ) as got:
+        if not got:
+            if state:
+                state.bump("skipped")
+            return False
+        report = poll_sources(deps, owner=holder)
+        failed = [row.source for row in report.rows if row.status == "error"]
+        log.info(
+            "poll: %d source(s), %d new, %d updated%s",
+            len(report.rows),
+            report.new,
+            report.updated,
+            f", failed: {', '.join(failed)}" if failed else "",
+        )
+        if client is not None and report.development_ids:
+            from bot.alerts import deliver_alerts
+
+            alerts = deliver_alerts(
+                deps, client=client, now=deps.clock(), development_ids=report.development_ids
+            )
+            if alerts.messages:
+                log.info("alerts: %d message(s) sent", alerts.messages)
+        if state:
+            state.bump("polls")
+        return True
+
+
+def run_alert_round(
+    deps: Deps, *, holder: str, client: WebClient, state: ServiceState | None = None
+) -> bool:
+    """Due daily digests, and instant alerts left over by an interrupted run."""
+    from bot.alerts import deliver_alerts, deliver_due_digests
+
+    with leased(
+        deps.sessions, name="job:alerts", holder=holder, ttl=JOB_LEASE, clock=deps.clock
+    ) as got:
+        if not got:
+            if state:
+                state.bump("skipped")
+            return False
+        now = deps.clock()
+        report = deliver_alerts(deps, client=client, now=now)
+        report.add(deliver_due_digests(deps, client=client, now=now))
+        if report.messages:
+            log.info("alerts and digests: %d message(s) sent", report.messages)
+        if state:
+            state.bump("alert_rounds")
+        return True
+
+
+def _guarded(name: str, job: Callable[[], Any], state: ServiceState) -> Callable[[], None]:
+    def run() -> None:
+        try:
+            job()
+        except Exception as exc:  # one failed round must not stop the schedule
+            state.bump("errors")
+            state.last_error = f"{name}: {type(exc).__name__}"
+            log.exception("scheduled job %s failed", name)
+
+    return run
+
+
+def build_service_scheduler(
+    deps: Deps,
+    *,
+    client: WebClient | None,
+    holder: str | None = None,
+    state: ServiceState | None = None,
+    poll_every: timedelta = POLL_EVERY,
+    alerts_every: timedelta = ALERTS_EVERY,
+) -> tuple[BackgroundScheduler, ServiceState]:
+    """The scheduler `serve` runs (not started). Without a Slack client it only polls."""
+    holder = holder or default_holder()
+    state = state or ServiceState()
+    scheduler = BackgroundScheduler(
+        timezone="UTC",
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
+    )
+    first = deps.clock() + FIRST_RUN_DELAY
+    scheduler.add_job(
+        _guarded(
+            "poll", lambda: run_poll_round(deps, holder=holder, client=client, state=state), state
+        ),
+        "interval",
+        seconds=poll_every.total_seconds(),
+        next_run_time=first,
+        id="poll",
+        name="poll due sources, then instant alerts",
+    )
+    if client is not None:
+        scheduler.add_job(
+            _guarded(
+                "alerts",
+                lambda: run_alert_round(deps, holder=holder, client=client, state=state),
+                state,
+            ),
+            "interval",
+            seconds=alerts_every.total_seconds(),
+            next_run_time=first + timedelta(seconds=30),
+            id="alerts",
+            name="daily digests and left-over alerts",
+        )
+        _add_briefing_jobs(scheduler, deps, client=client)
+    return scheduler, state
+
+
+def _add_briefing_jobs(scheduler: BackgroundScheduler, deps: Deps, *, client: WebClient) -> None:
+    """Briefing cron jobs from `bot.schedule` (the briefing feature), when it is installed."""
+    try:
+        schedule = importlib.import_module("bot.schedule")
+    except ImportError:  # pragma: no cover - the briefing feature ships with the package
+        log.warning("bot.schedule is missing: no scheduled briefings")
+        return
+    add_jobs = getattr(schedule, "add_briefing_jobs", None)
+    if add_jobs is None:
+        log.warning("bot.schedule has no add_briefing_jobs: no scheduled briefings")
+        return
+    add_jobs(scheduler, deps, client=client)
+
+
+@dataclass
+class StopSignal:
+    """Set by SIGTERM/SIGINT; the serve loop waits on it."""
+
+    event: threading.Event = field(default_factory=threading.Event)
+    received: list[int] = field(default_factory=list)
+
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        del frame
+        self.received.append(signum)
+        self.event.set()
+
+
+@contextmanager
+def stop_on_signals(stop: StopSignal) -> Iterator[StopSignal]:
+    """Route SIGTERM and SIGINT to `stop` for the duration (main thread only)."""
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+    for sig in previous:
+        signal.signal(sig, stop)
+    try:
+        yield stop
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def shutdown(scheduler: BackgroundScheduler | None, deps: Deps) -> None:
+    """Let the running job finish, stop the scheduler, close the database."""
+    if scheduler is not None and scheduler.running:
+        log.info("stopping the scheduler (waiting for the running job)")
+        scheduler.shutdown(wait=True)
+    if deps.engine is not None:
+        deps.engine.dispose()
+    log.info("stopped")

@@ -1,0 +1,161 @@
+"""Two replicas at once: each source fetched once, one briefing, every alert once.
+
+Two real worker processes share one database (the local PostgreSQL when
+POLICYBOT_TEST_DATABASE_URL is set, else one SQLite file) and one fake Slack server, and run
+what `serve`'s schedule runs, started at the same instant: a poll round (`run_poll_round`:
+lease, then per-source claims, then instant alerts), the channel's briefing
+(`run_briefings`: the claim ledger), and an alert round (`run_alert_round`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from collections import Counter
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from bot.demo_snapshot import ROUTES, demo_sources_toml, serve_snapshot
+from bot.deps import system_clock
+from store.models import BriefingPost, Delivery, Development, Subscription
+from tests.fakeslack import FakeSlack
+
+ROOT = Path(__file__).resolve().parents[2]
+CHANNEL = "C0BRIEF"
+SUBSCRIBER = "U0MANAGER"
+
+_WORKER = textwrap.dedent(
+    """
+    import json, pathlib, sys, time
+    from pydantic import SecretStr
+    from bot.briefing import run_briefings
+    from bot.config import Settings
+    from bot.deps import open_store
+    from bot.service import run_alert_round, run_poll_round
+    from bot.slack import SlackPoster, make_web_client
+
+    url, sources, slack_url, token, channel, name, start_at = sys.argv[1:8]
+    settings = Settings(
+        _env_file=None, database_url=url, sources_path=sources, allow_private_sources=True,
+        fetch_host_interval_seconds=0.0, slack_bot_token=SecretStr(token), slack_api_url=slack_url,
+        briefing_channels=[channel],
+    )
+    deps = open_store(settings, migrate_schema=False)
+    client = make_web_client(settings)
+    while time.time() < float(start_at):
+        time.sleep(0.001)
+    polled = run_poll_round(deps, holder=name, client=client)
+    # Barrier: both rounds of polling are over before either briefs (as at 08:00 after a poll).
+    barrier = pathlib.Path(sources).parent
+    (barrier / f"polled-{name}").touch()
+    while len(list(barrier.glob("polled-*"))) < 2:
+        time.sleep(0.01)
+    outcomes = run_briefings(deps, SlackPoster(client, min_interval=0.0), channels=[channel])
+    alerted = run_alert_round(deps, holder=name, client=client)
+    print(json.dumps({"polled": polled, "alerted": alerted,
+                      "briefing": [o.status for o in outcomes]}))
+    """
+)
+
+
+def _start_worker(
+    name: str, *, database_url: str, sources: Path, fake: FakeSlack, start_at: float
+) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            _WORKER,
+            database_url,
+            str(sources),
+            fake.url,
+            fake.token,
+            CHANNEL,
+            name,
+            str(start_at),
+        ],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_two_replicas_fetch_each_source_once_and_post_one_briefing_and_each_alert_once(
+    engine: Engine, database_url: str, tmp_path: Path
+) -> None:
+    with Session(engine) as session:
+        session.add(
+            Subscription(
+                team_id="T0TEST",
+                subscriber_kind="user",
+                subscriber_id=SUBSCRIBER,
+                jurisdictions=["NL", "EU"],
+                mode="instant",
+            )
+        )
+        session.commit()
+
+    with FakeSlack() as fake, serve_snapshot(clock=system_clock) as snapshot:
+        sources = tmp_path / "sources.toml"
+        sources.write_text(demo_sources_toml(base=snapshot.base_url, now=snapshot.now), "utf-8")
+        start_at = time.time() + 3.0
+        workers = [
+            _start_worker(
+                f"replica-{n}",
+                database_url=database_url,
+                sources=sources,
+                fake=fake,
+                start_at=start_at,
+            )
+            for n in (1, 2)
+        ]
+        reports = []
+        for worker in workers:
+            out, err = worker.communicate(timeout=120)
+            assert worker.returncode == 0, err[-3000:]
+            reports.append(json.loads(out.strip().splitlines()[-1]))
+        fetched = Counter(
+            path.split("?")[0] + ("?page=2" if "page=2" in path else "")
+            for path in snapshot.requests
+        )
+        messages = fake.messages(CHANNEL)
+        dm_messages = [m for m in fake.messages() if m.channel.startswith("D")]
+
+    # One replica polled; the other found the round leased and skipped it.
+    assert sorted(r["polled"] for r in reports) == [False, True]
+    # Every source (and the Federal Register's second page) was fetched exactly once.
+    assert len(fetched) == len(ROUTES)
+    assert set(fetched.values()) == {1}, fetched
+
+    # Exactly one briefing: one parent, one reply per development, nothing twice.
+    parents = [m for m in messages if not m.thread_ts]
+    assert len(parents) == 1
+    replies = [m for m in messages if m.thread_ts]
+    assert replies and all(m.thread_ts == parents[0].ts for m in replies)
+    statuses = sorted(s for r in reports for s in r["briefing"])
+    assert statuses.count("complete") == 1
+    with Session(engine) as session:
+        posts = session.exec(select(BriefingPost).where(BriefingPost.channel == CHANNEL)).all()
+        assert len(posts) == len(replies)
+        assert len({p.development_id for p in posts}) == len(posts)
+
+        # Every matching development alerted once, in as many DMs as there were batches.
+        deliveries = session.exec(
+            select(Delivery).where(Delivery.subscriber_id == SUBSCRIBER)
+        ).all()
+        assert deliveries, "no alert was delivered"
+        assert all(d.status == "sent" for d in deliveries)
+        assert len({d.development_id for d in deliveries}) == len(deliveries)
+        assert len(dm_messages) == len({d.batch_id for d in deliveries})
+        matching = session.exec(
+            select(Development).where(col(Development.announce) != "never")
+        ).all()
+        assert {d.development_id for d in deliveries} <= {d.id for d in matching}
