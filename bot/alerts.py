@@ -65,8 +65,9 @@ from bot.blocks.alerts import (
     AlertSubscription,
     build_alert_message,
 )
-from bot.deps import Deps
-from bot.slack import FatalSlackError, RetryableSlackError, SlackPoster
+from bot.config import Settings
+from bot.deps import Deps, open_store
+from bot.slack import FatalSlackError, RetryableSlackError, SlackPoster, make_web_client
 from bot.subscriptions import describe_subscription, pause_subscriber
 from bot.vocab import IMPORTANCE_RANK
 from store.db import session_scope
@@ -828,3 +829,23 @@ def _recover_batch(
         return
     report.messages += 1
     report.resent += _mark_sent(deps, batch_id=batch_id, channel=channel, ts=ts, now=now)
+
+
+def alerts_after_poll(
+    settings: Settings, *, development_ids: Sequence[int], now: datetime | None = None
+) -> AlertReport | None:
+    """Deliver the instant alerts of a finished `policybot poll`; None when SLACK_BOT_TOKEN is
+    unset (the alerts then wait for `policybot alerts` or `serve`, per CONTRACT.md)."""
+    if settings.slack_bot_token is None or not settings.slack_bot_token.get_secret_value():
+        return None
+    deps = open_store(settings, migrate_schema=False)
+    try:
+        return deliver_alerts(
+            deps,
+            client=make_web_client(settings),
+            now=now or deps.clock(),
+            development_ids=development_ids,
+        )
+    finally:
+        if deps.engine is not None:
+            deps.engine.dispose()
