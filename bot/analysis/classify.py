@@ -87,6 +87,9 @@ def _role(text: str, match: Match, taxonomy: Taxonomy) -> str:
         # "Dutch potato processors": a demonym qualifies a noun phrase ending in a company noun.
         if match.term.kind == "demonyms" and any(w in taxonomy.company_nouns for w in words[1:3]):
             return "passing"
+        # "the Paris AI summit": a place naming an event is not its government acting.
+        if any(w in _EVENT_NOUNS for w in words[:3]):
+            return "passing"
     return "actor"
 
 
@@ -262,8 +265,8 @@ def classify(
     evidence: dict[str, Any] = {
         "jurisdictions": {
             c: {"score": round(j_score[c], 2), "signals": j_evidence[c]}
+            # Zero scores stay: they explain why a country named as a target is not tagged.
             for c in sorted(j_score, key=lambda c: -j_score[c])
-            if j_score[c] > 0
         },
         "topics": {
             t: {"score": round(t_score[t], 2), "terms": t_evidence[t]}
