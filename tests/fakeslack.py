@@ -20,7 +20,8 @@ What it speaks:
   answered `unknown_method`.
 - `POST /response/<id>`: a `response_url` (see `response_url(id)`); recorded in `.responses`.
 
-Scripting failures (each rule is used `times` times, first match wins):
+Scripting failures (each rule is used `times` times, first match wins; `after=n` lets the
+first n matching calls through, for a failure in mid-thread):
 - `fail(method, error, times=, channel=)`: HTTP 200 `{"ok": false, "error": error}`;
   `fail("chat.postMessage", "ratelimited")` is Slack's "ratelimited inside a 200 body".
 - `http_error(method, status)`: an HTTP 5xx (or any status) with a JSON error body.
@@ -76,6 +77,7 @@ class _Rule:
     body: dict[str, Any]
     headers: dict[str, str]
     channel: str | None = None
+    after: int = 0  # let this many matching calls through first
 
 
 def _parse_body(raw: bytes, content_type: str) -> dict[str, Any]:
@@ -173,24 +175,46 @@ class FakeSlack:
         *,
         times: int = 1,
         channel: str | None = None,
+        after: int = 0,
     ) -> None:
-        """The next `times` calls of `method` (to `channel`, if given) answer `ok: false`."""
-        self._add_rule(_Rule(method, times, 200, {"ok": False, "error": error}, {}, channel))
+        """The next `times` calls of `method` (to `channel`, if given) answer `ok: false`.
+
+        `after=n` lets the first n matching calls succeed (a failure in mid-thread).
+        """
+        body = {"ok": False, "error": error}
+        self._add_rule(_Rule(method, times, 200, body, {}, channel, after))
 
     def http_error(
-        self, method: str, status: int = 500, *, times: int = 1, channel: str | None = None
+        self,
+        method: str,
+        status: int = 500,
+        *,
+        times: int = 1,
+        channel: str | None = None,
+        after: int = 0,
     ) -> None:
-        """The next `times` calls of `method` answer HTTP `status`."""
+        """The next `times` calls of `method` answer HTTP `status` (after `after` successes)."""
         body = {"ok": False, "error": "fatal_error" if status >= 500 else "http_error"}
-        self._add_rule(_Rule(method, times, status, body, {}, channel))
+        self._add_rule(_Rule(method, times, status, body, {}, channel, after))
 
     def rate_limit(
-        self, method: str, retry_after: int = 1, *, times: int = 1, channel: str | None = None
+        self,
+        method: str,
+        retry_after: int = 1,
+        *,
+        times: int = 1,
+        channel: str | None = None,
+        after: int = 0,
     ) -> None:
         """The next `times` calls of `method` answer HTTP 429 with `Retry-After`."""
         template = load_template("web_ratelimited_429")
         headers = {"Retry-After": str(retry_after)}
-        self._add_rule(_Rule(method, times, 429, template["body"], headers, channel))
+        self._add_rule(_Rule(method, times, 429, template["body"], headers, channel, after))
+
+    def clear_failures(self) -> None:
+        """Drop every scripted failure that has not been used yet."""
+        with self._lock:
+            self._rules = []
 
     def _add_rule(self, rule: _Rule) -> None:
         with self._lock:
@@ -240,6 +264,9 @@ class FakeSlack:
         channel = params.get("channel")
         for rule in self._rules:
             if rule.times > 0 and rule.method == method and rule.channel in (None, channel):
+                if rule.after > 0:
+                    rule.after -= 1
+                    continue
                 rule.times -= 1
                 return rule.status, dict(rule.headers), dict(rule.body)
         handler = getattr(self, "_m_" + method.replace(".", "_"), None)
