@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from bot import cli_alerts, cli_ask, cli_brief, cli_demo, cli_serve, cli_store
+from bot import cli_alerts, cli_ask, cli_brief, cli_demo, cli_serve, cli_sources, cli_store
 from bot.config import MissingSettingError
 
 app = typer.Typer(
@@ -28,7 +28,7 @@ def _root() -> None:
     """policybot: AI export-control and AI-sovereignty policy, in Slack."""
 
 
-for _module in (cli_store, cli_brief, cli_ask, cli_alerts, cli_serve, cli_demo):
+for _module in (cli_store, cli_sources, cli_brief, cli_ask, cli_alerts, cli_serve, cli_demo):
     _module.register(app)
 
 

@@ -167,7 +167,7 @@ class Fetcher:
             headers["If-Modified-Since"] = last_modified
         result.request_headers = dict(headers)
         try:
-            async with self._global, asyncio.timeout(self.limits.total_seconds):
+            async with self._global:
                 await self._follow(url, headers, result)
         except TimeoutError:
             result.status = "error"
@@ -195,6 +195,9 @@ class Fetcher:
     async def _follow(self, url: str, headers: dict[str, str], result: FetchResult) -> None:
         assert self._client is not None, "use Fetcher as an async context manager"
         current = url
+        # The total deadline starts when the first request may go out: time spent queueing
+        # behind other sources (politeness, concurrency) is not this source's fault.
+        deadline: float | None = None
         for hop in range(MAX_REDIRECTS + 1):
             await asyncio.to_thread(
                 check_url, current, allow_private=self.limits.allow_private, resolver=self._resolver
@@ -204,22 +207,28 @@ class Fetcher:
             key = f"{host}:{port}" if port else host
             async with self._hosts.semaphore(key):
                 await self._hosts.wait_turn(key)
-                request = self._client.build_request("GET", current, headers=headers)
-                response = await self._client.send(request, stream=True)
-                try:
-                    if response.status_code in _REDIRECT_CODES and "location" in response.headers:
+                if deadline is None:
+                    deadline = asyncio.get_running_loop().time() + self.limits.total_seconds
+                async with asyncio.timeout_at(deadline):
+                    request = self._client.build_request("GET", current, headers=headers)
+                    response = await self._client.send(request, stream=True)
+                    try:
+                        redirect = (
+                            response.status_code in _REDIRECT_CODES
+                            and "location" in response.headers
+                        )
+                        if not redirect:
+                            await self._read(response, result)
+                    finally:
                         await response.aclose()
-                        if hop == MAX_REDIRECTS:
-                            result.http_status = response.status_code
-                            result.error = f"too many redirects (more than {MAX_REDIRECTS})"
-                            return
-                        current = urljoin(current, response.headers["location"])
-                        continue
-                    await self._read(response, result)
-                finally:
-                    await response.aclose()
-            result.final_url = current
-            return
+            if not redirect:
+                result.final_url = current
+                return
+            if hop == MAX_REDIRECTS:
+                result.http_status = response.status_code
+                result.error = f"too many redirects (more than {MAX_REDIRECTS})"
+                return
+            current = urljoin(current, response.headers["location"])
 
     async def _read(self, response: httpx.Response, result: FetchResult) -> None:
         result.http_status = response.status_code

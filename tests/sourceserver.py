@@ -78,14 +78,14 @@ class SourceServer:
         self.requests: list[RecordedRequest] = []
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._base = ""
 
     # --- configuration ---------------------------------------------------------------
 
     @property
     def url(self) -> str:
-        assert self._server is not None, "start() first"
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        assert self._base, "start() first"
+        return self._base
 
     def route(self, path: str, **options: Any) -> str:
         """Serve `path` with these `Route` options (replacing any earlier route); its URL."""
@@ -116,7 +116,11 @@ class SourceServer:
         server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
         server.daemon_threads = True
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, daemon=True)
+        host, port = server.server_address[:2]
+        self._base = f"http://{host!s}:{port}"
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
         return self
 
@@ -160,8 +164,8 @@ def _make_handler(server: SourceServer) -> type[BaseHTTPRequestHandler]:
             if route is None:
                 self._plain(404, b"not found")
                 return
-            if route.delay:
-                time.sleep(route.delay)
+            if route.delay and server._stopping.wait(route.delay):
+                return
             if route.redirect_to is not None:
                 self.send_response(302)
                 self.send_header("Location", route.redirect_to.replace("{base}", server.url))
@@ -204,7 +208,8 @@ def _make_handler(server: SourceServer) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(body)
 
         def _drip(self, route: Route) -> None:
-            self.send_header("Content-Length", "100000000")
+            # No length: the body ends when the connection closes, which it never does.
+            self.send_header("Connection", "close")
             self.end_headers()
             self.wfile.write(b"<?xml version='1.0'?><rss><channel>")
             deadline = time.monotonic() + 120
