@@ -272,12 +272,14 @@ def _links(session: Session, dev_ids: Sequence[int]) -> dict[int, list[tuple[str
     return out
 
 
-def _cite(session: Session, ranked: Sequence[_Candidate]) -> list[CitedDevelopment]:
-    ids = [c.dev.id for c in ranked if c.dev.id is not None]
+def cite_developments(
+    session: Session, devs: Sequence[Development], *, scores: Sequence[float] = ()
+) -> list[CitedDevelopment]:
+    """The citation of each development: its links (official sources first) and tags."""
+    ids = [d.id for d in devs if d.id is not None]
     links = _links(session, ids)
     out = []
-    for cand in ranked:
-        dev = cand.dev
+    for n, dev in enumerate(devs):
         urls = links.get(dev.id or 0, [])
         primary = [u for u, p in urls if p]
         ordered = list(dict.fromkeys(primary + [u for u, _ in urls]))
@@ -292,7 +294,7 @@ def _cite(session: Session, ranked: Sequence[_Candidate]) -> list[CitedDevelopme
                 published=dev.published_at,
                 summary=dev.summary,
                 sources=ordered,
-                score=round(cand.score, 4),
+                score=round(scores[n], 4) if n < len(scores) else 0.0,
             )
         )
     return out
@@ -383,7 +385,7 @@ def answer_question(
             developments=[],
             suggestions=tips,
         )
-    cited = _cite(session, chosen)
+    cited = cite_developments(session, [c.dev for c in chosen], scores=[c.score for c in chosen])
     return Answer(
         question=parsed.raw,
         text=_format_answer(parsed, cited, total),

@@ -19,8 +19,9 @@ from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import text
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
+from store.models import Development
 from store.types import UTCDateTime
 
 Match = Literal["all", "any", "auto"]
@@ -240,3 +241,38 @@ def optimize_index(session: Session) -> None:
         session.connection().execute(
             text("INSERT INTO developments_fts(developments_fts) VALUES ('optimize')")
         )
+
+
+def latest_developments(
+    session: Session,
+    *,
+    jurisdictions: Sequence[str] = (),
+    topics: Sequence[str] = (),
+    limit: int = 10,
+    scan: int = 2000,
+) -> list[Development]:
+    """The newest developments (by publication, then first seen), filtered by tags.
+
+    Tags are JSON lists, so the filter runs over the newest `scan` rows in Python, the same
+    way on SQLite and PostgreSQL.
+    """
+    stmt = (
+        select(Development)
+        .order_by(
+            col(Development.published_at).desc().nulls_last(),
+            col(Development.first_seen_at).desc(),
+        )
+        .limit(scan)
+    )
+    out: list[Development] = []
+    wanted_j = set(jurisdictions)
+    wanted_t = set(topics)
+    for dev in session.exec(stmt):
+        if wanted_j and not wanted_j & set(dev.jurisdictions):
+            continue
+        if wanted_t and not wanted_t & set(dev.topics):
+            continue
+        out.append(dev)
+        if len(out) >= limit:
+            break
+    return out

@@ -1,0 +1,248 @@
+"""`/policy` through the real app over HTTP: signed requests, every subcommand, refusals."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from fakeslack import FakeSlack
+from policy_served import SIGNING_SECRET, Served, command_body, serve_app, sign
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from bot.config import Settings
+from bot.deps import Deps
+from store.db import SessionFactory, session_scope
+from store.models import Development, Item, Source
+
+ADMIN = "U0ADMIN"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "slack"
+
+
+@pytest.fixture
+def policy_deps(
+    database_url: str,
+    sessions: SessionFactory,
+    engine: Engine,
+    fake_slack: FakeSlack,
+    tmp_path: Path,
+) -> Deps:
+    settings = Settings(
+        database_url=database_url,
+        sources_path=tmp_path / "sources.toml",
+        slack_bot_token=fake_slack.token,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=fake_slack.url,
+        admins=[ADMIN],
+        _env_file=None,  # type: ignore[call-arg]
+    )
+    return Deps(settings=settings, sessions=sessions, engine=engine)
+
+
+@pytest.fixture
+def served(policy_deps: Deps, fake_slack: FakeSlack) -> Iterator[Served]:
+    with serve_app(policy_deps, fake_slack) as s:
+        yield s
+
+
+def _seed(sessions: SessionFactory) -> int:
+    with session_scope(sessions) as s:
+        src = Source(name="gov-nl", kind="feed", url="https://gov.nl/feed", primary=True)
+        s.add(src)
+        s.flush()
+        dev = Development(
+            title="The Hague sets licence duty on advanced lithography <tools>",
+            summary="Dutch export licence for chip-making lithography equipment & more.",
+            jurisdictions=["NL"],
+            topics=["export-controls"],
+            importance="high",
+            published_at=datetime(2023, 6, 30, tzinfo=UTC),
+            search_text="Dutch chip export rules lithography licence",
+        )
+        s.add(dev)
+        s.flush()
+        s.add(
+            Item(
+                source_id=src.id or 0,
+                development_id=dev.id,
+                guid="x",
+                url="https://gov.nl/order",
+                title=dev.title,
+                content_hash="x",
+                published_at=dev.published_at,
+            )
+        )
+        return dev.id or 0
+
+
+def _all_text(payload: dict) -> str:  # type: ignore[type-arg]
+    return str(payload.get("text", "")) + str(payload.get("blocks", ""))
+
+
+def test_help_is_answered_in_the_acknowledgement(served: Served) -> None:
+    response = served.command("help")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["response_type"] == "ephemeral"
+    assert "/policy ask" in _all_text(body)
+    assert served.fake.responses == []
+
+
+def test_empty_text_gives_help(served: Served) -> None:
+    assert "/policy ask" in _all_text(served.command("").json())
+
+
+def test_unknown_subcommand_names_the_nearest_match(served: Served) -> None:
+    body = served.command("serch gallium").json()
+    assert "Did you mean `/policy search`" in _all_text(body)
+
+
+def test_text_over_1000_characters_gets_a_polite_refusal(served: Served) -> None:
+    body = served.command("ask " + "x" * 1200).json()
+    assert "at most 1,000" in body["text"]
+
+
+def test_ask_is_acknowledged_then_answered_through_response_url(
+    served: Served, sessions: SessionFactory
+) -> None:
+    _seed(sessions)
+    response = served.command("ask any new Dutch chip export rules?")
+    assert response.status_code == 200
+    (payload,) = served.wait_responses(1)
+    assert payload["response_type"] == "ephemeral"
+    text = _all_text(payload)
+    assert "https://gov.nl/order" in text
+    # Outside text is escaped: a title cannot open a Slack control sequence.
+    assert "&lt;tools&gt;" in text and "<tools>" not in text
+    assert "Share in channel" in text
+
+
+def test_ask_with_nothing_matching_says_so(served: Served, sessions: SessionFactory) -> None:
+    _seed(sessions)
+    served.command("ask what's in Brazil's AI bill?")
+    (payload,) = served.wait_responses(1)
+    assert "Nothing tracked matches" in payload["text"]
+
+
+def test_latest_and_search_list_developments(served: Served, sessions: SessionFactory) -> None:
+    _seed(sessions)
+    served.command("latest NL", response_id="a")
+    served.command("search lithography", response_id="b")
+    payloads = served.wait_responses(2)
+    assert all("lithography" in _all_text(p) for p in payloads)
+    served.command("latest JP", response_id="c")
+    assert "Nothing tracked" in _all_text(served.wait_responses(3)[2])
+
+
+def test_sources_and_status(served: Served, sessions: SessionFactory) -> None:
+    _seed(sessions)
+    served.command("sources", response_id="a")
+    (listing,) = served.wait_responses(1)
+    assert "gov-nl" in _all_text(listing)
+    served.command("status", response_id="b")
+    status = served.wait_responses(2)[1]
+    assert "Developments tracked" in _all_text(status)
+
+
+def test_a_non_admin_cannot_add_or_remove_sources(served: Served, sessions: SessionFactory) -> None:
+    _seed(sessions)
+    served.command("sources add https://example.org/feed.xml", user="U0NOBODY", response_id="a")
+    served.command("sources remove gov-nl", user="U0NOBODY", response_id="b")
+    replies = served.wait_responses(2)
+    assert all("Only policybot admins" in p["text"] for p in replies)
+    with session_scope(sessions) as s:
+        assert [x.name for x in s.exec(select(Source)).all()] == ["gov-nl"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1/feed",
+        "http://localhost:8080/feed",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://10.0.0.5/feed",
+        "http://[::1]/feed",
+        "file:///etc/passwd",
+    ],
+)
+def test_sources_add_refuses_private_and_metadata_addresses(
+    served: Served, sessions: SessionFactory, url: str
+) -> None:
+    served.command(f"sources add {url}", user=ADMIN)
+    (reply,) = served.wait_responses(1)
+    assert "cannot be a source" in reply["text"]
+    with session_scope(sessions) as s:
+        assert s.exec(select(Source)).all() == []
+
+
+def test_an_admin_adds_and_removes_a_public_source(
+    served: Served, sessions: SessionFactory
+) -> None:
+    # A literal public address: no DNS needed in the test.
+    served.command(
+        "sources add https://93.184.215.14/feed.xml feed UK", user=ADMIN, response_id="a"
+    )
+    (added,) = served.wait_responses(1)
+    assert "Added source" in added["text"], added
+    with session_scope(sessions) as s:
+        (src,) = s.exec(select(Source)).all()
+        assert src.origin == "slack" and src.added_by == ADMIN and src.jurisdictions == ["UK"]
+        name = src.name
+    served.command(f"sources remove {name}", user=ADMIN, response_id="b")
+    removed = served.wait_responses(2)[1]
+    assert "Removed source" in removed["text"]
+    with session_scope(sessions) as s:
+        assert s.exec(select(Source)).one().enabled is False
+
+
+def test_subscribe_is_served_by_the_subscriptions_handler(served: Served) -> None:
+    served.command("subscribe NL export-controls daily", response_id="a")
+    (reply,) = served.wait_responses(1)
+    assert "NL" in reply["text"]
+
+
+def test_a_forged_signature_is_refused_with_401(served: Served) -> None:
+    body = command_body("help", response_url=served.fake.response_url())
+    headers = {"content-type": "application/x-www-form-urlencoded", **sign(body, secret="wrong")}
+    response = served.client.post(served.base_url + "/slack/events", content=body, headers=headers)
+    assert response.status_code == 401
+
+
+def test_a_stale_timestamp_is_refused_with_401(served: Served) -> None:
+    body = command_body("help", response_url=served.fake.response_url())
+    old = int(time.time()) - 6 * 60
+    headers = {"content-type": "application/x-www-form-urlencoded", **sign(body, timestamp=old)}
+    response = served.client.post(served.base_url + "/slack/events", content=body, headers=headers)
+    assert response.status_code == 401
+
+
+def test_slacks_own_signed_test_vector_is_refused_outside_its_replay_window(
+    served: Served,
+) -> None:
+    # The real signed body from Slack's docs, with its real signature, but from 2018.
+    import json
+
+    meta = json.loads((FIXTURES / "request_slash_command_signed.meta.json").read_text())
+    body = (FIXTURES / "request_slash_command_signed.body.txt").read_bytes()
+    response = served.client.post(
+        served.base_url + "/slack/events", content=body, headers=meta["headers"]
+    )
+    assert response.status_code == 401
+
+
+def test_a_listener_error_shows_no_internal_detail(
+    served: Served, sessions: SessionFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot import command_service
+
+    def boom(*args: object, **kwargs: object) -> dict[str, object]:
+        raise RuntimeError("secret internal detail: sqlite:///x.db")
+
+    monkeypatch.setattr(command_service, "status_reply", boom)
+    served.command("status")
+    (reply,) = served.wait_responses(1)
+    assert "something went wrong" in reply["text"]
+    assert "secret internal detail" not in str(reply)
