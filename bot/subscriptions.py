@@ -396,3 +396,19 @@ def describe_following(subs: Sequence[Subscription], *, kind: str, subscriber_id
             line += f" (paused: {sub.pause_reason or 'unreachable'})"
         lines.append(line)
     return "\n".join(lines)
+
+
+def paused_status_lines(session: Session, *, team_id: str | None = None) -> list[str]:
+    """One mrkdwn line per paused subscription, for `/policy status`:
+    "<@U1>: UK · instant, paused since 26 Nov 2026 (Slack said cannot_dm_bot)"."""
+    lines = []
+    for sub in paused_subscriptions(session, team_id=team_id):
+        who = (
+            f"<#{sub.subscriber_id}>"
+            if sub.subscriber_kind == "channel"
+            else f"<@{sub.subscriber_id}>"
+        )
+        since = f"{sub.paused_at.day} {sub.paused_at:%b %Y}" if sub.paused_at else "?"
+        reason = sub.pause_reason or "unreachable"
+        lines.append(f"{who}: {describe_subscription(sub)}, paused since {since} ({reason})")
+    return lines

@@ -114,3 +114,16 @@ def test_several_subscriptions_get_one_labelled_button_each() -> None:
 
 def test_why_line_joins_several_reasons() -> None:
     assert why_line(["UK", "EU, sovereignty"]) == "you follow UK and EU, sovereignty"
+
+
+def test_every_block_is_valid_for_slack_sdk_models() -> None:
+    from slack_sdk.models.blocks import Block
+
+    subs = [AlertSubscription(id=i, label=f"S{i}") for i in range(1, 8)]
+    payload = build_alert_message(
+        AlertMessage(developments=[_dev(i) for i in range(30)], subscriptions=subs)
+    )
+    for block in payload["blocks"]:
+        parsed = Block.parse(block)
+        assert parsed is not None
+        parsed.validate_json()

@@ -84,3 +84,20 @@ def test_the_home_view_never_exceeds_100_blocks() -> None:
     assert "more" in json.dumps(view)
     block_ids = [b["block_id"] for b in view["blocks"] if "block_id" in b]
     assert len(block_ids) == len(set(block_ids))
+
+
+def test_the_view_is_valid_for_slack_sdk_models() -> None:
+    from slack_sdk.models.blocks import Block
+    from slack_sdk.models.views import View
+
+    subs = [HomeSubscription(id=i, label=f"S{i}", paused_reason="gone") for i in range(50)]
+    latest = [
+        AlertDevelopment(id=i, title=f"D{i}", url="https://x.org", jurisdictions=("US",))
+        for i in range(50)
+    ]
+    view = build_home_view(subscriptions=subs, latest=latest, notice="Added")
+    View(**view).validate_json()
+    for block in view["blocks"]:
+        parsed = Block.parse(block)
+        assert parsed is not None
+        parsed.validate_json()

@@ -13,6 +13,7 @@ from bot.subscriptions import (
     parse_subscribe_args,
     parse_unsubscribe_args,
     pause_subscriber,
+    paused_status_lines,
     paused_subscriptions,
     remove_subscription,
     subscribe,
@@ -195,3 +196,20 @@ def test_describe_following_says_exactly_what_is_followed(sessions: SessionFacto
         describe_following([], kind="channel", subscriber_id="C1") == "<#C1> follows nothing now."
     )
     assert describe_following([], kind="user", subscriber_id="U1") == "You follow nothing now."
+
+
+def test_paused_status_lines_name_who_what_and_why(sessions: SessionFactory) -> None:
+    _subscribe(sessions, "UK")
+    _subscribe(sessions, "EU", kind="channel", subscriber_id="C1")
+    with session_scope(sessions) as session:
+        pause_subscriber(
+            session, team_id="T1", subscriber_id="U1", reason="Slack said cannot_dm_bot", now=NOW
+        )
+        pause_subscriber(
+            session, team_id="T1", subscriber_id="C1", reason="Slack said not_in_channel", now=NOW
+        )
+    with session_scope(sessions) as session:
+        assert paused_status_lines(session, team_id="T1") == [
+            "<@U1>: UK · instant, paused since 26 Nov 2026 (Slack said cannot_dm_bot)",
+            "<#C1>: EU · instant, paused since 26 Nov 2026 (Slack said not_in_channel)",
+        ]
