@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
 
+import pytest
 from alerts_support import (
     HistoryFakeSlack,
     add_development,
@@ -14,9 +17,14 @@ from alerts_support import (
     transport,
     web_client,
 )
+from policy_served import SIGNING_SECRET, serve_app
+from sourceserver import SourceServer
+from sqlalchemy.engine import Engine
 
 from bot.alerts import deliver_alerts
+from bot.config import Settings
 from bot.deps import Deps
+from bot.poll import poll_sources
 from bot.subscriptions import list_subscriptions, subscribe
 from handlers import subscriptions as subscription_handlers
 from handlers.subscriptions import (
@@ -154,3 +162,90 @@ def test_someone_elses_subscription_is_not_removed(
     with session_scope(sessions) as session:
         assert len(list_subscriptions(session, team_id="T1", subscriber_id="U2")) == 1
     assert "already gone" in slack.responses[0][1]["text"]
+
+
+# -- end to end: signed /policy over HTTP, a real poll over loopback, DMs on the fake Slack --
+
+FEED = """<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>Policy wire</title><link>https://news.example.org/</link>
+<description>Synthetic</description>{items}</channel></rss>"""
+ITEM = """<item><title>{title}</title><link>https://news.example.org/{slug}</link>
+<guid>{slug}</guid><pubDate>{date}</pubDate><description>{text}</description></item>"""
+
+
+def _feed(*items: tuple[str, str, str]) -> bytes:
+    date = format_datetime(datetime.now(UTC) - timedelta(hours=1))
+    body = "".join(ITEM.format(title=t, slug=s, date=date, text=x) for s, t, x in items)
+    return FEED.format(items=body).encode()
+
+
+UK_ITEM = (
+    "uk-chips",
+    "UK adds advanced AI chips to its strategic export control list",
+    "The Export Control Joint Unit added advanced AI semiconductors and chip-making equipment "
+    "to the UK Strategic Export Control Lists; exporters now need a licence.",
+)
+JP_ITEM = (
+    "jp-privacy",
+    "Japan's privacy regulator consults on personal data in AI training",
+    "The Personal Information Protection Commission of Japan opened a consultation on "
+    "personal data protection for generative AI training.",
+)
+
+
+@pytest.fixture
+def e2e_deps(
+    database_url: str,
+    sessions: SessionFactory,
+    engine: Engine,
+    slack: HistoryFakeSlack,
+    tmp_path: Path,
+) -> Deps:
+    settings = Settings(
+        database_url=database_url,
+        sources_path=tmp_path / "sources.toml",
+        slack_bot_token=slack.token,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=slack.url,
+        allow_private_sources=True,
+        fetch_timeout_seconds=5,
+        _env_file=None,  # type: ignore[call-arg]
+    )
+    return Deps(settings=settings, sessions=sessions, engine=engine)
+
+
+def test_subscribe_then_polls_deliver_exactly_one_dm(
+    e2e_deps: Deps, slack: HistoryFakeSlack, source_server: SourceServer, tmp_path: Path
+) -> None:
+    url = source_server.route("/feed", body=_feed(UK_ITEM))
+    (tmp_path / "sources.toml").write_text(
+        f'[[sources]]\nname = "wire"\nkind = "feed"\nurl = "{url}"\nprimary = false\n',
+        encoding="utf-8",
+    )
+    client = web_client(slack)
+
+    def poll_and_alert() -> int:
+        report = poll_sources(e2e_deps, all_sources=True)
+        assert not report.failed, report.rows
+        alerts = deliver_alerts(
+            e2e_deps, client=client, now=e2e_deps.clock(), development_ids=report.development_ids
+        )
+        return alerts.messages
+
+    with serve_app(e2e_deps, slack) as served:
+        served.command("subscribe UK export-controls", user="U0BOSS")
+        [reply] = served.wait_responses(1)
+        assert "Subscribed: UK · export-controls · instant" in reply["text"]
+
+    # A matching development: one DM.
+    assert poll_and_alert() == 1
+    [dm] = slack.messages()
+    assert slack.calls_to("conversations.open")[0]["users"] == "U0BOSS"
+    assert "UK adds advanced AI chips" in dm.text
+    assert "you follow UK, export-controls" in dm.text
+    # A development that does not match: nothing.
+    source_server.route("/feed", body=_feed(UK_ITEM, JP_ITEM))
+    assert poll_and_alert() == 0
+    # A second poll with nothing new: nothing.
+    assert poll_and_alert() == 0
+    assert len(slack.messages()) == 1
