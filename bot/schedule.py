@@ -1,0 +1,186 @@
+"""The in-process schedule: daily briefings per channel, plus interval jobs (polls, alerts).
+
+APScheduler 3 with a `MemoryJobStore`: nothing about jobs is persisted, so renamed functions
+never break a restart. APScheduler alone is at most once (a kill mid-job loses the run, and a
+restart recomputes the next run time, dropping one that was missed), so the guarantees come
+from the store (`bot.briefing`):
+
+- Exactly once: every briefing run claims (channel, local date) in the `briefings` table
+  first; a second run for the same day posts nothing, an interrupted one is finished.
+- Catch-up: at start-up, each channel whose briefing slot today has passed by at most
+  `POLICYBOT_BRIEFING_GRACE_HOURS` (default 12) and has no complete briefing for today gets
+  one run at once. A slot missed by more than the grace window is skipped; the next
+  briefing covers everything since the last complete one, so nothing is lost, only merged.
+- Cron jobs use `coalesce=True`, `max_instances=1` and `misfire_grace_time` = the grace
+  window, so a scheduler stalled past the slot runs the job once when it recovers.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.job import Job
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlmodel import select
+
+from bot.briefing import COMPLETE, BriefingOutcome, period_for, run_briefing
+from bot.deps import Deps
+from bot.slack import SlackPoster, make_web_client
+from store.db import session_scope
+from store.models import Briefing
+
+log = logging.getLogger(__name__)
+
+PosterFactory = Callable[[], SlackPoster]
+CATCH_UP_JOB_ID = "briefing-catch-up"
+
+
+def briefing_job_id(channel: str) -> str:
+    return f"briefing:{channel}"
+
+
+def slot_today(deps: Deps, now: datetime) -> datetime:
+    """Today's briefing time (local date of `now` in `POLICYBOT_TIMEZONE`) as an aware datetime."""
+    settings = deps.settings
+    local = now.astimezone(settings.tz)
+    hour, minute = (int(part) for part in settings.briefing_time.split(":"))
+    return local.replace(hour=hour, minute=minute, second=0, microsecond=0)
+
+
+def catch_up_due(deps: Deps, *, channel: str, now: datetime) -> bool:
+    """Is today's briefing for `channel` overdue (slot passed within the grace window) and not done?"""
+    slot = slot_today(deps, now)
+    grace = timedelta(hours=deps.settings.briefing_grace_hours)
+    if not (slot <= now <= slot + grace):
+        return False
+    period = period_for(now, deps.settings.tz)
+    with session_scope(deps.sessions) as session:
+        done = session.exec(
+            select(Briefing).where(
+                Briefing.channel == channel, Briefing.period == period, Briefing.status == COMPLETE
+            )
+        ).first()
+    return done is None
+
+
+def default_poster_factory(deps: Deps) -> PosterFactory:
+    def make() -> SlackPoster:
+        return SlackPoster(make_web_client(deps.settings))
+
+    return make
+
+
+def brief_channel(deps: Deps, channel: str, poster_factory: PosterFactory) -> BriefingOutcome:
+    """The briefing job for one channel (what the cron job and the catch-up run)."""
+    outcome = run_briefing(deps, poster_factory(), channel=channel)
+    log.info(
+        "briefing %s for %s: %s (%d replies)",
+        outcome.period,
+        channel,
+        outcome.status,
+        outcome.replies_posted,
+    )
+    return outcome
+
+
+def catch_up_briefings(
+    deps: Deps, poster_factory: PosterFactory, *, channels: list[str] | None = None
+) -> list[BriefingOutcome]:
+    """Run today's briefing for each channel whose slot passed while the bot was down."""
+    now = deps.clock()
+    outcomes = []
+    for channel in channels if channels is not None else deps.settings.briefing_channels:
+        if catch_up_due(deps, channel=channel, now=now):
+            log.info("briefing for %s was missed today; posting it now", channel)
+            outcomes.append(brief_channel(deps, channel, poster_factory))
+    return outcomes
+
+
+def build_scheduler(
+    deps: Deps,
+    *,
+    poster_factory: PosterFactory | None = None,
+    briefings: bool = True,
+    catch_up: bool = True,
+    max_workers: int = 8,
+) -> BackgroundScheduler:
+    """A configured, not yet started, `BackgroundScheduler`.
+
+    With `briefings`, one cron job per `POLICYBOT_BRIEFING_CHANNELS` channel at
+    `POLICYBOT_BRIEFING_TIME` in `POLICYBOT_TIMEZONE`; with `catch_up`, one run at start-up that
+    posts a briefing missed today. Add polls and alerts with `add_interval_job`.
+    """
+    settings = deps.settings
+    grace_seconds = max(1, int(settings.briefing_grace_hours * 3600))
+    scheduler = BackgroundScheduler(
+        jobstores={"default": MemoryJobStore()},
+        executors={"default": ThreadPoolExecutor(max_workers)},
+        job_defaults={
+            "coalesce": True,
+            "max_instances": 1,
+            "misfire_grace_time": grace_seconds,
+        },
+        timezone=settings.tz,
+    )
+    if not briefings:
+        return scheduler
+    make_poster = poster_factory or default_poster_factory(deps)
+    hour, minute = (int(part) for part in settings.briefing_time.split(":"))
+    for channel in settings.briefing_channels:
+        scheduler.add_job(
+            brief_channel,
+            CronTrigger(hour=hour, minute=minute, timezone=settings.tz),
+            args=[deps, channel, make_poster],
+            id=briefing_job_id(channel),
+            name=f"daily briefing to {channel}",
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=grace_seconds,
+        )
+    if catch_up and settings.briefing_channels:
+        # No trigger: a date job that runs as soon as the scheduler starts.
+        scheduler.add_job(
+            catch_up_briefings,
+            args=[deps, make_poster],
+            id=CATCH_UP_JOB_ID,
+            name="post a briefing missed while the bot was down",
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=grace_seconds,
+        )
+    return scheduler
+
+
+def add_interval_job(
+    scheduler: BackgroundScheduler,
+    name: str,
+    func: Callable[..., Any],
+    seconds: float,
+    *,
+    args: list[Any] | None = None,
+    start_now: bool = True,
+    jitter: int | None = None,
+) -> Job:
+    """Run `func(*args)` every `seconds` (coalesced, never two at once); first run at once."""
+    kwargs: dict[str, Any] = {}
+    if start_now:
+        kwargs["next_run_time"] = datetime.now(scheduler.timezone)
+    return scheduler.add_job(
+        func,
+        IntervalTrigger(seconds=seconds, jitter=jitter, timezone=scheduler.timezone),
+        args=args or [],
+        id=name,
+        name=name,
+        coalesce=True,
+        max_instances=1,
+        # An interval job that misses its time simply runs at the next one.
+        misfire_grace_time=max(1, int(seconds)),
+        **kwargs,
+    )

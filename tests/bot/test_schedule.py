@@ -1,0 +1,167 @@
+"""The schedule: a cron job per briefing channel, catch-up of a missed briefing, interval jobs."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
+from slack_sdk import WebClient
+
+from bot.config import Settings
+from bot.deps import Deps
+from bot.schedule import (
+    CATCH_UP_JOB_ID,
+    add_interval_job,
+    briefing_job_id,
+    build_scheduler,
+    catch_up_briefings,
+    catch_up_due,
+)
+from bot.slack import SlackPoster
+from store.db import SessionFactory, session_scope
+from store.models import Briefing
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def make_deps(settings: Settings, sessions: SessionFactory, now: datetime, **changes: Any) -> Deps:
+    values: dict[str, Any] = {
+        "briefing_channels": ["C1", "C2"],
+        "briefing_time": "08:00",
+        "timezone": "Europe/Amsterdam",
+    }
+    values.update(changes)
+    return Deps(settings=settings.model_copy(update=values), sessions=sessions, clock=Clock(now))
+
+
+def no_poster() -> SlackPoster:
+    # Nothing listens on the discard port: any post would fail loudly.
+    return SlackPoster(WebClient(token="xoxb-unused", base_url="http://127.0.0.1:9/api/"))
+
+
+def test_one_cron_job_per_channel_at_the_briefing_time_in_the_zone(
+    settings: Settings, sessions: SessionFactory
+) -> None:
+    deps = make_deps(settings, sessions, datetime(2026, 11, 26, 6, 0, tzinfo=UTC))
+    scheduler = build_scheduler(deps, poster_factory=no_poster)
+    jobs = {job.id: job for job in scheduler.get_jobs()}
+    assert set(jobs) == {briefing_job_id("C1"), briefing_job_id("C2"), CATCH_UP_JOB_ID}
+    job = jobs[briefing_job_id("C1")]
+    assert isinstance(job.trigger, CronTrigger)
+    assert str(job.trigger.timezone) == "Europe/Amsterdam"
+    fields = {f.name: str(f) for f in job.trigger.fields}
+    assert (fields["hour"], fields["minute"]) == ("8", "0")
+    assert job.coalesce is True and job.max_instances == 1
+    assert job.misfire_grace_time == 12 * 3600
+    assert isinstance(jobs[CATCH_UP_JOB_ID].trigger, DateTrigger)
+    amsterdam = ZoneInfo("Europe/Amsterdam")
+    nxt = job.trigger.get_next_fire_time(None, datetime(2026, 11, 26, 9, 0, tzinfo=amsterdam))
+    assert nxt == datetime(2026, 11, 27, 8, 0, tzinfo=amsterdam)
+
+
+def test_grace_window_follows_the_setting(settings: Settings, sessions: SessionFactory) -> None:
+    deps = make_deps(settings, sessions, datetime(2026, 11, 26, tzinfo=UTC), briefing_grace_hours=2)
+    scheduler = build_scheduler(deps, poster_factory=no_poster, catch_up=False)
+    assert {job.misfire_grace_time for job in scheduler.get_jobs()} == {7200}
+
+
+@pytest.mark.parametrize(
+    ("utc_time", "due"),
+    [
+        ("06:59", False),  # 07:59 in Amsterdam: the cron job will fire
+        ("07:00", True),  # the slot itself
+        ("12:00", True),  # missed this morning, inside the 12-hour grace
+        ("19:00", True),
+        ("19:01", False),  # beyond the grace window
+    ],
+)
+def test_catch_up_is_due_only_inside_the_grace_window(
+    settings: Settings, sessions: SessionFactory, utc_time: str, due: bool
+) -> None:
+    hour, minute = map(int, utc_time.split(":"))
+    now = datetime(2026, 11, 26, hour, minute, tzinfo=UTC)
+    deps = make_deps(settings, sessions, now)
+    assert catch_up_due(deps, channel="C1", now=now) is due
+
+
+def test_catch_up_is_not_due_when_today_is_complete(
+    settings: Settings, sessions: SessionFactory
+) -> None:
+    now = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+    deps = make_deps(settings, sessions, now)
+    with session_scope(sessions) as session:
+        session.add(Briefing(channel="C1", period="2026-11-26", status="complete"))
+        session.add(Briefing(channel="C2", period="2026-11-26", status="claimed"))
+    assert catch_up_due(deps, channel="C1", now=now) is False
+    assert catch_up_due(deps, channel="C2", now=now) is True  # an unfinished one is resumed
+
+
+def test_started_scheduler_runs_the_catch_up_once_for_due_channels(
+    settings: Settings, sessions: SessionFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+    deps = make_deps(settings, sessions, now)
+    with session_scope(sessions) as session:
+        session.add(Briefing(channel="C2", period="2026-11-26", status="complete"))
+    ran: list[str] = []
+    finished = threading.Event()
+
+    def fake_brief(deps: Deps, channel: str, poster_factory: object) -> None:
+        ran.append(channel)
+        finished.set()
+
+    monkeypatch.setattr("bot.schedule.brief_channel", fake_brief)
+    scheduler = build_scheduler(deps, poster_factory=no_poster)
+    scheduler.start()
+    try:
+        assert finished.wait(timeout=10)
+    finally:
+        scheduler.shutdown(wait=True)
+    assert ran == ["C1"]
+
+
+def test_catch_up_posts_the_missed_briefing_through_the_store(
+    settings: Settings, sessions: SessionFactory
+) -> None:
+    now = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+    deps = make_deps(settings, sessions, now, briefing_channels=["C1"], briefing_quiet="none")
+    outcomes = catch_up_briefings(deps, no_poster)  # a quiet day posts nothing
+    assert [o.status for o in outcomes] == ["quiet"]
+    assert catch_up_briefings(deps, no_poster) == []  # complete now: never twice
+
+
+def test_no_channels_means_no_briefing_jobs(settings: Settings, sessions: SessionFactory) -> None:
+    deps = make_deps(settings, sessions, datetime(2026, 11, 26, tzinfo=UTC), briefing_channels=[])
+    assert build_scheduler(deps, poster_factory=no_poster).get_jobs() == []
+
+
+def test_interval_jobs_run_at_once_and_repeat(settings: Settings, sessions: SessionFactory) -> None:
+    deps = make_deps(settings, sessions, datetime(2026, 11, 26, tzinfo=UTC), briefing_channels=[])
+    scheduler = build_scheduler(deps)
+    calls = threading.Semaphore(0)
+    job = add_interval_job(scheduler, "poll", calls.release, 0.2)
+    assert job.id == "poll" and job.max_instances == 1 and job.coalesce is True
+    scheduler.start()
+    try:
+        assert calls.acquire(timeout=10)
+        assert calls.acquire(timeout=10)
+    finally:
+        scheduler.shutdown(wait=True)
+
+
+def test_interval_trigger_period(settings: Settings, sessions: SessionFactory) -> None:
+    deps = make_deps(settings, sessions, datetime(2026, 11, 26, tzinfo=UTC), briefing_channels=[])
+    scheduler = build_scheduler(deps)
+    job = add_interval_job(scheduler, "alerts", lambda: None, 300, start_now=False)
+    assert job.trigger.interval == timedelta(seconds=300)
