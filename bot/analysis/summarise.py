@@ -22,7 +22,7 @@ MAX_SENTENCES = 3
 _BOILERPLATE = re.compile(
     r"for immediate release|media (?:enquiries|inquiries|contact)|press (?:office|contact)|"
     r"contact:|e-?mail:|tel(?:ephone)?[:.]|phone:|\bcookies?\b|privacy (?:policy|notice)|"
-    r"terms of use|all rights reserved|copyright|©|subscribe|sign up|newsletter|click here|"
+    r"terms of use|all rights reserved|copyright (?:©|\(c\)|\d{4})|©|subscribe to|sign up (?:for|to)|newsletter|click here|"
     r"read more|follow us|share this|print this|skip to|back to top|###|^-?\s*ends\s*-?$|"
     r"this (?:article|alert|post) (?:is|was) (?:for|provided)|not legal advice|"
     r"for more information|learn more|related (?:links|articles)|@\w|https?://",
@@ -119,8 +119,12 @@ def extractive_summary(
     ]
     chosen: list[int] = []
     used = 0
+    best = _score(candidates[ranked[0]], ranked[0])
     for index in ranked:
         sentence = candidates[index]
+        # Further sentences only when they are nearly as informative as the best one.
+        if chosen and (_score(sentence, index) < 0.6 * best or len(sentence) < 50):
+            continue
         extra = len(sentence) + (1 if chosen else 0)
         if used + extra > max_chars:
             continue

@@ -1,0 +1,123 @@
+"""Near-duplicate rules: same event joins, related-but-different events stay apart."""
+
+from __future__ import annotations
+
+from bot.analysis.cluster import Candidate, best_match, conflict, fingerprint, similarity
+
+RULE = (
+    "Commerce adds 40 Chinese chip firms to the Entity List",
+    "The Bureau of Industry and Security added 40 Chinese semiconductor companies, including "
+    "memory makers and tool suppliers, to the Entity List on Monday, citing support for military "
+    "modernisation. Exporters need a licence for all items subject to the EAR.",
+)
+REPORT = (
+    "US blacklists 40 Chinese chipmakers in new Entity List round",
+    "Washington on Monday put 40 Chinese semiconductor firms, among them memory makers and "
+    "equipment suppliers, on its Entity List, saying they supported military modernisation.",
+)
+SUSPENSION = (
+    "Commerce suspends Entity List additions of 40 Chinese chip firms for a year",
+    "The Bureau of Industry and Security suspended for one year the Entity List additions of 40 "
+    "Chinese semiconductor companies, after trade talks.",
+)
+OTHER = (
+    "Japan widens controls on chipmaking tools",
+    "METI added 23 types of lithography and deposition equipment to its export licence list.",
+)
+
+
+def _cand(title_text: tuple[str, str], dev: int, days: float = 1.0) -> Candidate:
+    return Candidate(
+        development_id=dev,
+        fingerprint=fingerprint(*title_text),
+        jurisdictions=frozenset({"US"}),
+        topics=frozenset({"export-controls"}),
+        relevant=True,
+        days_apart=days,
+    )
+
+
+def test_two_reports_of_one_event_are_similar() -> None:
+    assert similarity(fingerprint(*RULE), fingerprint(*REPORT)) > similarity(
+        fingerprint(*RULE), fingerprint(*OTHER)
+    )
+
+
+def test_a_report_joins_the_development_of_the_same_event() -> None:
+    dev, score, why = best_match(
+        fingerprint(*REPORT),
+        jurisdictions=["US"],
+        topics=["export-controls"],
+        relevant=True,
+        candidates=[_cand(RULE, 1), _cand(OTHER, 2)],
+    )
+    assert dev == 1
+    assert score > 0 and "similarity" in why
+
+
+def test_an_action_on_an_earlier_action_is_a_separate_development() -> None:
+    assert conflict(fingerprint(*SUSPENSION), fingerprint(*RULE)) is not None
+    dev, _, _ = best_match(
+        fingerprint(*SUSPENSION),
+        jurisdictions=["US"],
+        topics=["export-controls"],
+        relevant=True,
+        candidates=[_cand(RULE, 1, days=30)],
+    )
+    assert dev is None
+
+
+def test_different_document_numbers_mean_different_events() -> None:
+    a = fingerprint("Rule on chips", "FR Doc. 2024-21093 adds controls on AI chips.")
+    b = fingerprint("Rule on chips", "FR Doc. 2024-19633 adds controls on AI chips.")
+    assert conflict(a, b) == "different document numbers"
+
+
+def test_items_without_a_shared_jurisdiction_or_topic_never_join() -> None:
+    dev, _, _ = best_match(
+        fingerprint(*REPORT),
+        jurisdictions=["CN"],
+        topics=["export-controls"],
+        relevant=True,
+        candidates=[_cand(RULE, 1)],
+    )
+    assert dev is None
+
+
+def test_a_policy_item_never_joins_a_non_policy_one() -> None:
+    dev, _, _ = best_match(
+        fingerprint(*REPORT),
+        jurisdictions=["US"],
+        topics=["export-controls"],
+        relevant=True,
+        candidates=[Candidate(1, fingerprint(*RULE), frozenset({"US"}), frozenset(), False, 1.0)],
+    )
+    assert dev is None
+
+
+LOOSE_REPORT = (
+    "Washington widens chip blacklist",
+    "Officials blocked sales by suppliers to forty more companies in a new round, citing army "
+    "modernisation, according to a notice seen by reporters.",
+)
+
+
+def test_far_apart_items_need_a_higher_similarity() -> None:
+    report = fingerprint(*LOOSE_REPORT)
+    score = similarity(report, fingerprint(*RULE))
+    assert 0.1 < score < 0.25  # enough within two weeks, not enough six weeks apart
+    near, _, _ = best_match(
+        report,
+        jurisdictions=["US"],
+        topics=["export-controls"],
+        relevant=True,
+        candidates=[_cand(RULE, 1, days=2)],
+    )
+    far, _, _ = best_match(
+        report,
+        jurisdictions=["US"],
+        topics=["export-controls"],
+        relevant=True,
+        candidates=[_cand(RULE, 1, days=40)],
+    )
+    assert (near, far) == (1, None)
