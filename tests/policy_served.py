@@ -10,7 +10,7 @@ import hashlib
 import hmac
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 import httpx
 import uvicorn
 from fakeslack import FakeSlack
+from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.app import build_app
@@ -89,10 +90,14 @@ class Served:
 
 
 @contextmanager
-def serve_app(deps: Deps, fake: FakeSlack) -> Iterator[Served]:
+def serve_app(
+    deps: Deps, fake: FakeSlack, *, extra: Callable[[App], None] | None = None
+) -> Iterator[Served]:
     client = WebClient(token=fake.token, base_url=fake.url)
     bolt = build_app(deps, client=client, token_verification_enabled=False)
     register_all(bolt, deps)
+    if extra is not None:
+        extra(bolt)
     web = create_web_app(deps, bolt_app=bolt)
     server = uvicorn.Server(
         uvicorn.Config(web, host="127.0.0.1", port=0, log_level="warning", lifespan="off")

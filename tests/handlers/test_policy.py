@@ -246,3 +246,60 @@ def test_a_listener_error_shows_no_internal_detail(
     (reply,) = served.wait_responses(1)
     assert "something went wrong" in reply["text"]
     assert "secret internal detail" not in str(reply)
+
+
+def _share_body(value: str, response_url: str) -> str:
+    import json
+    from urllib.parse import urlencode
+
+    payload = {
+        "type": "block_actions",
+        "team": {"id": "T0TEAM", "domain": "test"},
+        "user": {"id": "U0USER", "username": "tester", "team_id": "T0TEAM"},
+        "api_app_id": "A0APP",
+        "token": "legacy",
+        "container": {
+            "type": "message",
+            "message_ts": "1.1",
+            "channel_id": "C0CHAN",
+            "is_ephemeral": True,
+        },
+        "trigger_id": "1.2.3",
+        "channel": {"id": "C0CHAN", "name": "policy"},
+        "response_url": response_url,
+        "actions": [
+            {
+                "action_id": "policy_share",
+                "block_id": "policy_share",
+                "type": "button",
+                "value": value,
+                "action_ts": "2.2",
+                "text": {"type": "plain_text", "text": "Share in channel"},
+            }
+        ],
+    }
+    return urlencode({"payload": json.dumps(payload)})
+
+
+def test_share_in_channel_posts_the_reply_for_everyone(
+    served: Served, sessions: SessionFactory
+) -> None:
+    _seed(sessions)
+    response = served.post(
+        _share_body("ask any new Dutch chip export rules?", served.fake.response_url("s"))
+    )
+    assert response.status_code == 200
+    shared, deleted = served.wait_responses(2)
+    assert shared["response_type"] == "in_channel"
+    assert shared["replace_original"] is False
+    assert "lithography" in _all_text(shared)
+    assert "Shared by <@U0USER>" in _all_text(shared)
+    assert all(b["type"] != "actions" for b in shared["blocks"])
+    assert deleted["delete_original"] is True
+
+
+def test_share_of_something_unshareable_is_refused_privately(served: Served) -> None:
+    served.post(_share_body("sources remove x", served.fake.response_url("s")))
+    (reply,) = served.wait_responses(1)
+    assert reply["response_type"] == "ephemeral"
+    assert "could not be shared" in reply["text"]
