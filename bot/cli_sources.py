@@ -17,6 +17,8 @@ from rich.table import Table
 from sqlmodel import Session, col, select
 
 from bot import cli_common
+from bot.alerts import alerts_after_poll
+from bot.cli_alerts import format_report
 from bot.config import Settings
 from bot.deps import open_store
 from bot.fetch import Fetcher, FetchLimits
@@ -123,8 +125,9 @@ def poll(
     finally:
         if deps.engine is not None:
             deps.engine.dispose()
-    # Instant alerts for `report.development_ids` are delivered here when SLACK_BOT_TOKEN is set
-    # (CONTRACT.md); the alerts part hooks in at this point.
+    # Instant alerts for what this poll created or changed: sent now when SLACK_BOT_TOKEN is
+    # set, otherwise they wait for `policybot alerts` or `serve` (CONTRACT.md).
+    alert_report = alerts_after_poll(settings, development_ids=report.development_ids)
     console = Console(width=max(Console().width, 120))
     if not report.rows:
         console.print("no source is due (use --all to poll every source now)")
@@ -134,6 +137,8 @@ def poll(
             f"{len(report.rows)} sources, {report.new} new, {report.updated} updated, "
             f"{len(report.failed)} failed, {report.seconds:.1f}s"
         )
+    if alert_report is not None:
+        console.print(format_report(alert_report))
     raise typer.Exit(report.exit_code)
 
 
