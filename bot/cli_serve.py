@@ -1,21 +1,31 @@
-"""`policybot serve [--host H] [--port N]`: the bot in HTTP mode under uvicorn.
+"""`policybot serve [--host H] [--port N] [--log-format text|json]`: run the bot.
 
-Kept thin on purpose: settings, store, Bolt app, handlers, ASGI app, server. The schedule,
-Socket Mode and signal handling hang off this function.
+Settings, store, Bolt app, handlers, ASGI app; then `bot.service.serve_until_stopped` runs the
+schedule (polls, briefings, alerts, digests) and the listener until SIGTERM or SIGINT:
+HTTP mode under uvicorn, or Socket Mode when `SLACK_APP_TOKEN` is set.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+import dataclasses
+import logging
+import secrets
+from typing import Annotated, Literal
 
 import typer
+from pydantic import SecretStr
 
 from bot import cli_common
 from bot.app import build_app
 from bot.config import MissingSettingError
 from bot.deps import open_store
+from bot.logging import configure_logging, secret_values
+from bot.service import health_app, serve_until_stopped
+from bot.slack import make_web_client
 from bot.web import create_web_app
 from handlers import register_all
+
+log = logging.getLogger("policybot.serve")
 
 
 def register(app: typer.Typer) -> None:
@@ -25,19 +35,59 @@ def register(app: typer.Typer) -> None:
 def serve(
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "0.0.0.0",
     port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 3000,
+    log_format: Annotated[
+        Literal["text", "json"],
+        typer.Option("--log-format", help="Log lines as readable text or one JSON object each."),
+    ] = "text",
+    log_level: Annotated[
+        str, typer.Option("--log-level", help="debug, info, warning or error.")
+    ] = "info",
 ) -> None:
-    """Run the bot: POST /slack/events (commands, events, interactivity) and GET /healthz."""
-    import uvicorn
-
+    """Run the bot: POST /slack/events (commands, events, interactivity), GET /healthz, and the
+    schedule (polls, briefings, alerts); Socket Mode when SLACK_APP_TOKEN is set."""
     settings = cli_common.settings_or_exit()
+    socket_mode = settings.slack_app_token is not None and bool(
+        settings.slack_app_token.get_secret_value()
+    )
     try:
         settings.require_bot_token()
-        settings.require_signing_secret()
+        if not socket_mode:
+            settings.require_signing_secret()
     except MissingSettingError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
+    configure_logging(
+        log_format=log_format, level=log_level.upper(), secrets=secret_values(settings)
+    )
     deps = open_store(settings)
+    if socket_mode and settings.slack_signing_secret is None:
+        # Socket Mode requests arrive over the authenticated WebSocket and are never
+        # signature-checked; Bolt still wants a secret, so it gets one nobody knows.
+        deps = dataclasses.replace(
+            deps,
+            settings=settings.model_copy(
+                update={"slack_signing_secret": SecretStr(secrets.token_hex(32))}
+            ),
+        )
     bolt_app = build_app(deps)
     register_all(bolt_app, deps)
-    web_app = create_web_app(deps, bolt_app=bolt_app)
-    uvicorn.run(web_app, host=host, port=port, log_level="warning", access_log=False)
+    web_app = health_app(deps) if socket_mode else create_web_app(deps, bolt_app=bolt_app)
+    app_token = (
+        settings.slack_app_token.get_secret_value()
+        if socket_mode and settings.slack_app_token is not None
+        else None
+    )
+    log.info(
+        "policybot serve starting (%s mode, %s store)",
+        "Socket" if socket_mode else "HTTP",
+        deps.engine.dialect.name if deps.engine is not None else "unknown",
+    )
+    serve_until_stopped(
+        deps,
+        bolt_app=bolt_app,
+        web_app=web_app,
+        host=host,
+        port=port,
+        client=make_web_client(settings),
+        app_token=app_token,
+    )

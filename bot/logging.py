@@ -117,6 +117,12 @@ def configure_logging(
     root.addHandler(handler)
     root.setLevel(level)
     # Chatty libraries: their INFO lines are noise for an operator.
-    for name in ("httpx", "httpcore", "apscheduler.executors.default", "slack_sdk.web"):
+    for name in (
+        "httpx",
+        "httpcore",
+        "apscheduler",
+        "alembic.runtime.migration",
+        "slack_sdk.web",
+    ):
         logging.getLogger(name).setLevel(logging.WARNING)
     return handler

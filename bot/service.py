@@ -222,3 +222,86 @@ def shutdown(scheduler: BackgroundScheduler | None, deps: Deps) -> None:
     if deps.engine is not None:
         deps.engine.dispose()
     log.info("stopped")
+
+
+# -- running -------------------------------------------------------------------------------------
+def health_app(deps: Deps) -> Any:
+    """An ASGI app with only `GET /healthz` (Socket Mode has no Slack endpoint to serve)."""
+    from starlette.applications import Starlette
+    from starlette.concurrency import run_in_threadpool
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse, Response
+    from starlette.routing import Route
+
+    from bot.web import health
+
+    async def healthz(request: Request) -> Response:
+        ok, details = await run_in_threadpool(health, deps, deps.clock())
+        return JSONResponse(details, status_code=200 if ok else 503)
+
+    return Starlette(routes=[Route("/healthz", healthz, methods=["GET"])])
+
+
+def _serve_http(web_app: Any, *, host: str, port: int) -> None:
+    """uvicorn until SIGTERM/SIGINT; it stops accepting and finishes the requests in flight."""
+    import uvicorn
+
+    config = uvicorn.Config(
+        web_app,
+        host=host,
+        port=port,
+        log_config=None,  # our handlers (text or JSON, redacted)
+        access_log=False,
+        lifespan="off",
+        timeout_graceful_shutdown=30,
+    )
+    uvicorn.Server(config).run()
+
+
+def serve_until_stopped(
+    deps: Deps,
+    *,
+    bolt_app: Any,
+    web_app: Any,
+    host: str,
+    port: int,
+    client: WebClient | None,
+    app_token: str | None = None,
+) -> None:
+    """Run the bot until SIGTERM or SIGINT, then stop cleanly.
+
+    HTTP mode serves `web_app` (Slack requests and `/healthz`); Socket Mode (`app_token`)
+    connects to Slack over a WebSocket and serves `web_app` for `/healthz` only. The schedule
+    runs in a background thread either way.
+    """
+    scheduler, _state = build_service_scheduler(deps, client=client)
+    socket_handler: Any = None
+    stop = StopSignal()
+    # Our handler stays installed around uvicorn's own: uvicorn re-raises the signal it
+    # caught once it has drained, and it lands here instead of killing the process.
+    with stop_on_signals(stop):
+        try:
+            scheduler.start()
+            if app_token:
+                from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+                socket_handler = SocketModeHandler(bolt_app, app_token)
+                socket_handler.connect()
+                log.info("connected to Slack in Socket Mode; /healthz on %s:%d", host, port)
+            else:
+                log.info("serving Slack requests on http://%s:%d/slack/events", host, port)
+            if not stop.event.is_set():  # a signal during start-up: do not serve at all
+                _serve_http(web_app, host=host, port=port)
+        finally:
+            if socket_handler is not None:
+                socket_handler.close()
+            _drain_listeners(bolt_app)
+            shutdown(scheduler, deps)
+
+
+def _drain_listeners(bolt_app: Any) -> None:
+    """Wait for Bolt's listeners still running after their ack (answers via response_url)."""
+    runner = getattr(bolt_app, "listener_runner", None)
+    executor = getattr(runner, "listener_executor", None)
+    if executor is not None:
+        executor.shutdown(wait=True)
