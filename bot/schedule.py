@@ -26,8 +26,10 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.job import Job
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from slack_sdk import WebClient
 from sqlmodel import select
 
 from bot.briefing import COMPLETE, BriefingOutcome, period_for, run_briefing
@@ -129,37 +131,69 @@ def build_scheduler(
         },
         timezone=settings.tz,
     )
-    if not briefings:
-        return scheduler
-    make_poster = poster_factory or default_poster_factory(deps)
-    hour, minute = (int(part) for part in settings.briefing_time.split(":"))
-    for channel in settings.briefing_channels:
-        scheduler.add_job(
-            brief_channel,
-            CronTrigger(hour=hour, minute=minute, timezone=settings.tz),
-            args=[deps, channel, make_poster],
-            id=briefing_job_id(channel),
-            name=f"daily briefing to {channel}",
-            coalesce=True,
-            max_instances=1,
-            misfire_grace_time=grace_seconds,
-        )
-    if catch_up and settings.briefing_channels:
-        # No trigger: a date job that runs as soon as the scheduler starts.
-        scheduler.add_job(
-            catch_up_briefings,
-            args=[deps, make_poster],
-            id=CATCH_UP_JOB_ID,
-            name="post a briefing missed while the bot was down",
-            coalesce=True,
-            max_instances=1,
-            misfire_grace_time=grace_seconds,
-        )
+    if briefings:
+        add_briefing_jobs(scheduler, deps, poster_factory=poster_factory, catch_up=catch_up)
     return scheduler
 
 
+def add_briefing_jobs(
+    scheduler: BaseScheduler,
+    deps: Deps,
+    *,
+    client: WebClient | None = None,
+    poster_factory: PosterFactory | None = None,
+    catch_up: bool = True,
+) -> list[Job]:
+    """Add the briefing jobs to `scheduler` (whatever its own time zone and defaults are).
+
+    One cron job per `POLICYBOT_BRIEFING_CHANNELS` channel at `POLICYBOT_BRIEFING_TIME` in
+    `POLICYBOT_TIMEZONE`, and, with `catch_up`, a run at start-up that posts a briefing missed
+    today. Posts go through one shared `SlackPoster` on `client` (or `poster_factory`).
+    """
+    settings = deps.settings
+    grace_seconds = max(1, int(settings.briefing_grace_hours * 3600))
+    if poster_factory is not None:
+        make_poster = poster_factory
+    elif client is not None:
+        shared = SlackPoster(client)
+
+        def make_poster() -> SlackPoster:
+            return shared
+    else:
+        make_poster = default_poster_factory(deps)
+    hour, minute = (int(part) for part in settings.briefing_time.split(":"))
+    jobs = []
+    for channel in settings.briefing_channels:
+        jobs.append(
+            scheduler.add_job(
+                brief_channel,
+                CronTrigger(hour=hour, minute=minute, timezone=settings.tz),
+                args=[deps, channel, make_poster],
+                id=briefing_job_id(channel),
+                name=f"daily briefing to {channel}",
+                coalesce=True,
+                max_instances=1,
+                misfire_grace_time=grace_seconds,
+            )
+        )
+    if catch_up and settings.briefing_channels:
+        # No trigger: a date job that runs as soon as the scheduler starts.
+        jobs.append(
+            scheduler.add_job(
+                catch_up_briefings,
+                args=[deps, make_poster],
+                id=CATCH_UP_JOB_ID,
+                name="post a briefing missed while the bot was down",
+                coalesce=True,
+                max_instances=1,
+                misfire_grace_time=grace_seconds,
+            )
+        )
+    return jobs
+
+
 def add_interval_job(
-    scheduler: BackgroundScheduler,
+    scheduler: BaseScheduler,
     name: str,
     func: Callable[..., Any],
     seconds: float,

@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.deps import Deps
 from bot.schedule import (
     CATCH_UP_JOB_ID,
+    add_briefing_jobs,
     add_interval_job,
     briefing_job_id,
     build_scheduler,
@@ -165,3 +166,20 @@ def test_interval_trigger_period(settings: Settings, sessions: SessionFactory) -
     scheduler = build_scheduler(deps)
     job = add_interval_job(scheduler, "alerts", lambda: None, 300, start_now=False)
     assert job.trigger.interval == timedelta(seconds=300)
+
+
+def test_briefing_jobs_keep_their_zone_in_a_utc_scheduler(
+    settings: Settings, sessions: SessionFactory
+) -> None:
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    deps = make_deps(settings, sessions, datetime(2026, 11, 26, tzinfo=UTC))
+    scheduler = BackgroundScheduler(timezone="UTC", job_defaults={"misfire_grace_time": 300})
+    client = WebClient(token="xoxb-unused", base_url="http://127.0.0.1:9/api/")
+    jobs = add_briefing_jobs(scheduler, deps, client=client)
+    cron = next(job for job in jobs if job.id == briefing_job_id("C2"))
+    assert str(cron.trigger.timezone) == "Europe/Amsterdam"
+    assert cron.misfire_grace_time == 12 * 3600
+    # One poster shared by the briefing jobs, on the given client.
+    posters = {job.args[2]() for job in jobs}
+    assert len(posters) == 1 and next(iter(posters)).client is client
