@@ -44,6 +44,7 @@ from bot.commands import (
 )
 from bot.config import Settings
 from bot.deps import Deps
+from bot.subscriptions import paused_status_lines
 from bot.vocab import jurisdiction_label
 from store.db import session_scope
 from store.models import Development, Source
@@ -251,12 +252,14 @@ def status_reply(deps: Deps) -> dict[str, Any]:
     with session_scope(deps.sessions) as session:
         rows = [_source_row(s) for s in list_sources(session)]
         total = count_developments(session)
+        paused = paused_status_lines(session)
     return status_message(
         rows,
         now=now,
         next_briefing=next_briefing_at(deps.settings, now),
         briefing_channels=len(deps.settings.briefing_channels),
         developments=total,
+        paused_subscriptions=paused,
     )
 
 

@@ -179,6 +179,7 @@ def status_message(
     next_briefing: datetime | None,
     briefing_channels: int,
     developments: int,
+    paused_subscriptions: Sequence[str] = (),
 ) -> dict[str, Any]:
     active = [r for r in rows if r.enabled]
     failing = [r for r in active if r.consecutive_failures]
@@ -200,5 +201,11 @@ def status_message(
     if failing:
         failing_lines = "\n".join(f"• `{escape(r.name)}`: {_health(r, now)}" for r in failing[:20])
         blocks.append({"type": "section", "text": mrkdwn(f"*Failing*\n{failing_lines}")})
+    if paused_subscriptions:
+        # Subscribers Slack refused (cannot_dm_bot, user_not_found, ...): paused, not retried.
+        paused_lines = "\n".join(f"• {line}" for line in paused_subscriptions[:20])
+        blocks.append(
+            {"type": "section", "text": mrkdwn(f"*Paused alert subscriptions*\n{paused_lines}")}
+        )
     text = f"{developments} developments, {len(active)} sources ({len(failing)} failing)"
     return {"response_type": "ephemeral", "text": text, "blocks": blocks}

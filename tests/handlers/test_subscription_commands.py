@@ -249,3 +249,24 @@ def test_subscribe_then_polls_deliver_exactly_one_dm(
     # A second poll with nothing new: nothing.
     assert poll_and_alert() == 0
     assert len(slack.messages()) == 1
+
+
+def test_a_user_who_cannot_be_dmed_is_paused_and_status_says_so(
+    e2e_deps: Deps, sessions: SessionFactory, slack: HistoryFakeSlack
+) -> None:
+    slack.users_that_cannot_be_messaged.add("U0GONE")
+    with serve_app(e2e_deps, slack) as served:
+        served.command("subscribe UK", user="U0GONE", response_id="sub")
+        served.wait_responses(1)
+        add_development(
+            sessions, title="UK AI chip rule", jurisdictions=["UK"], at=datetime.now(UTC)
+        )
+        report = deliver_alerts(e2e_deps, client=web_client(slack), now=datetime.now(UTC))
+        assert report.paused == ["U0GONE"]
+        served.command("status", response_id="status")
+        status = served.wait_responses(2)[1]
+    text = str(status)
+    assert "Paused alert subscriptions" in text
+    assert "<@U0GONE>: UK · instant" in text
+    assert "user_not_found" in text
+    assert slack.messages() == []
