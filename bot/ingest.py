@@ -36,6 +36,7 @@ from sqlmodel import Session, col, select
 from bot.analysis import cluster
 from bot.analysis.classify import Classification, classify
 from bot.analysis.importance import ItemSignal, development_importance
+from bot.analysis.llm import summarise_development
 from bot.analysis.summarise import page_change, page_change_summary
 from bot.analysis.taxonomy import Taxonomy, load_taxonomy
 from bot.config import Settings
@@ -358,9 +359,9 @@ class _Ingest:
             development.summary = page_change_summary(*change)
         elif page_versions and all(i.version == 1 for i in page_versions) and len(items) == 1:
             is_page_baseline = True
-            development.summary = _summary(self.settings, ordered, self.session)
+            development.summary = _summary(self.settings, ordered, self.session, self.now)
         elif not page_versions:
-            development.summary = _summary(self.settings, ordered, self.session)
+            development.summary = _summary(self.settings, ordered, self.session, self.now)
         development.evidence = _development_evidence(ordered, primary, rules, is_page_baseline)
         development.search_text = _search_text(development, ordered)
         if development.announce != "posted":
@@ -384,11 +385,9 @@ def _stamp(item: Item) -> datetime:
     return item.published_at or item.first_seen_at
 
 
-def _summary(settings: Settings, ordered: Sequence[Item], session: Session) -> str:
-    from bot.analysis.llm import summarise_development
-
+def _summary(settings: Settings, ordered: Sequence[Item], session: Session, now: datetime) -> str:
     return summarise_development(
-        [(i.title, i.text) for i in ordered], settings=settings, session=session
+        [(i.title, i.text) for i in ordered], settings=settings, session=session, now=now
     )
 
 
