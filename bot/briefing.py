@@ -42,10 +42,12 @@ from bot.blocks.briefing import (
     Message,
     SourceLink,
     UnreachedSource,
+    block_kit_builder_url,
     parent_message,
     quiet_message,
     reply_message,
     sort_entries,
+    thread_as_text,
 )
 from bot.config import Settings
 from bot.deps import Deps
@@ -834,3 +836,29 @@ def briefing_settings_problem(settings: Settings) -> str | None:
     except ValueError as exc:
         return str(exc)
     return None
+
+
+def render_briefing_text(rendered: RenderedBriefing) -> str:
+    """The thread as Slack would show it, as plain text (parent, then indented replies)."""
+    return thread_as_text(rendered.parent, rendered.replies)
+
+
+def briefing_payloads(rendered: RenderedBriefing) -> dict[str, Any]:
+    """`{"parent": {...}, "replies": [{...}]}`: the `chat.postMessage` payloads of a briefing.
+
+    A reply's `thread_ts` is known only for updates (their thread exists); new replies go to
+    the parent's thread, whose `ts` Slack gives when the parent is posted.
+    """
+    parent = None if rendered.parent is None else {"channel": rendered.channel, **rendered.parent}
+    replies = []
+    for message, thread in zip(rendered.replies, rendered.reply_threads, strict=False):
+        payload: dict[str, Any] = {"channel": rendered.channel, **message}
+        if thread:
+            payload["thread_ts"] = thread
+        replies.append(payload)
+    return {
+        "channel": rendered.channel,
+        "parent": parent,
+        "replies": replies,
+        "block_kit_builder": block_kit_builder_url(rendered.parent) if rendered.parent else None,
+    }

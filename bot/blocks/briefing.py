@@ -9,6 +9,7 @@ to Slack's limits at a word, so Slack never rejects a briefing and no feed can p
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -277,3 +278,53 @@ def block_kit_builder_url(message: Message) -> str:
     """A link that opens `message` in Slack's Block Kit Builder."""
     payload = json.dumps({"blocks": message.get("blocks", [])}, separators=(",", ":"))
     return BLOCK_KIT_BUILDER + quote(payload, safe="")
+
+
+# -- terminal rendering (dry run, demo) ------------------------------------------------------
+_CONTROL = re.compile(r"<([^<>]*)>")
+
+
+def mrkdwn_as_text(text: str) -> str:
+    """`text` as Slack shows it: links as `label (url)`, escapes undone, markers kept."""
+
+    def control(match: re.Match[str]) -> str:
+        inner = match.group(1)
+        if inner.startswith("!"):
+            return "@" + inner[1:].split("|")[0]
+        url, _, label = inner.partition("|")
+        return f"{label} ({url})" if label else url
+
+    shown = _CONTROL.sub(control, text)
+    return shown.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def message_as_lines(message: Message) -> list[str]:
+    """The visible lines of a Block Kit message: header, sections, fields, context."""
+    lines: list[str] = []
+    for block in message.get("blocks") or []:
+        kind = block.get("type")
+        if kind == "header":
+            lines.append(str(block["text"]["text"]).upper())
+        elif kind == "section":
+            if block.get("text"):
+                lines.extend(mrkdwn_as_text(str(block["text"]["text"])).splitlines())
+            for item in block.get("fields") or []:
+                lines.extend(mrkdwn_as_text(str(item["text"])).splitlines())
+        elif kind == "context":
+            parts = [mrkdwn_as_text(str(e.get("text", ""))) for e in block.get("elements", [])]
+            lines.append("  ".join(p for p in parts if p))
+    return lines or [mrkdwn_as_text(str(message.get("text", "")))]
+
+
+def thread_as_text(
+    parent: Message | None, replies: Sequence[Message], *, indent: str = "    │ "
+) -> str:
+    """A briefing thread as plain text: the parent, then each reply indented."""
+    if parent is None:
+        return "(quiet day: nothing is posted)"
+    out = message_as_lines(parent)
+    for number, reply in enumerate(replies, start=1):
+        out.append("")
+        out.append(f"{indent}reply {number}/{len(replies)}")
+        out.extend(f"{indent}{line}" for line in message_as_lines(reply))
+    return "\n".join(out)
