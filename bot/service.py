@@ -18,7 +18,6 @@ database.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import signal
 import threading
@@ -175,17 +174,17 @@ def build_service_scheduler(
 
 
 def _add_briefing_jobs(scheduler: BackgroundScheduler, deps: Deps, *, client: WebClient) -> None:
-    """Briefing cron jobs from `bot.schedule` (the briefing feature), when it is installed."""
-    try:
-        schedule = importlib.import_module("bot.schedule")
-    except ImportError:  # pragma: no cover - the briefing feature ships with the package
-        log.warning("bot.schedule is missing: no scheduled briefings")
-        return
-    add_jobs = getattr(schedule, "add_briefing_jobs", None)
-    if add_jobs is None:
-        log.warning("bot.schedule has no add_briefing_jobs: no scheduled briefings")
-        return
-    add_jobs(scheduler, deps, client=client)
+    """One cron job per briefing channel, and a start-up catch-up run (`bot.schedule`)."""
+    from bot.schedule import add_briefing_jobs
+
+    jobs = add_briefing_jobs(scheduler, deps, client=client)
+    if jobs:
+        log.info(
+            "briefings: %d channel(s) at %s %s",
+            len(deps.settings.briefing_channels),
+            deps.settings.briefing_time,
+            deps.settings.timezone,
+        )
 
 
 @dataclass
