@@ -9,7 +9,6 @@ is set here, in a temporary SQLite store unless `--database` names one.
 
 from __future__ import annotations
 
-import re
 import tempfile
 import time
 from collections import Counter
@@ -17,7 +16,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from rich.console import Console
 from rich.panel import Panel
@@ -28,6 +26,7 @@ from rich.text import Text
 from sqlmodel import col, func, select
 
 from bot.answers import Answer, answer_question
+from bot.blocks.briefing import message_as_lines, mrkdwn_as_text
 from bot.briefing import RenderedBriefing, preview_briefing
 from bot.config import Settings
 from bot.demo_snapshot import DemoServer, demo_sources_toml, serve_snapshot
@@ -92,66 +91,13 @@ class _PollProgress:
 
 
 # -- showing Slack messages in a terminal -------------------------------------------------------
-_CONTROL = re.compile(r"<([^<>]*)>")
-_BOLD = re.compile(r"(?<![\w*])\*([^*\n]+?)\*(?![\w*])")
-
-
-def mrkdwn_to_display(text: str) -> str:
-    """What a Slack user sees for mrkdwn `text` (plain, links as `label (url)`).
-
-    Real control sequences render as Slack renders them (`<!channel>` pings as `@channel`,
-    `<url|label>` is a link); escaped ones (`&lt;!channel&gt;`) show as the literal text.
-    """
-
-    def control(match: re.Match[str]) -> str:
-        inner = match.group(1)
-        if inner.startswith("!"):
-            return "@" + inner[1:].split("|")[0].split("^")[0]
-        if inner.startswith(("@", "#")):
-            return inner.split("|")[-1] if "|" in inner else inner
-        url, _, label = inner.partition("|")
-        return f"{label} ({url})" if label else url
-
-    shown = _BOLD.sub(r"\1", _CONTROL.sub(control, text))
-    return shown.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-
-
-def message_lines(message: dict[str, Any]) -> list[str]:
-    """The visible lines of a Block Kit message (header, sections, fields, context)."""
-    lines: list[str] = []
-    for block in message.get("blocks") or []:
-        kind = block.get("type")
-        if kind == "header":
-            lines.append(str(block["text"]["text"]).upper())
-        elif kind == "section":
-            if block.get("text"):
-                lines.append(mrkdwn_to_display(str(block["text"]["text"])))
-            for fld in block.get("fields") or []:
-                lines.append(mrkdwn_to_display(str(fld["text"])))
-        elif kind == "context":
-            parts = [
-                mrkdwn_to_display(str(e.get("text", "")))
-                for e in block.get("elements", [])
-                if e.get("type") in ("mrkdwn", "plain_text")
-            ]
-            lines.append("  ".join(p for p in parts if p))
-        elif kind == "divider":
-            lines.append("─" * 40)
-        elif kind == "actions":
-            labels = [str(e.get("text", {}).get("text", "")) for e in block.get("elements", [])]
-            lines.append(" ".join(f"[{label}]" for label in labels if label))
-    if not lines:
-        lines.append(mrkdwn_to_display(str(message.get("text", ""))))
-    return lines
-
-
 def print_briefing(console: Console, briefing: RenderedBriefing) -> None:
     if briefing.parent is None:
         console.print("(quiet day: nothing posted)")
         return
     console.print(
         Panel(
-            Text("\n".join(message_lines(briefing.parent))),
+            Text("\n".join(message_as_lines(briefing.parent))),
             title=f"#policy-briefing ({briefing.channel}) - parent message",
             title_align="left",
         )
@@ -160,7 +106,7 @@ def print_briefing(console: Console, briefing: RenderedBriefing) -> None:
     for number, reply in enumerate(briefing.replies, start=1):
         console.print(
             Panel(
-                Text("\n".join(message_lines(reply))),
+                Text("\n".join(message_as_lines(reply))),
                 title=f"  └ thread reply {number}/{total}",
                 title_align="left",
                 padding=(0, 1),
@@ -170,7 +116,7 @@ def print_briefing(console: Console, briefing: RenderedBriefing) -> None:
 
 def print_answer(console: Console, answer: Answer) -> None:
     console.print(Text(f"/policy ask {answer.question}", style="bold cyan"))
-    console.print(Text(mrkdwn_to_display(answer.text)))
+    console.print(Text(mrkdwn_as_text(answer.text)))
     console.print()
 
 

@@ -12,28 +12,9 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from bot.cli import app
-from bot.demo import QUESTIONS, message_lines, mrkdwn_to_display, run_demo
+from bot.demo import QUESTIONS, run_demo
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def test_mrkdwn_display_renders_real_controls_and_shows_escaped_ones_literally() -> None:
-    shown = mrkdwn_to_display("*<https://a.example/x|A &amp; B>* <!channel> &lt;!channel&gt;")
-    assert shown == "A & B (https://a.example/x) @channel <!channel>"
-
-
-def test_message_lines_reads_headers_sections_fields_and_context() -> None:
-    message = {
-        "text": "fallback",
-        "blocks": [
-            {"type": "header", "text": {"type": "plain_text", "text": "Briefing"}},
-            {"type": "section", "text": {"type": "mrkdwn", "text": "*one*"}},
-            {"type": "section", "fields": [{"type": "mrkdwn", "text": "f1"}]},
-            {"type": "context", "elements": [{"type": "mrkdwn", "text": "ctx"}]},
-        ],
-    }
-    assert message_lines(message) == ["BRIEFING", "one", "f1", "ctx"]
-    assert message_lines({"text": "only &lt;text&gt;"}) == ["only <text>"]
 
 
 @pytest.mark.usefixtures("engine")  # an empty, migrated store on either backend
@@ -64,7 +45,8 @@ def test_demo_runs_the_real_path_and_shows_briefing_and_answers(database_url: st
     assert "&lt;!channel&gt;" in payloads
     assert "<!channel>" not in payloads
     assert "<https://evil.example" not in payloads
-    assert "@channel" not in output
+    assert "@channel" not in output  # it would read "@channel" had it been a real mention
+    assert "<!channel>" in output  # shown as the literal text it is
     assert "Sovereign bond" not in payloads and "Potato chip" not in payloads
 
     # Three questions, each answered with a cited source.
