@@ -12,11 +12,11 @@ Exactly once comes from the store, not from the scheduler:
    the lease renewed each time. A resumed run posts only the replies still pending, into the
    same thread.
 3. The one window left is a crash after Slack accepted a message and before its `ts` was
-   committed. Every reply carries its post id in Slack message metadata, so a resumed run first
-   reads the thread (`conversations.replies`) and marks the replies it finds there as posted.
-   That needs the history scope; without it the run logs one line and may repeat at most the
-   single reply that was in flight. A parent lost in that window is posted again (a second
-   parent, never duplicate replies).
+   committed. The parent carries its briefing id and every reply its post id in Slack message
+   metadata, so a resumed run first reads the channel (`conversations.history`) and the
+   threads (`conversations.replies`) and adopts what it finds there. That needs the history
+   scopes (`channels:history`, `groups:history`); without them the run logs one line and may
+   repeat the single message that was in flight (a second parent, or one reply twice).
 
 A fatal Slack error (`channel_not_found`, `not_in_channel`, `invalid_auth`, ...) fails that
 channel's briefing once, with a log line and the error in the row; other channels go on. A
@@ -62,6 +62,7 @@ log = logging.getLogger(__name__)
 DEFAULT_LEASE = timedelta(minutes=10)
 FIRST_WINDOW = timedelta(hours=24)
 METADATA_EVENT = "policybot_briefing_reply"
+PARENT_METADATA_EVENT = "policybot_briefing"
 
 # Briefing.status values.
 CLAIMED, POSTED, COMPLETE, FAILED = "claimed", "posted", "complete", "failed"
@@ -570,6 +571,33 @@ def _renew(
         raise _LeaseLost
 
 
+def _recover_parent(
+    deps: Deps, poster: SlackPoster, *, briefing_id: int, channel: str, owner: str, lease: timedelta
+) -> str | None:
+    """The parent's ts when Slack has it but the store does not (a crash in between)."""
+    for message in poster.recent_messages(channel):
+        meta = message.get("metadata") or {}
+        payload = meta.get("event_payload") or {}
+        if (
+            meta.get("event_type") == PARENT_METADATA_EVENT
+            and payload.get("briefing_id") == briefing_id
+        ):
+            ts = str(message["ts"])
+            with session_scope(deps.sessions) as session:
+                _renew(
+                    session,
+                    briefing_id=briefing_id,
+                    owner=owner,
+                    now=deps.clock(),
+                    lease=lease,
+                    parent_ts=ts,
+                    status=POSTED,
+                )
+            log.info("briefing for %s: the parent was already in Slack (ts %s)", channel, ts)
+            return ts
+    return None
+
+
 def _recover_from_threads(
     deps: Deps,
     poster: SlackPoster,
@@ -652,6 +680,15 @@ def _post(
             briefing = session.get(Briefing, briefing_id)
             assert briefing is not None
             pending = _load_posts(session, briefing_id, pending_only=True)
+        if briefing.parent_ts is None:
+            briefing.parent_ts = _recover_parent(
+                deps,
+                poster,
+                briefing_id=briefing_id,
+                channel=briefing.channel,
+                owner=owner,
+                lease=lease,
+            )
         if briefing.parent_ts and pending:
             _recover_from_threads(
                 deps, poster, channel=briefing.channel, briefing=briefing, pending=pending
@@ -686,7 +723,13 @@ def _post(
     try:
         if parent_ts is None and rendered.parent is not None:
             result = poster.post_message(
-                channel, rendered.parent["text"], rendered.parent.get("blocks")
+                channel,
+                rendered.parent["text"],
+                rendered.parent.get("blocks"),
+                metadata={
+                    "event_type": PARENT_METADATA_EVENT,
+                    "event_payload": {"briefing_id": briefing_id},
+                },
             )
             parent_ts = result.ts
             with session_scope(deps.sessions) as session:

@@ -209,6 +209,18 @@ class SlackPoster:
                 self._last_answer[channel] = self._clock()
                 return PostResult(ts=str(response["ts"]), channel=str(response["channel"]))
 
+    def recent_messages(self, channel: str, *, limit: int = 100) -> list[dict[str, Any]]:
+        """The channel's newest top-level messages with metadata; [] if unreadable."""
+        try:
+            response = self.client.conversations_history(
+                channel=channel, include_all_metadata=True, limit=limit
+            )
+        except (SlackApiError, SlackClientError, OSError) as exc:
+            log.info("cannot read the history of %s: %s", channel, type(exc).__name__)
+            return []
+        messages = response.get("messages") or []
+        return [m for m in messages if isinstance(m, dict)]
+
     def thread_messages(self, channel: str, thread_ts: str) -> list[dict[str, Any]]:
         """The messages of a thread with their metadata (`conversations.replies`); [] if unreadable."""
         try:

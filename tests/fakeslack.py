@@ -16,7 +16,7 @@ What it speaks:
   HTTP 200 with `ok: true`, or HTTP 200 with `ok: false` + `error` for platform errors.
 - `auth.test`, `chat.postMessage` (a fresh unique `ts`; with `thread_ts` it is a reply),
   `chat.postEphemeral`, `chat.update`, `conversations.open` (one `D…` channel per user),
-  `conversations.replies`, `users.info`, `views.publish`. Any other method is recorded and
+  `conversations.history`, `conversations.replies`, `users.info`, `views.publish`. Any other method is recorded and
   answered `unknown_method`.
 - `POST /response/<id>`: a `response_url` (see `response_url(id)`); recorded in `.responses`.
 
@@ -402,6 +402,26 @@ class FakeSlack:
                 message["metadata"] = m.params["metadata"]
             messages.append(message)
         return 200, {}, {"ok": True, "messages": messages, "has_more": False}
+
+    def _m_conversations_history(
+        self, params: dict[str, Any]
+    ) -> tuple[int, dict[str, str], dict[str, Any]]:
+        """Top-level messages of a channel, newest first (with metadata when they had some)."""
+        channel = params.get("channel")
+        oldest = float(params.get("oldest") or 0)
+        limit = int(params.get("limit") or 100)
+        found = [
+            m
+            for m in self._messages
+            if m.channel == channel and m.thread_ts is None and float(m.ts) >= oldest
+        ]
+        messages = []
+        for m in reversed(found[-limit:]):
+            message: dict[str, Any] = {"type": "message", "ts": m.ts, "text": m.text}
+            if isinstance(m.params.get("metadata"), dict):
+                message["metadata"] = m.params["metadata"]
+            messages.append(message)
+        return 200, {}, {"ok": True, "messages": messages, "has_more": len(found) > limit}
 
     def _m_users_info(self, params: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
         user = params.get("user")

@@ -132,3 +132,16 @@ def test_reset_forgets_everything(fake_slack: FakeSlack) -> None:
     fake_slack.reset()
     assert fake_slack.messages() == [] and fake_slack.calls == []
     assert client.auth_test()["ok"] is True
+
+
+def test_history_lists_top_level_messages_newest_first_with_metadata(
+    fake_slack: FakeSlack,
+) -> None:
+    client = _client(fake_slack)
+    meta = {"event_type": "e", "event_payload": {"id": 1}}
+    first = client.chat_postMessage(channel="C1", text="first", metadata=meta)["ts"]
+    client.chat_postMessage(channel="C1", text="reply", thread_ts=first)
+    client.chat_postMessage(channel="C1", text="second")
+    history = client.conversations_history(channel="C1", include_all_metadata=True)["messages"]
+    assert [m["text"] for m in history] == ["second", "first"]
+    assert history[1]["metadata"] == meta
