@@ -21,20 +21,28 @@ A development that clears no threshold is not quoted: the answer is "Nothing tra
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Literal
 
+import httpx
 from sqlmodel import Session, col, select
 
 from bot.config import Settings
 from bot.query import ParsedQuery, Term, parse_question, stems_of, term_stems
 from bot.vocab import IMPORTANCE_RANK, jurisdiction_label, normalize_topic
 from store.models import Development, Item, Source
-from store.search import count_developments, document_frequencies, search_developments
+from store.search import (
+    DF_CAP,
+    count_developments,
+    document_frequencies,
+    search_developments,
+)
 
 MAX_QUOTED = 3
-CANDIDATES = 60
+CANDIDATES = 40
 # Below this idf-weighted share of the question found in a development, it does not answer it.
 MIN_COVERAGE = 0.5
 MIN_COVERAGE_OUTSIDE_WINDOW = 0.85
@@ -77,6 +85,9 @@ class Answer:
     searched: str  # one line: what was searched
     developments: list[CitedDevelopment]
     suggestions: list[str] = field(default_factory=list)
+    # An LLM's wording of the answer from the cited developments only, with [n] citations;
+    # None when no LLM is configured or its reply was unusable (the extractive text stands).
+    phrased: str | None = None
 
     @property
     def found(self) -> bool:
@@ -101,8 +112,10 @@ def _idf(df: int, total: int) -> float:
     return math.log((total + 1) / (df + 0.5))
 
 
-def _term_weights(session: Session, parsed: ParsedQuery, total: int) -> list[tuple[Term, float]]:
-    """Each content term's weight: its idf, more for names; unknown plain words weigh less.
+def _term_weights(
+    session: Session, parsed: ParsedQuery, total: int
+) -> list[tuple[Term, float, int]]:
+    """Each content term's weight (its idf, more for names) and document frequency.
 
     A plain word no development contains ("argued", "compare") is usually the asker's phrasing,
     so it weighs like a rare word rather than like a missing name.
@@ -116,7 +129,7 @@ def _term_weights(session: Session, parsed: ParsedQuery, total: int) -> list[tup
             weight = KEY_TERM_FACTOR * _idf(df, total)
         else:
             weight = _idf(max(df, UNKNOWN_WORD_DF), total) * (0.5 if df == 0 else 1.0)
-        weights.append((term, weight))
+        weights.append((term, weight, df))
     return weights
 
 
@@ -134,7 +147,7 @@ def unknown_names(session: Session, parsed: ParsedQuery) -> list[str]:
 
 def _coverage(
     stems: set[str],
-    weights: Sequence[tuple[Term, float]],
+    weights: Sequence[tuple[Term, float, int]],
     others: Sequence[str],
     total: int,
     *,
@@ -142,7 +155,7 @@ def _coverage(
 ) -> float:
     have = 0.0
     need = 0.0
-    for term, weight in weights:
+    for term, weight, _df in weights:
         need += weight
         # A topic word ("regulation") is covered by the topic tag as well as by the word.
         if normalize_topic(term.text) in topics or any(
@@ -207,43 +220,58 @@ def _window_bounds(parsed: ParsedQuery) -> tuple[datetime | None, datetime | Non
     return parsed.window.start, parsed.window.end
 
 
-def _candidates(session: Session, parsed: ParsedQuery) -> list[_Candidate]:
+def _candidates(
+    session: Session, parsed: ParsedQuery, weights: Sequence[tuple[Term, float, int]]
+) -> list[_Candidate]:
+    """Candidates from the index: every term first; when that finds few, any rare term.
+
+    Terms in more than DF_CAP developments are left out of the "any term" query when rarer ones
+    exist: they match too much to find anything, and scoring all those rows is what is slow.
+    """
     start, end = _window_bounds(parsed)
-    strings = parsed.search_strings()
+    groups = [list(t.forms) for t, _w, _df in weights] + [[p] for p in parsed.other_places]
+    rare = [list(t.forms) for t, _w, df in weights if df < DF_CAP]
+    rare += [[p] for p in parsed.other_places]
     by_id: dict[int, float] = {}
-    if strings:
-        hits = search_developments(
-            session,
-            terms=strings,
-            match="any",
-            limit=CANDIDATES,
-            published_from=start,
-            published_to=end,
-        )
-        by_id = {h.development_id: h.score for h in hits}
+    if groups:
+
+        def run(
+            match: Literal["all", "any"],
+            chosen: list[list[str]],
+            lo: datetime | None,
+            hi: datetime | None,
+            limit: int,
+        ) -> dict[int, float]:
+            hits = search_developments(
+                session,
+                groups=chosen,
+                match=match,
+                limit=limit,
+                published_from=lo,
+                published_to=hi,
+                jurisdictions_any=parsed.jurisdictions,
+            )
+            best = max((h.score for h in hits), default=0.0)
+            return {h.development_id: (h.score / best if best > 0 else 0.0) for h in hits}
+
+        every = run("all", groups, start, end, CANDIDATES)
+        if len(every) < CANDIDATES // 2:
+            # Fewer whole matches than wanted: partial matches compete too, a little behind.
+            for dev_id, rel in run("any", rare or groups, start, end, CANDIDATES).items():
+                by_id[dev_id] = 0.8 * rel
+        by_id.update(every)
         if parsed.window is not None and not parsed.window.relative:
             # A calendar window favours its own matches: make sure they are candidates too.
-            inside = search_developments(
-                session,
-                terms=strings,
-                match="any",
-                limit=CANDIDATES // 2,
-                published_from=parsed.window.start,
-                published_to=parsed.window.end,
-            )
-            for h in inside:
-                by_id.setdefault(h.development_id, h.score)
+            lo, hi = parsed.window.start, parsed.window.end
+            for dev_id, rel in run("any", groups, lo, hi, CANDIDATES // 2).items():
+                by_id.setdefault(dev_id, 0.8 * rel)
     else:
         # No content words ("anything new this week?"): everything in the window may answer.
         by_id = {d: 0.0 for d in _browse_ids(session, parsed)}
     if not by_id:
         return []
     devs = session.exec(select(Development).where(col(Development.id).in_(list(by_id)))).all()
-    best = max(by_id.values()) or 1.0
-    return [
-        _Candidate(dev=d, relevance=max(by_id[d.id or 0], 0.0) / best if best > 0 else 0.0)
-        for d in devs
-    ]
+    return [_Candidate(dev=d, relevance=max(by_id[d.id or 0], 0.0)) for d in devs]
 
 
 def _browse_ids(session: Session, parsed: ParsedQuery) -> list[int]:
@@ -347,10 +375,10 @@ def rank_candidates(
     total = count_developments(session)
     if total == 0 or unknown_names(session, parsed):
         return [], total
-    candidates = _candidates(session, parsed)
+    weights = _term_weights(session, parsed, total)
+    candidates = _candidates(session, parsed, weights)
     if not candidates:
         return [], total
-    weights = _term_weights(session, parsed, total)
     for cand in candidates:
         dev = cand.dev
         stems = stems_of(f"{dev.title} {dev.summary} {dev.search_text}")
@@ -364,10 +392,75 @@ def rank_candidates(
     return kept, total
 
 
+PHRASE_SYSTEM = (
+    "You answer questions about AI policy for busy staff. Use ONLY the numbered developments "
+    "given. Cite each claim with its number in square brackets, like [1]. Do not add facts, "
+    "dates or names that are not in them. If they do not answer the question, say so. "
+    "At most 4 sentences, plain text."
+)
+PHRASE_MAX_TOKENS = 220
+PHRASE_MAX_CHARS = 900
+_CITATION_RE = re.compile(r"\[(\d+)\]")
+
+
+def phrase_prompt(question: str, cited: Sequence[CitedDevelopment]) -> str:
+    parts = [f"Question: {question}", "Developments:"]
+    for n, dev in enumerate(cited, start=1):
+        date = dev.published.date().isoformat() if dev.published else "undated"
+        where = ", ".join(dev.jurisdictions) or "none"
+        parts.append(f"[{n}] {dev.title} ({date}; jurisdictions: {where})\n{dev.summary[:1200]}")
+    return "\n\n".join(parts)
+
+
+def acceptable_phrasing(text: str, cited_count: int) -> str | None:
+    """The LLM's answer if it cites only the given developments and stays short; else None."""
+    cleaned = re.sub(r"\s+", " ", text.replace("**", "")).strip()
+    numbers = {int(n) for n in _CITATION_RE.findall(cleaned)}
+    if not cleaned or len(cleaned) > PHRASE_MAX_CHARS or not numbers:
+        return None
+    if any(n < 1 or n > cited_count for n in numbers):
+        return None
+    return cleaned
+
+
+def _phrase(
+    session: Session,
+    question: str,
+    cited: Sequence[CitedDevelopment],
+    *,
+    settings: Settings,
+    now: datetime,
+    transport: httpx.BaseTransport | None,
+) -> str | None:
+    if not settings.llm_enabled or not cited:
+        return None
+    from bot.analysis.llm import complete
+
+    reply = complete(
+        phrase_prompt(question, cited),
+        settings=settings,
+        session=session,
+        system=PHRASE_SYSTEM,
+        max_tokens=PHRASE_MAX_TOKENS,
+        now=now,
+        transport=transport,
+    )
+    return acceptable_phrasing(reply, len(cited)) if reply else None
+
+
 def answer_question(
-    session: Session, *, question: str, now: datetime, settings: Settings
+    session: Session,
+    *,
+    question: str,
+    now: datetime,
+    settings: Settings,
+    llm_transport: httpx.BaseTransport | None = None,
 ) -> Answer:
-    """Answer `question` from the store as if it were `now` (aware)."""
+    """Answer `question` from the store as if it were `now` (aware).
+
+    With an LLM configured, it may word the answer from the cited developments only (checked:
+    every [n] must be one of them); otherwise, or on any failure, the answer is extractive.
+    """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     parsed = parse_question(question, now=now, tz=settings.tz)
@@ -386,9 +479,16 @@ def answer_question(
             suggestions=tips,
         )
     cited = cite_developments(session, [c.dev for c in chosen], scores=[c.score for c in chosen])
+    phrased = _phrase(
+        session, parsed.raw, cited, settings=settings, now=now, transport=llm_transport
+    )
+    text = _format_answer(parsed, cited, total)
+    if phrased:
+        text = f"{phrased}\n\n{text}"
     return Answer(
         question=parsed.raw,
-        text=_format_answer(parsed, cited, total),
+        text=text,
         searched=parsed.describe(),
         developments=cited,
+        phrased=phrased,
     )

@@ -94,6 +94,7 @@ def ask_reply(deps: Deps, *, question: str, command_text: str) -> dict[str, Any]
         searched=answer.searched,
         suggestions=answer.suggestions,
         command_text=command_text,
+        phrased=answer.phrased,
     )
 
 

@@ -16,6 +16,7 @@ import calendar
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from bot import vocab
@@ -573,6 +574,7 @@ def _split_hyphen(word: str) -> list[str]:
 STEM_PREFIX = 7
 
 
+@lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
     w = word.lower()
     if len(w) <= 3:
@@ -602,7 +604,7 @@ _DOC_TOKEN_RE = re.compile(r"[^\W_]+", re.UNICODE)
 
 
 def stems_of(text: str) -> set[str]:
-    return {stem(t) for t in _DOC_TOKEN_RE.findall(text.lower())}
+    return {stem(t) for t in set(_DOC_TOKEN_RE.findall(text.lower()))}
 
 
 def term_stems(form: str) -> tuple[str, ...]:

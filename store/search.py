@@ -58,15 +58,33 @@ def _phrase(term: str) -> str | None:
     return '"' + " ".join(tokens) + '"'
 
 
-def fts5_query(terms: Sequence[str], *, match: Literal["all", "any"]) -> str:
-    """An FTS5 MATCH string: every term quoted (no operator injection), joined AND/OR."""
-    phrases = [p for p in (_phrase(t) for t in terms) if p]
-    joiner = " AND " if match == "all" else " OR "
-    return joiner.join(dict.fromkeys(phrases))
+def fts5_query(
+    terms: Sequence[str] = (),
+    *,
+    match: Literal["all", "any"],
+    groups: Sequence[Sequence[str]] = (),
+) -> str:
+    """An FTS5 MATCH string: every term quoted (no operator injection).
+
+    `groups` are alternatives ("chip" or "semiconductor"): with `match="all"` every group must
+    match (AND of ORs); with `"any"` one term of any group is enough.
+    """
+    all_groups = [*([t] for t in terms), *groups]
+    quoted = [list(dict.fromkeys(p for p in (_phrase(t) for t in g) if p)) for g in all_groups]
+    quoted = [g for g in quoted if g]
+    if match == "any":
+        return " OR ".join(dict.fromkeys(p for g in quoted for p in g))
+    parts = [g[0] if len(g) == 1 else "(" + " OR ".join(g) + ")" for g in quoted]
+    return " AND ".join(dict.fromkeys(parts))
 
 
-def _time_clause(
-    published_from: datetime | None, published_to: datetime | None, params: dict[str, Any]
+def _filters(
+    published_from: datetime | None,
+    published_to: datetime | None,
+    jurisdictions_any: Sequence[str],
+    params: dict[str, Any],
+    *,
+    json_as_text: str,
 ) -> str:
     clause = ""
     if published_from is not None:
@@ -75,6 +93,13 @@ def _time_clause(
     if published_to is not None:
         clause += " AND d.published_at < :published_to"
         params["published_to"] = published_to
+    if jurisdictions_any:
+        # Tags are a JSON list of codes: '["NL", "US"]'. A quoted code cannot match another.
+        ors = []
+        for n, code in enumerate(jurisdictions_any):
+            params[f"j{n}"] = f'%"{code}"%'
+            ors.append(f"{json_as_text} LIKE :j{n}")
+        clause += " AND (" + " OR ".join(ors) + ")"
     return clause
 
 
@@ -89,20 +114,14 @@ def _bind_times(session: Session, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def _sqlite_search(
-    session: Session,
-    query: str,
-    *,
-    limit: int,
-    published_from: datetime | None,
-    published_to: datetime | None,
+    session: Session, query: str, *, limit: int, filters: str, params: dict[str, Any]
 ) -> list[SearchHit]:
-    params: dict[str, Any] = {"query": query, "limit": limit}
-    time_clause = _time_clause(published_from, published_to, params)
-    if time_clause:
+    params = {**params, "query": query, "limit": limit}
+    if filters:
         sql = (
             "SELECT f.rowid, bm25(developments_fts, 5.0, 3.0, 1.0) AS rank "
             "FROM developments_fts f JOIN developments d ON d.id = f.rowid "
-            f"WHERE developments_fts MATCH :query{time_clause} ORDER BY rank LIMIT :limit"
+            f"WHERE developments_fts MATCH :query{filters} ORDER BY rank LIMIT :limit"
         )
     else:
         sql = (
@@ -115,27 +134,37 @@ def _sqlite_search(
     return [SearchHit(development_id=int(r[0]), score=-float(r[1])) for r in rows]
 
 
+def _pg_tsquery(
+    groups: Sequence[Sequence[str]], match: Literal["all", "any"], params: dict[str, Any]
+) -> str:
+    if match == "any":
+        params["raw"] = " ".join(_tokens([t for g in groups for t in g]))
+        return "CAST(replace(plainto_tsquery('english', :raw)::text, ' & ', ' | ') AS tsquery)"
+    ands = []
+    for i, group in enumerate(groups):
+        ors = []
+        for j, form in enumerate(group):
+            params[f"g{i}_{j}"] = form
+            ors.append(f"plainto_tsquery('english', :g{i}_{j})")
+        ands.append("(" + " || ".join(ors) + ")")
+    return " && ".join(ands)
+
+
 def _pg_search(
     session: Session,
-    terms: Sequence[str],
+    groups: Sequence[Sequence[str]],
     *,
     match: Literal["all", "any"],
     limit: int,
-    published_from: datetime | None,
-    published_to: datetime | None,
+    filters: str,
+    params: dict[str, Any],
 ) -> list[SearchHit]:
-    raw = " ".join(_tokens(terms))
-    params: dict[str, Any] = {"raw": raw, "limit": limit}
-    time_clause = _time_clause(published_from, published_to, params)
-    tsquery = (
-        "plainto_tsquery('english', :raw)"
-        if match == "all"
-        else "CAST(replace(plainto_tsquery('english', :raw)::text, ' & ', ' | ') AS tsquery)"
-    )
+    params = {**params, "limit": limit}
+    tsquery = _pg_tsquery(groups, match, params)
     sql = (
-        f"SELECT f.id, ts_rank(f.document, q) AS rank FROM developments_fts f "
-        f"JOIN developments d ON d.id = f.id, {tsquery} AS q "
-        f"WHERE q <> ''::tsquery AND f.document @@ q{time_clause} "
+        "SELECT f.id, ts_rank(f.document, qq.q) AS rank FROM developments_fts f "
+        f"JOIN developments d ON d.id = f.id, (SELECT {tsquery} AS q) AS qq "
+        f"WHERE qq.q <> ''::tsquery AND f.document @@ qq.q{filters} "
         "ORDER BY rank DESC, f.id DESC LIMIT :limit"
     )
     rows = session.connection().execute(text(sql), _bind_times(session, params)).all()
@@ -145,45 +174,46 @@ def _pg_search(
 def search_developments(
     session: Session,
     *,
-    terms: Sequence[str],
+    terms: Sequence[str] = (),
+    groups: Sequence[Sequence[str]] = (),
     match: Match = "auto",
     limit: int = 50,
     min_hits: int = 5,
     published_from: datetime | None = None,
     published_to: datetime | None = None,
+    jurisdictions_any: Sequence[str] = (),
 ) -> list[SearchHit]:
-    """Developments matching `terms`, best first.
+    """Developments matching `terms` (each one) and `groups` (one form of each), best first.
 
-    `match="auto"` requires every term first and, when that finds fewer than `min_hits`,
-    accepts any term. Terms are plain words or phrases; operators in them are not interpreted.
+    `match="auto"` requires every term and group first and, when that finds fewer than
+    `min_hits`, accepts any. Terms are plain words or phrases; operators in them are not
+    interpreted. `jurisdictions_any` keeps developments tagged with at least one of the codes.
     """
-    if not _tokens(terms):
+    all_groups = [list(g) for g in (*([t] for t in terms), *groups) if _tokens(list(g))]
+    if not all_groups:
         return []
     is_sqlite = _dialect(session) == "sqlite"
+    params: dict[str, Any] = {}
+    filters = _filters(
+        published_from,
+        published_to,
+        jurisdictions_any,
+        params,
+        json_as_text="d.jurisdictions" if is_sqlite else "CAST(d.jurisdictions AS TEXT)",
+    )
     modes: list[Literal["all", "any"]] = ["all", "any"] if match == "auto" else [match]
+    if match == "auto" and len(all_groups) == 1:
+        modes = ["any"]
     hits: list[SearchHit] = []
     for mode in modes:
         if is_sqlite:
-            query = fts5_query(terms, match=mode)
-            hits = _sqlite_search(
-                session,
-                query,
-                limit=limit,
-                published_from=published_from,
-                published_to=published_to,
-            )
+            query = fts5_query(match=mode, groups=all_groups)
+            hits = _sqlite_search(session, query, limit=limit, filters=filters, params=params)
         else:
             hits = _pg_search(
-                session,
-                terms,
-                match=mode,
-                limit=limit,
-                published_from=published_from,
-                published_to=published_to,
+                session, all_groups, match=mode, limit=limit, filters=filters, params=params
             )
-        if len(hits) >= min_hits or mode == "any":
-            break
-        if match == "auto" and len(_tokens(terms)) <= 1:
+        if len(hits) >= min_hits:
             break
     return hits
 
@@ -214,7 +244,13 @@ def document_frequencies(session: Session, *, terms: Sequence[str]) -> dict[str,
 
 
 def count_developments(session: Session) -> int:
-    return int(session.connection().execute(text("SELECT count(*) FROM developments")).scalar_one())
+    """How many developments the store holds: an index lookup, not a scan of 100k rows.
+
+    Ids only grow and developments are not deleted in normal operation, so the largest id is
+    the count; idf weights need only its order of magnitude anyway.
+    """
+    value = session.connection().execute(text("SELECT max(id) FROM developments")).scalar_one()
+    return int(value or 0)
 
 
 def rebuild_index(session: Session) -> None:

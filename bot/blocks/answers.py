@@ -89,12 +89,18 @@ def answer_message(
     suggestions: Sequence[str] = (),
     command_text: str | None = None,
     response_type: str = "ephemeral",
+    phrased: str | None = None,
 ) -> dict[str, Any]:
-    """The reply to `/policy ask`: the cited developments, or "Nothing tracked matches"."""
+    """The reply to `/policy ask`: the cited developments, or "Nothing tracked matches".
+
+    `phrased` (an LLM's wording with [n] citations of these developments) goes first.
+    """
     blocks: list[dict[str, Any]] = []
     q = escape_and_truncate(question, 300)
     if developments:
         blocks.append({"type": "section", "text": mrkdwn(f"*From what policybot tracks:* {q}")})
+        if phrased:
+            blocks.append({"type": "section", "text": mrkdwn(escape_and_truncate(phrased, 1500))})
         for n, dev in enumerate(developments, start=1):
             blocks.append(development_section(dev, number=n))
         fallback = [

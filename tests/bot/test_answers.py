@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+import httpx
 from sqlmodel import Session
 from typer.testing import CliRunner
 
@@ -237,3 +238,78 @@ def test_policybot_ask_refuses_a_bad_as_of(database_url: str) -> None:
         app, ["ask", "anything?", "--as-of", "next tuesday"], env={"DATABASE_URL": database_url}
     )
     assert result.exit_code == 2
+
+
+def _llm_settings(settings: Settings) -> Settings:
+    return settings.model_copy(
+        update={
+            "llm_provider": "openai",
+            "llm_model": "test-model",
+            "llm_base_url": "http://llm.test/v1",
+        }
+    )
+
+
+def _llm(reply: str, seen: list[dict[str, object]]) -> httpx.MockTransport:
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(json.loads(request.content))
+        return httpx.Response(
+            200,
+            json={
+                "choices": [{"message": {"content": reply}}],
+                "usage": {"prompt_tokens": 10, "completion_tokens": 5},
+            },
+        )
+
+    return httpx.MockTransport(handler)
+
+
+def test_an_llm_may_phrase_the_answer_from_the_cited_developments_only(
+    sessions: SessionFactory, settings: Settings
+) -> None:
+    _store(sessions)
+    seen: list[dict[str, object]] = []
+    with session_scope(sessions) as s:
+        answer = answer_question(
+            s,
+            question="any new Dutch chip export rules?",
+            now=NOW,
+            settings=_llm_settings(settings),
+            llm_transport=_llm("The Hague requires a licence for lithography tools [1].", seen),
+        )
+    assert answer.phrased == "The Hague requires a licence for lithography tools [1]."
+    assert answer.text.startswith(answer.phrased)
+    # The prompt holds the retrieved development, and only retrieved ones.
+    prompt = str(seen[0]["messages"])
+    assert "lithography" in prompt and "Potato" not in prompt
+
+
+def test_an_llm_reply_citing_nothing_retrieved_falls_back_to_extractive(
+    sessions: SessionFactory, settings: Settings
+) -> None:
+    _store(sessions)
+    for reply in ("Invented claim without citation.", "Something [7]."):
+        with session_scope(sessions) as s:
+            answer = answer_question(
+                s,
+                question="any new Dutch chip export rules?",
+                now=NOW,
+                settings=_llm_settings(settings),
+                llm_transport=_llm(reply, []),
+            )
+        assert answer.phrased is None
+        assert answer.found and answer.text.startswith("1. ")
+
+
+def test_no_llm_call_when_nothing_matches(sessions: SessionFactory, settings: Settings) -> None:
+    _store(sessions)
+    seen: list[dict[str, object]] = []
+    with session_scope(sessions) as s:
+        answer = answer_question(
+            s,
+            question="what's in Brazil's AI act?",
+            now=NOW,
+            settings=_llm_settings(settings),
+            llm_transport=_llm("Brazil did things [1].", seen),
+        )
+    assert not answer.found and seen == []

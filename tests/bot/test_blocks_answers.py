@@ -162,3 +162,10 @@ def test_status_shows_counts_last_poll_and_next_briefing() -> None:
     assert "42" in blob and "2 watched, 1 failing" in blob
     assert "2 h ago" in blob
     assert "2025-01-02 08:00 UTC to 2 channels" in blob
+
+
+def test_an_llm_phrasing_goes_first_and_is_escaped() -> None:
+    msg = answer_message(
+        question="q", developments=[DEV], searched="s", phrased="<!channel> it is so [1]"
+    )
+    assert msg["blocks"][1]["text"]["text"] == "&lt;!channel&gt; it is so [1]"
