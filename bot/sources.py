@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from cssselect import GenericTranslator, SelectorError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.netguard import UnsafeURLError, check_url
 from bot.vocab import normalize_jurisdiction, normalize_topic
@@ -317,3 +317,26 @@ def sync_sources(session: Session, *, specs: Sequence[SourceSpec], now: datetime
             result.disabled.append(name)
     session.flush()
     return result
+
+
+class SourceNameTakenError(ValueError):
+    """A source with this name already exists."""
+
+
+def add_slack_source(
+    session: Session, *, spec: SourceSpec, added_by: str | None, now: datetime
+) -> Source:
+    """Store a source added from Slack (`origin="slack"`; file syncs leave it alone).
+
+    Validate it first with `validate_source`. The caller commits.
+    """
+    existing = session.exec(select(Source).where(col(Source.name) == spec.name)).first()
+    if existing is not None:
+        raise SourceNameTakenError(f"a source named {spec.name!r} already exists")
+    row = Source(name=spec.name, kind=spec.kind, url=spec.url, created_at=now)
+    _apply(row, spec)
+    row.origin = "slack"
+    row.added_by = added_by
+    session.add(row)
+    session.flush()
+    return row

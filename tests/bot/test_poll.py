@@ -42,7 +42,7 @@ def poll_deps(deps: Deps) -> Deps:
         update={
             "allow_private_sources": True,
             "fetch_host_interval_seconds": 0.0,
-            "fetch_timeout_seconds": 1.5,
+            "fetch_timeout_seconds": 3.0,
             "fetch_per_host": 8,
         }
     )
@@ -76,7 +76,7 @@ def serve_bad_sources(server: SourceServer) -> dict[str, tuple[str, str]]:
     server.route("/loop-a", redirect_to="/loop-b")
     return {
         "http-500": ("feed", server.route("/500", status=500)),
-        "timeout": ("feed", server.route("/slow", delay=4, body=b"<rss/>")),
+        "timeout": ("feed", server.route("/slow", delay=10, body=b"<rss/>")),
         "drip": ("feed", server.route("/drip", drip=True, drip_interval=0.05)),
         "huge": ("feed", server.route("/huge", size=20_000_000, chunked=True)),
         "redirect-loop": ("feed", server.route("/loop-b", redirect_to="/loop-a")),

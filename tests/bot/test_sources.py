@@ -10,8 +10,10 @@ from sqlmodel import select
 
 from bot.sources import (
     KINDS,
+    SourceNameTakenError,
     SourcesFileError,
     SourceSpec,
+    add_slack_source,
     load_sources_file,
     parse_sources_text,
     sync_sources,
@@ -190,3 +192,21 @@ def test_sync_clears_validators_when_the_url_changes(sessions: SessionFactory) -
     with sessions() as session:
         row = session.exec(select(Source).where(Source.name == "nl-page")).one()
     assert row.etag is None and row.consecutive_failures == 0
+
+
+def test_a_source_added_from_slack_survives_file_syncs(sessions: SessionFactory) -> None:
+    spec, _ = validate_source(
+        {"name": "slack-feed", "kind": "feed", "url": "https://s.example/f", "primary": False}
+    )
+    assert spec is not None
+    with sessions() as session:
+        add_slack_source(session, spec=spec, added_by="U123", now=NOW)
+        session.commit()
+        with pytest.raises(SourceNameTakenError):
+            add_slack_source(session, spec=spec, added_by="U123", now=NOW)
+        session.rollback()
+    with sessions() as session:
+        sync_sources(session, specs=parse_sources_text(GOOD, path="s"), now=NOW)
+        session.commit()
+        row = session.exec(select(Source).where(Source.name == "slack-feed")).one()
+    assert row.origin == "slack" and row.enabled and row.added_by == "U123"

@@ -1,0 +1,411 @@
+"""Polling throughput: N sources x M items over loopback, against a naive baseline.
+
+Usage: python bench/ingest.py [--sources 200] [--items 50] [--delay-ms 100]
+                              [--concurrency 16] [--database-url URL]
+
+1. A loopback feed server runs in its own process (asyncio, HTTP/1.1 keep-alive). Every source
+   is an RSS 2.0 feed of M items on its own loopback address (127.0.x.y), so per-host
+   politeness applies as it would across real publishers. Each response waits `--delay-ms`
+   first (realistic server latency). Feeds carry an ETag and answer 304 to a matching
+   If-None-Match.
+2. Ours: `poll_sources(--all)` into a fresh store (temporary SQLite unless --database-url),
+   then a second poll with nothing changed. Items/s counts items stored; bytes are response
+   bodies plus headers as received.
+3. Naive baseline in the same run, same feeds, fresh store: sequential `httpx.get`, then
+   `feedparser.parse`, then one INSERT and COMMIT per item.
+4. Attribution: the same first poll with storing replaced by a counter ("fetch+parse only"),
+   so the table shows how much of the first poll is fetching and parsing versus storing.
+5. Peak memory: the resident-set high-water mark of each phase, each phase in its own child
+   process (so one phase's peak cannot hide another's).
+
+Targets (issue 2): first poll >= 10x the baseline's items/s; second poll < 2% of the first
+poll's bytes. Prints a table and, as the last line, one JSON object with the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import json
+import multiprocessing as mp
+import random
+import resource
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+WORDS = [
+    "export",
+    "controls",
+    "advanced",
+    "computing",
+    "semiconductors",
+    "entity",
+    "list",
+    "licence",
+    "data",
+    "centre",
+    "sovereign",
+    "compute",
+    "model",
+    "weights",
+    "AI",
+    "act",
+    "governance",
+    "consultation",
+    "ministry",
+    "bureau",
+    "rule",
+    "framework",
+    "diffusion",
+    "chips",
+    "lithography",
+    "supercomputer",
+    "guidance",
+    "notice",
+    "amendment",
+    "foreign",
+    "direct",
+    "product",
+    "end-use",
+    "due",
+    "diligence",
+    "cloud",
+    "sovereignty",
+    "national",
+    "strategy",
+    "investment",
+    "safety",
+    "institute",
+    "evaluation",
+    "standards",
+    "parliament",
+    "bill",
+    "committee",
+    "regulation",
+    "omnibus",
+]
+BODIES = ("Commerce", "DSIT", "METI", "Commission", "MOFCOM", "ECJU", "BIS", "MeitY")
+
+
+def host_for(index: int) -> str:
+    return f"127.0.{1 + index // 250}.{1 + index % 250}"
+
+
+def make_feed(source: int, items: int, seed: int) -> bytes:
+    rng = random.Random(seed * 100_003 + source)
+    now = datetime(2026, 11, 26, 12, tzinfo=UTC)
+    parts = [
+        '<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel>',
+        f"<title>Source {source}</title><link>http://{host_for(source)}/</link>",
+        "<description>bench feed</description>",
+    ]
+    for i in range(items):
+        words = " ".join(rng.choice(WORDS) for _ in range(rng.randint(50, 90)))
+        title = (
+            f"{rng.choice(BODIES)} {rng.choice(WORDS)} {rng.choice(WORDS)} update "
+            f"{source}-{i} {hashlib.sha1(f'{source}/{i}'.encode()).hexdigest()[:6]}"
+        )
+        published = format_datetime(now - timedelta(minutes=rng.randint(0, 60 * 24 * 30)))
+        parts.append(
+            f"<item><title>{title}</title>"
+            f"<link>http://{host_for(source)}/news/{i}?utm_source=rss</link>"
+            f'<guid isPermaLink="false">s{source}-i{i}</guid><pubDate>{published}</pubDate>'
+            f"<description>&lt;p&gt;{words}.&lt;/p&gt;</description></item>"
+        )
+    parts.append("</channel></rss>\n")
+    return "".join(parts).encode("utf-8")
+
+
+# --- the loopback feed server (child process) -------------------------------------------
+
+
+def _serve(sources: int, items: int, delay: float, seed: int, port_box: Any, stop: Any) -> None:
+    feeds = {host_for(i): make_feed(i, items, seed) for i in range(sources)}
+    etags = {h: '"' + hashlib.sha1(b).hexdigest()[:16] + '"' for h, b in feeds.items()}
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        host = writer.get_extra_info("sockname")[0]
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                headers = {}
+                for line in head.decode("latin-1").split("\r\n")[1:]:
+                    if ":" in line:
+                        key, _, value = line.partition(":")
+                        headers[key.strip().lower()] = value.strip()
+                await asyncio.sleep(delay)
+                if headers.get("if-none-match") == etags[host]:
+                    writer.write(
+                        f"HTTP/1.1 304 Not Modified\r\nETag: {etags[host]}\r\n\r\n".encode()
+                    )
+                else:
+                    body = feeds[host]
+                    writer.write(
+                        (
+                            "HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml; charset=utf-8"
+                            f"\r\nETag: {etags[host]}\r\nContent-Length: {len(body)}\r\n\r\n"
+                        ).encode()
+                        + body
+                    )
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    # One port for every address: the first binds port 0, the others reuse its number.
+    async def main_same_port() -> None:
+        first = await asyncio.start_server(handle, host=host_for(0), port=0, backlog=512)
+        port = first.sockets[0].getsockname()[1]
+        others = [
+            await asyncio.start_server(handle, host=h, port=port, backlog=512)
+            for h in list(feeds)[1:]
+        ]
+        port_box.value = port
+        while not stop.is_set():
+            await asyncio.sleep(0.1)
+        for server in [first, *others]:
+            server.close()
+
+    asyncio.run(main_same_port())
+
+
+# --- phases (each in a child process) -----------------------------------------------------
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class _CountOnly:
+    """An ingest stand-in that stores nothing: isolates fetching + parsing in the figures."""
+
+    def __call__(self, session: Any, *, source: Any, entries: Any, now: Any, settings: Any) -> Any:
+        from types import SimpleNamespace
+
+        return SimpleNamespace(new=len(entries), updated=0, unchanged=0, development_ids=[])
+
+
+def _phase_ours(
+    urls: list[str], database_url: str, concurrency: int, store: bool, out: Any
+) -> None:
+    from bot.config import Settings
+    from bot.deps import open_store
+    from bot.poll import poll_sources
+
+    workdir = Path(tempfile.mkdtemp(prefix="policybot-bench-"))
+    sources_path = workdir / "sources.toml"
+    sources_path.write_text(
+        "\n".join(
+            f'[[sources]]\nname = "bench-{i}"\nkind = "feed"\nurl = "{url}"\nprimary = true\n'
+            for i, url in enumerate(urls)
+        ),
+        encoding="utf-8",
+    )
+    settings = Settings(
+        database_url=database_url,
+        sources_path=sources_path,
+        allow_private_sources=True,
+        fetch_concurrency=concurrency,
+        _env_file=None,  # type: ignore[call-arg]
+    )
+    deps = open_store(settings)
+    figures: dict[str, Any] = {}
+    for phase in ("first", "second"):
+        started = time.perf_counter()
+        report = poll_sources(deps, all_sources=True, ingest=None if store else _CountOnly())
+        seconds = time.perf_counter() - started
+        figures[phase] = {
+            "seconds": seconds,
+            "items": report.new,
+            "updated": report.updated,
+            "failed": len(report.failed),
+            "bytes": sum(r.bytes_received + r.header_bytes for r in report.rows),
+            "statuses": sorted({r.status for r in report.rows}),
+            "peak_rss_mb": _peak_rss_mb(),
+        }
+    out.put(figures)
+
+
+def _phase_naive(urls: list[str], database_url: str, out: Any) -> None:
+    import feedparser
+    import httpx
+
+    from bot.config import Settings
+    from bot.deps import open_store
+    from store.models import Item, Source
+
+    settings = Settings(database_url=database_url, _env_file=None)  # type: ignore[call-arg]
+    deps = open_store(settings)
+    started = time.perf_counter()
+    stored = 0
+    received = 0
+    with deps.sessions() as session:
+        source_ids = []
+        for i, url in enumerate(urls):
+            source = Source(name=f"naive-{i}", kind="feed", url=url)
+            session.add(source)
+            session.commit()
+            source_ids.append(source.id)
+        for source_id, url in zip(source_ids, urls, strict=True):
+            response = httpx.get(url, timeout=30)
+            received += len(response.content) + sum(
+                len(k) + len(v) + 4 for k, v in response.headers.raw
+            )
+            parsed = feedparser.parse(response.content)
+            for entry in parsed.entries:
+                published = entry.get("published_parsed")
+                session.add(
+                    Item(
+                        source_id=source_id,
+                        guid=entry.get("id") or entry.get("link"),
+                        url=entry.get("link", ""),
+                        title=entry.get("title", ""),
+                        text=entry.get("summary", ""),
+                        published_at=datetime(*published[:6], tzinfo=UTC) if published else None,
+                        content_hash=hashlib.sha256(
+                            (entry.get("title", "") + entry.get("summary", "")).encode()
+                        ).hexdigest(),
+                    )
+                )
+                session.commit()
+                stored += 1
+    seconds = time.perf_counter() - started
+    out.put({"seconds": seconds, "items": stored, "bytes": received, "peak_rss_mb": _peak_rss_mb()})
+
+
+def _run_child(target: Any, *args: Any) -> dict[str, Any]:
+    ctx = mp.get_context("spawn")
+    out = ctx.Queue()
+    child = ctx.Process(target=target, args=(*args, out))
+    child.start()
+    result: dict[str, Any] = out.get()
+    child.join()
+    return result
+
+
+def _fresh_db(base: str | None, name: str, tmp: Path) -> str:
+    if base:
+        from sqlalchemy import text
+
+        from store.db import make_engine
+
+        engine = make_engine(base)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+        return base
+    return f"sqlite:///{tmp / name}.db"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--sources", type=int, default=200)
+    parser.add_argument("--items", type=int, default=50)
+    parser.add_argument("--delay-ms", type=float, default=100.0)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--database-url", default=None, help="a PostgreSQL URL whose schema may be DROPPED"
+    )
+    args = parser.parse_args()
+
+    ctx = mp.get_context("spawn")
+    port_box = ctx.Value("i", 0)
+    stop = ctx.Event()
+    server = ctx.Process(
+        target=_serve,
+        args=(args.sources, args.items, args.delay_ms / 1000, args.seed, port_box, stop),
+        daemon=True,
+    )
+    server.start()
+    while port_box.value == 0:
+        time.sleep(0.05)
+    urls = [f"http://{host_for(i)}:{port_box.value}/feed.xml" for i in range(args.sources)]
+    tmp = Path(tempfile.mkdtemp(prefix="policybot-bench-"))
+    try:
+        ours = _run_child(
+            _phase_ours, urls, _fresh_db(args.database_url, "ours", tmp), args.concurrency, True
+        )
+        fetch_only = _run_child(
+            _phase_ours, urls, _fresh_db(args.database_url, "fetch", tmp), args.concurrency, False
+        )["first"]
+        naive = _run_child(_phase_naive, urls, _fresh_db(args.database_url, "naive", tmp))
+    finally:
+        stop.set()
+        server.join(timeout=5)
+
+    first, second = ours["first"], ours["second"]
+    first_rate = first["items"] / first["seconds"]
+    naive_rate = naive["items"] / naive["seconds"]
+    speedup = first_rate / naive_rate if naive_rate else float("inf")
+    bytes_share = second["bytes"] / first["bytes"] if first["bytes"] else 0.0
+    print(
+        f"policybot ingest bench: {args.sources} sources x {args.items} items, "
+        f"{args.delay_ms:g} ms server latency, concurrency {args.concurrency}, "
+        f"{'PostgreSQL' if args.database_url else 'SQLite'}"
+    )
+    print(f"{'run':<22}{'items':>8}{'seconds':>10}{'items/s':>10}{'bytes':>12}{'peak RSS MB':>13}")
+    rows = (
+        ("naive baseline", naive),
+        ("first poll", first),
+        ("second poll", second),
+        ("fetch+parse only", fetch_only),
+    )
+    for label, row in rows:
+        rate = row["items"] / row["seconds"] if row["seconds"] else 0.0
+        print(
+            f"{label:<22}{row['items']:>8}{row['seconds']:>10.2f}{rate:>10.0f}"
+            f"{row['bytes']:>12}{row['peak_rss_mb']:>13.0f}"
+        )
+    print(
+        f"first poll vs baseline: {speedup:.1f}x items/s (target >= 10x); "
+        f"second poll bytes = {bytes_share * 100:.2f}% of first (target < 2%); "
+        f"second poll statuses: {', '.join(second['statuses'])}"
+    )
+    print(
+        json.dumps(
+            {
+                "sources": args.sources,
+                "items_per_source": args.items,
+                "delay_ms": args.delay_ms,
+                "backend": "postgresql" if args.database_url else "sqlite",
+                "naive_items_per_s": round(naive_rate, 1),
+                "first_poll_items_per_s": round(first_rate, 1),
+                "speedup": round(speedup, 2),
+                "first_poll_seconds": round(first["seconds"], 2),
+                "naive_seconds": round(naive["seconds"], 2),
+                "first_poll_items": first["items"],
+                "naive_items": naive["items"],
+                "first_poll_bytes": first["bytes"],
+                "second_poll_bytes": second["bytes"],
+                "second_poll_bytes_share": round(bytes_share, 5),
+                "second_poll_new": second["items"],
+                "second_poll_seconds": round(second["seconds"], 2),
+                "first_poll_failed": first["failed"],
+                "fetch_parse_only_items_per_s": round(
+                    fetch_only["items"] / fetch_only["seconds"], 1
+                ),
+                "fetch_parse_only_seconds": round(fetch_only["seconds"], 2),
+                "peak_rss_mb_ours": round(second["peak_rss_mb"], 1),
+                "peak_rss_mb_naive": round(naive["peak_rss_mb"], 1),
+                "speedup_target_met": speedup >= 10,
+                "bytes_target_met": bytes_share < 0.02,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
