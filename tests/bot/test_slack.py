@@ -166,6 +166,8 @@ def test_token_never_reaches_the_logs(
     settings: Settings, fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
+    # Another test may have quietened slack_sdk (serve's log setup does); turn it back up here.
+    caplog.set_level(logging.DEBUG, logger="slack_sdk")
     poster = poster_for(settings, fake_slack)
     poster.post_message("C1", "hello")
     fake_slack.fail("chat.postMessage", "invalid_auth")
