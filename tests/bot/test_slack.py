@@ -168,6 +168,7 @@ def test_token_never_reaches_the_logs(
     caplog.set_level(logging.DEBUG)
     # Another test may have quietened slack_sdk (serve's log setup does); turn it back up here.
     caplog.set_level(logging.DEBUG, logger="slack_sdk")
+    caplog.set_level(logging.DEBUG, logger="slack_sdk.web")
     poster = poster_for(settings, fake_slack)
     poster.post_message("C1", "hello")
     fake_slack.fail("chat.postMessage", "invalid_auth")
