@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from fakeslack import FakeSlack
 from sqlmodel import select
@@ -164,3 +168,35 @@ def test_bad_filter_setting_exits_2(database_url: str) -> None:
     result = CliRunner().invoke(app, ["brief", "--dry-run"], env=env)
     assert result.exit_code == 2
     assert "Atlantis" in result.output
+
+
+def test_two_processes_running_brief_at_once_post_once(
+    database_url: str, sessions: SessionFactory, fake_slack: FakeSlack
+) -> None:
+    seed(sessions, ["Chip rule", "Cloud rule"])
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SLACK_API_URL": fake_slack.url,
+        "SLACK_BOT_TOKEN": fake_slack.token,
+        "POLICYBOT_BRIEFING_CHANNELS": "C1",
+    }
+    root = Path(__file__).resolve().parents[2]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "bot", "brief", "--json"],
+            cwd=root,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    results = [p.communicate(timeout=90) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], results
+    statuses = sorted(json.loads(out)["status"] for out, _ in results)
+    assert statuses in (["complete", "in_progress"], ["already_complete", "complete"])
+    [parent] = fake_slack.parents("C1")
+    assert len(fake_slack.replies(parent.ts)) == 2
+    assert len(fake_slack.messages()) == 3
