@@ -184,7 +184,7 @@ def _score(cand: _Candidate, parsed: ParsedQuery, now: datetime) -> float:
     score = 0.55 * cand.coverage + 0.25 * cand.relevance
     tags = set(dev.jurisdictions)
     # Each jurisdiction asked about that the development is tagged with counts.
-    score += 0.06 * len(tags & set(parsed.all_jurisdictions))
+    score += 0.1 * len(tags & set(parsed.all_jurisdictions))
     if set(dev.topics) & set(parsed.topics):
         score += 0.05
     if parsed.window is not None and _in_window(dev, parsed):

@@ -44,12 +44,14 @@ from bot.commands import (
 )
 from bot.config import Settings
 from bot.deps import Deps
+from bot.netguard import UnsafeURLError, check_url
+from bot.sources import SourceNameTakenError, add_slack_source, validate_source
 from bot.subscriptions import paused_status_lines
 from bot.vocab import jurisdiction_label
 from store.db import session_scope
 from store.models import Development, Source
 from store.search import count_developments, latest_developments, search_developments
-from store.source_admin import SourceExistsError, add_source, list_sources, remove_source
+from store.source_admin import find_watched_url, list_sources, remove_source
 
 SEARCH_LIMIT = 10
 
@@ -178,9 +180,6 @@ def source_name_for(url: str, taken: set[str]) -> str:
 
 
 def sources_add_reply(deps: Deps, *, command: SourcesAdd, user_id: str) -> dict[str, Any]:
-    from bot.netguard import UnsafeURLError, check_url
-    from bot.sources import validate_source
-
     if not is_admin(deps.settings, user_id):
         return notice("Only policybot admins (`POLICYBOT_ADMINS`) can add sources.")
     try:
@@ -188,6 +187,12 @@ def sources_add_reply(deps: Deps, *, command: SourcesAdd, user_id: str) -> dict[
     except UnsafeURLError as exc:
         return notice(f"That URL cannot be a source: {escape_and_truncate(str(exc), 300)}")
     with session_scope(deps.sessions) as session:
+        watched = find_watched_url(session, url=command.url)
+        if watched is not None:
+            return notice(
+                f"{escape_and_truncate(command.url, 300)} is already watched as "
+                f"`{escape(watched.name)}`."
+            )
         taken = {s.name for s in list_sources(session, include_disabled=True)}
         name = source_name_for(command.url, taken)
         spec, problems = validate_source(
@@ -203,17 +208,8 @@ def sources_add_reply(deps: Deps, *, command: SourcesAdd, user_id: str) -> dict[
             text = "; ".join(p for _key, p in problems) or "invalid source"
             return notice(f"That source is not valid: {escape_and_truncate(text, 500)}")
         try:
-            add_source(
-                session,
-                name=spec.name,
-                kind=spec.kind,
-                url=spec.url,
-                jurisdictions=spec.jurisdictions,
-                primary=False,
-                added_by=user_id,
-                now=deps.clock(),
-            )
-        except SourceExistsError as exc:
+            add_slack_source(session, spec=spec, added_by=user_id, now=deps.clock())
+        except SourceNameTakenError as exc:
             return notice(escape_and_truncate(str(exc), 300))
     where = f" ({', '.join(command.jurisdictions)})" if command.jurisdictions else ""
     return notice(

@@ -303,3 +303,15 @@ def test_share_of_something_unshareable_is_refused_privately(served: Served) -> 
     (reply,) = served.wait_responses(1)
     assert reply["response_type"] == "ephemeral"
     assert "could not be shared" in reply["text"]
+
+
+def test_adding_a_watched_url_again_is_refused(served: Served, sessions: SessionFactory) -> None:
+    _seed(sessions)
+    served.command("sources add https://gov.nl/feed", user=ADMIN, response_id="a")
+    (reply,) = served.wait_responses(1)
+    assert "already watched as `gov-nl`" in reply["text"]
+
+
+def test_help_for_a_non_admin_and_admin_alike_needs_no_store(served: Served) -> None:
+    for user in (ADMIN, "U0OTHER"):
+        assert served.command("help", user=user).json()["response_type"] == "ephemeral"
