@@ -319,6 +319,11 @@ def main() -> None:
     parser.add_argument(
         "--database-url", default=None, help="a PostgreSQL URL whose schema may be DROPPED"
     )
+    parser.add_argument(
+        "--skip-store",
+        action="store_true",
+        help="measure fetching + parsing only (storing replaced by a counter) for our polls",
+    )
     args = parser.parse_args()
 
     ctx = mp.get_context("spawn")
@@ -335,12 +340,16 @@ def main() -> None:
     urls = [f"http://{host_for(i)}:{port_box.value}/feed.xml" for i in range(args.sources)]
     tmp = Path(tempfile.mkdtemp(prefix="policybot-bench-"))
     try:
-        ours = _run_child(
-            _phase_ours, urls, _fresh_db(args.database_url, "ours", tmp), args.concurrency, True
-        )
-        fetch_only = _run_child(
+        fetch_run = _run_child(
             _phase_ours, urls, _fresh_db(args.database_url, "fetch", tmp), args.concurrency, False
-        )["first"]
+        )
+        fetch_only = fetch_run["first"]
+        if args.skip_store:
+            ours = fetch_run
+        else:
+            ours = _run_child(
+                _phase_ours, urls, _fresh_db(args.database_url, "ours", tmp), args.concurrency, True
+            )
         naive = _run_child(_phase_naive, urls, _fresh_db(args.database_url, "naive", tmp))
     finally:
         stop.set()
@@ -355,6 +364,7 @@ def main() -> None:
         f"policybot ingest bench: {args.sources} sources x {args.items} items, "
         f"{args.delay_ms:g} ms server latency, concurrency {args.concurrency}, "
         f"{'PostgreSQL' if args.database_url else 'SQLite'}"
+        + (" (--skip-store: our polls store nothing)" if args.skip_store else "")
     )
     print(f"{'run':<22}{'items':>8}{'seconds':>10}{'items/s':>10}{'bytes':>12}{'peak RSS MB':>13}")
     rows = (
@@ -381,6 +391,7 @@ def main() -> None:
                 "items_per_source": args.items,
                 "delay_ms": args.delay_ms,
                 "backend": "postgresql" if args.database_url else "sqlite",
+                "skip_store": args.skip_store,
                 "naive_items_per_s": round(naive_rate, 1),
                 "first_poll_items_per_s": round(first_rate, 1),
                 "speedup": round(speedup, 2),

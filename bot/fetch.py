@@ -21,7 +21,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from bot.config import Settings
-from bot.netguard import Resolver, UnsafeURLError, check_url
+from bot.netguard import Resolver, UnsafeURLError, public_addresses
 
 MAX_REDIRECTS = 5
 _REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
@@ -33,6 +33,29 @@ def user_agent() -> str:
     except metadata.PackageNotFoundError:
         version = "dev"
     return f"policybot/{version} (AI-policy monitor; polite poller; +https://github.com/policybot)"
+
+
+def _pinned_request(
+    client: httpx.AsyncClient, url: str, headers: dict[str, str], addresses: list[str]
+) -> httpx.Request:
+    """A GET that connects to the address the SSRF guard checked, not to a fresh lookup.
+
+    The URL's host becomes that address; `Host` and TLS SNI (hence certificate checks) keep
+    the real name. Without checked addresses (private sources allowed) the URL is used as is.
+    """
+    if not addresses:
+        return client.build_request("GET", url, headers=headers)
+    original = httpx.URL(url)
+    if original.host == addresses[0]:
+        return client.build_request("GET", url, headers=headers)
+    pinned = original.copy_with(host=addresses[0])
+    pinned_headers = {**headers, "Host": original.netloc.decode("ascii")}
+    return client.build_request(
+        "GET",
+        pinned,
+        headers=pinned_headers,
+        extensions={"sni_hostname": original.host},
+    )
 
 
 class TooLargeError(Exception):
@@ -199,18 +222,21 @@ class Fetcher:
         # behind other sources (politeness, concurrency) is not this source's fault.
         deadline: float | None = None
         for hop in range(MAX_REDIRECTS + 1):
-            await asyncio.to_thread(
-                check_url, current, allow_private=self.limits.allow_private, resolver=self._resolver
+            addresses = await asyncio.to_thread(
+                public_addresses,
+                current,
+                allow_private=self.limits.allow_private,
+                resolver=self._resolver,
             )
-            host = (urlsplit(current).hostname or "").lower()
-            port = urlsplit(current).port
-            key = f"{host}:{port}" if port else host
+            parts = urlsplit(current)
+            host = (parts.hostname or "").lower()
+            key = f"{host}:{parts.port}" if parts.port else host
             async with self._hosts.semaphore(key):
                 await self._hosts.wait_turn(key)
                 if deadline is None:
                     deadline = asyncio.get_running_loop().time() + self.limits.total_seconds
                 async with asyncio.timeout_at(deadline):
-                    request = self._client.build_request("GET", current, headers=headers)
+                    request = _pinned_request(self._client, current, headers, addresses)
                     response = await self._client.send(request, stream=True)
                     try:
                         redirect = (

@@ -74,6 +74,17 @@ def check_url(url: str, *, allow_private: bool, resolver: Resolver | None = None
 
     With `allow_private=True` only the scheme and the presence of a host are checked.
     """
+    public_addresses(url, allow_private=allow_private, resolver=resolver)
+
+
+def public_addresses(
+    url: str, *, allow_private: bool, resolver: Resolver | None = None
+) -> list[str]:
+    """Like `check_url`, and return the checked addresses (empty with `allow_private`).
+
+    The fetcher connects to one of these, so a name cannot re-point to an internal address
+    between the check and the connection (DNS rebinding).
+    """
     try:
         parts = urlsplit(url.strip())
         port = parts.port
@@ -86,7 +97,7 @@ def check_url(url: str, *, allow_private: bool, resolver: Resolver | None = None
     if not host:
         raise UnsafeURLError("the URL has no host")
     if allow_private:
-        return
+        return []
     shown = _display(url)
     if host in _METADATA_HOSTS or host == "localhost" or host.endswith(".localhost"):
         raise UnsafeURLError(f"{shown} is refused: {host} is an internal name")
@@ -109,3 +120,4 @@ def check_url(url: str, *, allow_private: bool, resolver: Resolver | None = None
         reason = _unsafe_reason(ip)
         if reason is not None:
             raise UnsafeURLError(f"{shown} is refused: {host} is {reason} ({ip})")
+    return [address.split("%", 1)[0] for address in addresses]

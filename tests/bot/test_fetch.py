@@ -158,3 +158,48 @@ def test_per_host_limit_holds_for_one_host() -> None:
 
     asyncio.run(run())
     assert peak == 2
+
+
+def _recording_transport(seen: list[httpx.Request], status: int = 200, **kw: str):  # type: ignore[no-untyped-def]
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if status in (301, 302):
+            return httpx.Response(status, headers={"Location": kw["location"]})
+        return httpx.Response(status, content=b"<rss/>")
+
+    return httpx.MockTransport(handler)
+
+
+def _public(host: str, port: int) -> list[str]:
+    return {"www.gov.uk": ["151.101.0.144"], "evil.example": ["10.0.0.5"]}.get(host, [])
+
+
+def test_the_connection_goes_to_the_checked_address_with_the_real_host_name() -> None:
+    seen: list[httpx.Request] = []
+
+    async def run() -> FetchResult:
+        limits = FetchLimits(host_interval_seconds=0, allow_private=False)
+        async with Fetcher(limits, transport=_recording_transport(seen), resolver=_public) as f:
+            return await f.fetch("https://www.gov.uk/government/feed")
+
+    assert asyncio.run(run()).ok
+    (request,) = seen
+    assert request.url.host == "151.101.0.144", "no second DNS lookup can re-point it"
+    assert request.headers["host"] == "www.gov.uk"
+    assert request.extensions["sni_hostname"] == "www.gov.uk", "certificates checked by name"
+
+
+def test_a_redirect_to_an_internal_address_is_refused() -> None:
+    for target in ("http://169.254.169.254/latest/meta-data/", "https://evil.example/x"):
+        seen: list[httpx.Request] = []
+
+        async def run() -> FetchResult:
+            limits = FetchLimits(host_interval_seconds=0, allow_private=False)
+            transport = _recording_transport(seen, 302, location=target)  # noqa: B023
+            async with Fetcher(limits, transport=transport, resolver=_public) as f:
+                return await f.fetch("https://www.gov.uk/feed")
+
+        result = asyncio.run(run())
+        assert result.status == "error" and result.error is not None
+        assert result.error.startswith("refused:"), result.error
+        assert len(seen) == 1, "the internal address was never requested"
