@@ -35,8 +35,11 @@ alive but stalled past the lease could, in principle, race its recoverer; the le
 Failures. A subscriber that cannot be messaged (`cannot_dm_bot`, `user_not_found`,
 `account_inactive`, or a channel that is gone or closed to the bot) has its subscriptions
 paused (`paused_at`, `pause_reason`), a log line is written and the batch is marked `failed`;
-`/policy status` lists paused subscriptions, and subscribing again resumes them. Transient
-failures (rate limits after retries, server errors) release the claim so the next run retries.
+`/policy status` lists paused subscriptions, and subscribing again resumes them. A rate-limit
+answer that outlasts the retries means Slack did not take the message: the claim is released
+and the next run tries again. A failure after which the message may have arrived anyway (a
+timeout, a dropped connection, a 5xx) keeps the claim but marks it stale, so the next run
+settles it through the history check above instead of guessing.
 """
 
 from __future__ import annotations
@@ -196,6 +199,12 @@ class DeliveryError(Exception):
         if self._transient is not None:
             return self._transient and not self.unreachable
         return self.code in TRANSIENT_ERRORS
+
+    @property
+    def ambiguous(self) -> bool:
+        """A transient failure after which the message may still have been posted (a
+        timeout, a dropped connection, a 5xx); a rate-limit answer means it was not."""
+        return self.transient and self.code not in ("ratelimited", "rate_limited")
 
 
 class AlertTransport(Protocol):
@@ -365,6 +374,16 @@ def _mark_failed(deps: Deps, *, batch_id: str, error: str) -> int:
         return int(getattr(result, "rowcount", 0) or 0)
 
 
+def _expire_claim(deps: Deps, *, batch_id: str) -> None:
+    stale = deps.clock() - CLAIM_LEASE - timedelta(seconds=1)
+    with session_scope(deps.sessions) as session:
+        session.execute(
+            update(Delivery)
+            .where(col(Delivery.batch_id) == batch_id, col(Delivery.status) == "claimed")
+            .values(claimed_at=stale)
+        )
+
+
 def _release(deps: Deps, *, batch_id: str) -> None:
     with session_scope(deps.sessions) as session:
         session.execute(delete(Delivery).where(col(Delivery.batch_id) == batch_id))
@@ -423,9 +442,13 @@ def _send_batch(deps: Deps, transport: AlertTransport, batch: _Batch, report: Al
     _team_id, kind, subscriber_id = batch.key
     try:
         channel = transport.open_conversation(kind, subscriber_id)
+    except DeliveryError as exc:
+        _handle_failure(deps, batch=batch, error=exc, report=report, maybe_posted=False)
+        return False
+    try:
         ts = transport.post(channel, batch.payload)
     except DeliveryError as exc:
-        _handle_failure(deps, batch=batch, error=exc, report=report)
+        _handle_failure(deps, batch=batch, error=exc, report=report, maybe_posted=exc.ambiguous)
         return False
     report.messages += 1
     report.delivered += _mark_sent(
@@ -435,7 +458,12 @@ def _send_batch(deps: Deps, transport: AlertTransport, batch: _Batch, report: Al
 
 
 def _handle_failure(
-    deps: Deps, *, batch: _Batch, error: DeliveryError, report: AlertReport
+    deps: Deps,
+    *,
+    batch: _Batch,
+    error: DeliveryError,
+    report: AlertReport,
+    maybe_posted: bool = False,
 ) -> None:
     team_id, kind, subscriber_id = batch.key
     if error.unreachable:
@@ -457,6 +485,17 @@ def _handle_failure(
             len(paused),
         )
         report.paused.append(subscriber_id)
+        report.failed += batch.count
+    elif error.transient and maybe_posted:
+        # It may have gone out: keep the claim, already stale, so the next run checks the
+        # conversation history before sending it again.
+        _expire_claim(deps, batch_id=batch.batch_id)
+        logger.warning(
+            "alerts: sending to %s %s failed (%s); the next run checks whether it arrived",
+            kind,
+            subscriber_id,
+            error.code,
+        )
         report.failed += batch.count
     elif error.transient:
         _release(deps, batch_id=batch.batch_id)
@@ -795,6 +834,11 @@ def _recover_batch(
                 report=report,
             )
             return
+        if exc.transient:
+            # Try again once the lease (just renewed) runs out.
+            logger.warning("alerts: could not check batch %s yet (%s)", batch_id, exc.code)
+            report.failed += len(rows)
+            return
         # Cannot tell whether it went out: prefer a lost alert to a duplicate.
         _mark_failed(deps, batch_id=batch_id, error=f"unverified: {exc.code}")
         logger.error(
@@ -825,7 +869,7 @@ def _recover_batch(
     try:
         ts = transport.post(channel, batch.payload)
     except DeliveryError as exc:
-        _handle_failure(deps, batch=batch, error=exc, report=report)
+        _handle_failure(deps, batch=batch, error=exc, report=report, maybe_posted=exc.ambiguous)
         return
     report.messages += 1
     report.resent += _mark_sent(deps, batch_id=batch_id, channel=channel, ts=ts, now=now)

@@ -18,6 +18,8 @@ import bot.alerts as alerts
 from bot.alerts import (
     CLAIM_LEASE,
     AlertReport,
+    DeliveryError,
+    SlackAlertTransport,
     claim_batch,
     deliver_alerts,
     deliver_due_digests,
@@ -401,3 +403,48 @@ def test_matching_indexes_by_jurisdiction() -> None:
     result = match_developments([sub, paused], devs)
     assert list(result) == [("T", "user", "U")]
     assert [m.development.id for m in result[("T", "user", "U")]] == [1]
+
+
+def test_a_server_error_on_post_is_checked_then_sent_once(
+    deps: Deps, sessions: SessionFactory, slack: HistoryFakeSlack
+) -> None:
+    _subscribe(sessions, "UK")
+    dev = add_development(sessions, title="UK rule", jurisdictions=["UK"], at=NOW)
+    slack.http_error("chat.postMessage", 500)
+    first = _deliver(deps, slack)
+    assert first.messages == 0 and first.failed == 1
+    assert _deliveries(sessions) == [("U1", dev, 1, "claimed")]
+    second = _deliver(deps, slack, now=NOW + timedelta(minutes=1))
+    assert second.resent == 1
+    assert len(slack.messages()) == 1
+    assert _deliveries(sessions) == [("U1", dev, 1, "sent")]
+
+
+class _LostAnswer:
+    """Posts for real, then loses Slack's answer (a timeout after Slack took the message)."""
+
+    def __init__(self, inner: SlackAlertTransport) -> None:
+        self.inner = inner
+
+    def open_conversation(self, kind: str, subscriber_id: str) -> str:
+        return self.inner.open_conversation(kind, subscriber_id)
+
+    def post(self, channel: str, payload: dict[str, object]) -> str:
+        self.inner.post(channel, payload)
+        raise DeliveryError("connection_error", transient=True)
+
+    def find_batch(self, channel: str, batch_id: str, oldest: datetime) -> str | None:
+        return self.inner.find_batch(channel, batch_id, oldest)
+
+
+def test_a_lost_answer_after_slack_took_the_message_is_not_sent_twice(
+    deps: Deps, sessions: SessionFactory, slack: HistoryFakeSlack
+) -> None:
+    _subscribe(sessions, "UK")
+    dev = add_development(sessions, title="UK rule", jurisdictions=["UK"], at=NOW)
+    deliver_alerts(deps, client=web_client(slack), now=NOW, transport=_LostAnswer(transport(slack)))
+    assert len(slack.messages()) == 1
+    report = _deliver(deps, slack, now=NOW + timedelta(minutes=1))
+    assert report.recovered == 1 and report.messages == 0
+    assert len(slack.messages()) == 1
+    assert _deliveries(sessions) == [("U1", dev, 1, "sent")]
