@@ -51,7 +51,13 @@ from bot.blocks.briefing import (
 )
 from bot.config import Settings
 from bot.deps import Deps
-from bot.slack import FatalSlackError, RetryableSlackError, SlackPoster
+from bot.slack import (
+    CONTENT_ERRORS,
+    FatalSlackError,
+    PostResult,
+    RetryableSlackError,
+    SlackPoster,
+)
 from bot.vocab import normalize_jurisdiction, normalize_topic
 from store.db import session_scope
 from store.leases import default_holder
@@ -665,6 +671,26 @@ def run_briefing(
         return BriefingOutcome(channel, period, "in_progress", resumed=resumed)
 
 
+def _post_one(
+    poster: SlackPoster,
+    channel: str,
+    message: Message,
+    *,
+    metadata: dict[str, Any],
+    thread_ts: str | None = None,
+) -> PostResult:
+    """Post `message`; if Slack refuses its blocks, post its plain text instead."""
+    try:
+        return poster.post_message(
+            channel, message["text"], message.get("blocks"), thread_ts, metadata=metadata
+        )
+    except FatalSlackError as exc:
+        if exc.error not in CONTENT_ERRORS or not message.get("blocks"):
+            raise
+        log.warning("Slack refused a briefing message's blocks (%s); posting its text", exc.error)
+        return poster.post_message(channel, message["text"], None, thread_ts, metadata=metadata)
+
+
 def _post(
     deps: Deps,
     poster: SlackPoster,
@@ -722,10 +748,10 @@ def _post(
     posted = 0
     try:
         if parent_ts is None and rendered.parent is not None:
-            result = poster.post_message(
+            result = _post_one(
+                poster,
                 channel,
-                rendered.parent["text"],
-                rendered.parent.get("blocks"),
+                rendered.parent,
                 metadata={
                     "event_type": PARENT_METADATA_EVENT,
                     "event_payload": {"briefing_id": briefing_id},
@@ -749,10 +775,10 @@ def _post(
                 continue
             thread_ts = thread or parent_ts
             assert thread_ts is not None and post_id is not None
-            result = poster.post_message(
+            result = _post_one(
+                poster,
                 channel,
-                message["text"],
-                message.get("blocks"),
+                message,
                 thread_ts=thread_ts,
                 metadata={"event_type": METADATA_EVENT, "event_payload": {"post_id": post_id}},
             )

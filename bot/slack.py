@@ -47,8 +47,14 @@ FATAL_CHANNEL_ERRORS = frozenset(
         "missing_scope",
         "restricted_action",
         "msg_too_long",
+        "msg_blocks_too_long",
         "invalid_blocks",
+        "invalid_blocks_format",
     }
+)
+# Slack refused this message's content, not the channel: the same text without blocks may pass.
+CONTENT_ERRORS = frozenset(
+    {"msg_too_long", "msg_blocks_too_long", "invalid_blocks", "invalid_blocks_format"}
 )
 RATE_LIMIT_ERRORS = frozenset({"ratelimited", "rate_limited"})
 

@@ -441,6 +441,20 @@ def test_failed_channel_is_briefed_when_run_again_after_the_fix(
     assert len(fake.parents("C1")) == 1
 
 
+def test_reply_whose_blocks_slack_refuses_is_posted_as_text(
+    bot: Deps, poster: SlackPoster, fake: FakeSlack
+) -> None:
+    source = add_source(bot.sessions)
+    for n in range(2):
+        add_development(bot.sessions, source, n)
+    fake.fail("chat.postMessage", "invalid_blocks", after=1)  # the first reply
+    outcome = run_briefing(bot, poster, channel="C1")
+    assert outcome.status == "complete" and outcome.replies_posted == 2
+    first, second = fake.replies(outcome.parent_ts or "")
+    assert first.blocks is None and first.text.startswith("Development")
+    assert second.blocks
+
+
 # -- exactly once ----------------------------------------------------------------------------
 class Crash(BaseException):
     """A kill: nothing in the bot catches it."""
