@@ -111,7 +111,10 @@ def register(app: typer.Typer) -> None:
         ] = False,
         as_json: Annotated[
             bool,
-            typer.Option("--json", help='Print {"parent": {...}, "replies": [...]} per channel.'),
+            typer.Option(
+                "--json",
+                help='Print {"parent": {...}, "replies": [...]} per channel, one JSON object a line.',
+            ),
         ] = False,
     ) -> None:
         """Post each channel's briefing of the developments not yet briefed there."""

@@ -15,10 +15,12 @@ from bot.blocks.briefing import (
     SourceLink,
     UnreachedSource,
     block_kit_builder_url,
+    mrkdwn_as_text,
     parent_message,
     quiet_message,
     reply_message,
     sort_entries,
+    thread_as_text,
 )
 from bot.blocks.text import HEADER_TEXT_LIMIT, MESSAGE_BLOCK_LIMIT, SECTION_TEXT_LIMIT
 
@@ -215,3 +217,17 @@ def test_block_kit_builder_url_holds_the_blocks() -> None:
     url = block_kit_builder_url(message)
     assert url.startswith(BLOCK_KIT_BUILDER)
     assert json.loads(unquote(url[len(BLOCK_KIT_BUILDER) :])) == {"blocks": message["blocks"]}
+
+
+def test_thread_as_text_shows_what_slack_shows() -> None:
+    bad = entry(1, title="A <!channel> & B")
+    parent = parent_message(BriefingDigest(day=date(2026, 11, 26), new=[bad]))
+    text = thread_as_text(parent, [reply_message(bad, tz=UTC)])
+    assert text.startswith("AI POLICY BRIEFING · THURSDAY 26 NOVEMBER 2026")
+    assert "    │ reply 1/1" in text
+    assert "    │ *A <!channel> & B (https://www.federalregister.gov/d/1)*" in text
+    assert thread_as_text(None, []) == "(quiet day: nothing is posted)"
+    assert (
+        mrkdwn_as_text("<https://a.example|label> &amp; &lt;x&gt;")
+        == "label (https://a.example) & <x>"
+    )
