@@ -9,13 +9,15 @@ from pathlib import Path
 
 import pytest
 from sourceserver import SourceServer
+from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
 from bot.cli import app
 
 
 @pytest.fixture
-def env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def env(database_url: str, engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    del engine  # requested for its effect: a migrated, empty database
     monkeypatch.chdir(tmp_path)  # no stray .env is read
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("POLICYBOT_SOURCES", str(tmp_path / "sources.toml"))
