@@ -24,12 +24,15 @@ Rules:
 from __future__ import annotations
 
 import hashlib
+import json
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import String, func, type_coerce
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -47,6 +50,39 @@ from store.models import Development, Item, ItemVersion, Source
 SEARCH_TEXT_CAP = 20_000
 _IN_CHUNK = 500
 _CANDIDATE_TEXT_CHARS = 1500
+_CANDIDATES_PER_SIDE = 400
+_DETAIL_ITEMS = 20
+_FINGERPRINT_CACHE_SIZE = 50_000
+
+# Fingerprints of stored items by (id, content hash): a bounded cache, so that polling many
+# sources does not re-read and re-hash the same neighbours. A fingerprint depends only on the
+# title and the first characters of the text, which the content hash covers: never stale.
+_FINGERPRINTS: OrderedDict[tuple[int, str], cluster.Fingerprint] = OrderedDict()
+
+
+@lru_cache(maxsize=4096)
+def _parse_codes(raw: str) -> frozenset[str]:
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return frozenset()
+    return frozenset(str(v) for v in value) if isinstance(value, list) else frozenset()
+
+
+def _codes(value: object) -> frozenset[str]:
+    """A JSON list column read raw: text on SQLite, already a list with psycopg."""
+    if isinstance(value, str):
+        return _parse_codes(value)
+    if isinstance(value, list | tuple):
+        return frozenset(str(v) for v in value)
+    return frozenset()
+
+
+def _remember(item_id: int, digest: str, fp: cluster.Fingerprint) -> None:
+    _FINGERPRINTS[(item_id, digest)] = fp
+    _FINGERPRINTS.move_to_end((item_id, digest))
+    while len(_FINGERPRINTS) > _FINGERPRINT_CACHE_SIZE:
+        _FINGERPRINTS.popitem(last=False)
 
 
 @dataclass(frozen=True)
@@ -78,7 +114,6 @@ class _Ingest:
         self.settings = settings
         self.taxonomy: Taxonomy = load_taxonomy(settings.taxonomy_path)
         self.max_age = timedelta(days=settings.announce_max_age_days)
-        self.fingerprints: dict[int, cluster.Fingerprint] = {}
         self.touched: dict[int, Development] = {}
         self.page_changes: dict[int, tuple[str, str]] = {}
 
@@ -156,13 +191,17 @@ class _Ingest:
                 )
             )
             return item
-        fp = cluster.fingerprint(entry.title, entry.text)
+        fp = cluster.fingerprint(entry.title, entry.text[:_CANDIDATE_TEXT_CHARS])
         development_id, score, why = cluster.best_match(
             fp,
             jurisdictions=verdict.jurisdictions,
             topics=verdict.topics,
             relevant=verdict.relevant,
-            candidates=self.candidates(published or self.now),
+            candidates=self.candidates(
+                published or self.now,
+                jurisdictions=verdict.jurisdictions,
+                topics=verdict.topics,
+            ),
         )
         development = (
             self.session.get(Development, development_id) if development_id is not None else None
@@ -180,7 +219,7 @@ class _Ingest:
         self.session.add(item)
         self.session.flush()
         assert item.id is not None
-        self.fingerprints[item.id] = fp
+        _remember(item.id, digest, fp)
         self.touched[development.id or 0] = development
         return item
 
@@ -197,59 +236,88 @@ class _Ingest:
         self.touched[development.id] = development
         return development
 
-    def candidates(self, when: datetime) -> list[cluster.Candidate]:
+    def candidates(
+        self, when: datetime, *, jurisdictions: Sequence[str], topics: Sequence[str]
+    ) -> list[cluster.Candidate]:
+        """Stored items near `when` that could report the same event as a new item.
+
+        Two cheap steps: the nearest items in the date window (indexed on `published_at`, at
+        most `_CANDIDATES_PER_SIDE` before and after) with their tags only; then titles and
+        ledes only for those whose tags are compatible (`cluster.best_match` needs a shared
+        jurisdiction and topic for AI-policy items, and no topic on both sides otherwise).
+        """
         window = timedelta(days=cluster.WINDOW_DAYS)
-        columns = (
+        light = (
             col(Item.id),
             col(Item.development_id),
-            col(Item.title),
-            func.substr(col(Item.text), 1, _CANDIDATE_TEXT_CHARS),
-            col(Item.jurisdictions),
-            col(Item.topics),
+            # Raw JSON text (SQLite) is parsed once per distinct value, not once per row.
+            type_coerce(col(Item.jurisdictions), String),
+            type_coerce(col(Item.topics), String),
             col(Item.published_at),
             col(Item.first_seen_at),
+            col(Item.content_hash),
         )
-        dated = sa_select(*columns).where(
-            col(Item.development_id).is_not(None),
-            col(Item.published_at) >= when - window,
-            col(Item.published_at) <= when + window,
-        )
-        # Items without a publication date are compared by when they were first seen.
-        undated = sa_select(*columns).where(
-            col(Item.development_id).is_not(None),
-            col(Item.published_at).is_(None),
-            col(Item.first_seen_at) >= when - window,
-            col(Item.first_seen_at) <= when + window,
-        )
-        out: list[cluster.Candidate] = []
-        for query in (dated, undated):
-            for (
-                item_id,
-                dev_id,
-                title,
-                text,
-                jurisdictions,
-                topics,
-                published,
-                seen,
-            ) in self.session.execute(query).tuples():
+        has_dev = col(Item.development_id).is_not(None)
+        published = col(Item.published_at)
+        seen = col(Item.first_seen_at)
+        queries = [
+            sa_select(*light)
+            .where(has_dev, published >= when - window, published <= when)
+            .order_by(published.desc())
+            .limit(_CANDIDATES_PER_SIDE),
+            sa_select(*light)
+            .where(has_dev, published > when, published <= when + window)
+            .order_by(published)
+            .limit(_CANDIDATES_PER_SIDE),
+            # Items without a publication date are compared by when they were first seen.
+            sa_select(*light)
+            .where(has_dev, published.is_(None), seen >= when - window, seen <= when + window)
+            .order_by(seen.desc())
+            .limit(_CANDIDATES_PER_SIDE),
+        ]
+        jset, tset = set(jurisdictions), set(topics)
+        rows: list[tuple[int, int, frozenset[str], frozenset[str], float, str]] = []
+        for query in queries:
+            for item_id, dev_id, item_j, item_t, pub, first, digest in self.session.execute(
+                query
+            ).tuples():
                 if item_id is None or dev_id is None:
                     continue
-                fp = self.fingerprints.get(item_id)
-                if fp is None:
-                    fp = cluster.fingerprint(title, text or "")
-                    self.fingerprints[item_id] = fp
-                stamp = published or seen
-                out.append(
-                    cluster.Candidate(
-                        development_id=dev_id,
-                        fingerprint=fp,
-                        jurisdictions=frozenset(jurisdictions or []),
-                        topics=frozenset(topics or []),
-                        relevant=bool(topics),
-                        days_apart=(stamp - when).total_seconds() / 86400,
-                    )
+                jj, tt = _codes(item_j), _codes(item_t)
+                if bool(tt) != bool(tset):
+                    continue
+                if tset and not (jj & jset and tt & tset):
+                    continue
+                stamp = pub or first
+                rows.append(
+                    (item_id, dev_id, jj, tt, (stamp - when).total_seconds() / 86400, digest)
                 )
+        missing = [r[0] for r in rows if (r[0], r[5]) not in _FINGERPRINTS]
+        for start in range(0, len(missing), _IN_CHUNK):
+            chunk = missing[start : start + _IN_CHUNK]
+            text_query = sa_select(
+                col(Item.id),
+                col(Item.content_hash),
+                col(Item.title),
+                func.substr(col(Item.text), 1, _CANDIDATE_TEXT_CHARS),
+            ).where(col(Item.id).in_(chunk))
+            for item_id, digest, title, text in self.session.execute(text_query).tuples():
+                _remember(item_id, digest, cluster.fingerprint(title, text or ""))
+        out: list[cluster.Candidate] = []
+        for item_id, dev_id, jj, tt, days, digest in rows:
+            fp = _FINGERPRINTS.get((item_id, digest))
+            if fp is None:
+                continue
+            out.append(
+                cluster.Candidate(
+                    development_id=dev_id,
+                    fingerprint=fp,
+                    jurisdictions=jj,
+                    topics=tt,
+                    relevant=bool(tt),
+                    days_apart=days,
+                )
+            )
         return out
 
     # --- changed items -------------------------------------------------------------------
@@ -306,79 +374,113 @@ class _Ingest:
 
     # --- developments --------------------------------------------------------------------
     def refresh(self, development: Development) -> None:
-        """Recompute a development's tags, title, importance, summary and announce state."""
-        items = list(
-            self.session.exec(
-                select(Item)
-                .where(Item.development_id == development.id)
-                .order_by(col(Item.published_at), col(Item.id))
-            )
-        )
-        if not items:
+        """Recompute a development's tags, title, importance, summary and announce state.
+
+        Reads every item's tags and head (cheap columns), and full rows only for the first
+        `_DETAIL_ITEMS` items in order (primary sources first), which is all the summary,
+        evidence and search text use, so a development with many reports stays cheap.
+        """
+        rows = [
+            _Row(*r)
+            for r in self.session.execute(
+                sa_select(
+                    col(Item.id),
+                    col(Item.source_id),
+                    col(Item.published_at),
+                    col(Item.first_seen_at),
+                    col(Item.jurisdictions),
+                    col(Item.topics),
+                    col(Item.doc_type),
+                    col(Item.backfill),
+                    col(Item.version),
+                    col(Item.confidence),
+                    col(Item.title),
+                    func.substr(col(Item.text), 1, _CANDIDATE_TEXT_CHARS),
+                ).where(col(Item.development_id) == development.id)
+            ).tuples()
+        ]
+        if not rows:
             return
-        source_ids = {i.source_id for i in items}
-        primary = {
-            s.id: s.primary
-            for s in self.session.exec(select(Source).where(col(Source.id).in_(source_ids)))
+        sources = {
+            sid: (is_primary, kind)
+            for sid, is_primary, kind in self.session.execute(
+                sa_select(col(Source.id), col(Source.primary), col(Source.kind)).where(
+                    col(Source.id).in_({r.source_id for r in rows})
+                )
+            ).tuples()
         }
-        ordered = sorted(
-            items, key=lambda i: (not primary.get(i.source_id, False), _stamp(i), i.id or 0)
-        )
+        primary = {sid: flags[0] for sid, flags in sources.items()}
+        rows.sort(key=lambda r: (not primary.get(r.source_id, False), r.stamp, r.id))
         jurisdictions: list[str] = []
         topics: list[str] = []
-        for item in ordered:
-            jurisdictions += [c for c in item.jurisdictions if c not in jurisdictions]
-            topics += [t for t in item.topics if t not in topics]
+        for row in rows:
+            jurisdictions += [c for c in row.jurisdictions or [] if c not in jurisdictions]
+            topics += [t for t in row.topics or [] if t not in topics]
         topics.sort(key=lambda t: TOPICS.index(t) if t in TOPICS else len(TOPICS))
         relevant = bool(topics)
         development.jurisdictions = jurisdictions
         development.topics = topics
         development.relevant = relevant
-        development.title = ordered[0].title
-        dated = [i.published_at for i in items if i.published_at is not None]
+        development.title = rows[0].title
+        dated = [r.published_at for r in rows if r.published_at is not None]
         development.published_at = min(dated) if dated else None
-        development.confidence = max(i.confidence for i in items)
+        development.confidence = max(r.confidence for r in rows)
         importance, rules = development_importance(
             [
                 ItemSignal(
-                    title=i.title,
-                    text=i.text,
-                    doc_type=i.doc_type,
-                    primary=primary.get(i.source_id, False),
-                    source_id=i.source_id,
-                    relevant=bool(i.topics),
+                    title=r.title,
+                    text=r.head or "",
+                    doc_type=r.doc_type,
+                    primary=primary.get(r.source_id, False),
+                    source_id=r.source_id,
+                    relevant=bool(r.topics),
                 )
-                for i in items
+                for r in rows
             ]
         )
         development.importance = importance
+        detail_ids = [r.id for r in rows[:_DETAIL_ITEMS]]
+        by_id = {
+            i.id: i for i in self.session.exec(select(Item).where(col(Item.id).in_(detail_ids)))
+        }
+        ordered = [by_id[i] for i in detail_ids if i in by_id]
+        pages = [r for r in rows if sources.get(r.source_id, (False, ""))[1] == "page"]
         change = self.page_changes.get(development.id or 0)
-        is_page_baseline = False
-        page_versions = [i for i in items if self.is_page_item(i)]
+        is_page_baseline = bool(pages) and len(rows) == 1 and rows[0].version == 1
         if change is not None:
             development.summary = page_change_summary(*change)
-        elif page_versions and all(i.version == 1 for i in page_versions) and len(items) == 1:
-            is_page_baseline = True
+        elif not pages or is_page_baseline:
             development.summary = _summary(self.settings, ordered, self.session, self.now)
-        elif not page_versions:
-            development.summary = _summary(self.settings, ordered, self.session, self.now)
+        # A page edited without a change recorded in this run keeps its last change summary.
         development.evidence = _development_evidence(ordered, primary, rules, is_page_baseline)
         development.search_text = _search_text(development, ordered)
         if development.announce != "posted":
             # Not AI policy, a page's first fetch, or only old items: stored, never announced.
-            silent = not relevant or is_page_baseline or all(i.backfill for i in items)
+            silent = not relevant or is_page_baseline or all(r.backfill for r in rows)
             development.announce = "never" if silent else "pending"
         self.session.add(development)
 
-    def is_page_item(self, item: Item) -> bool:
-        if self.source.kind == "page" and item.source_id == self.source_id:
-            return True
-        return bool(
-            item.id is not None
-            and self.session.exec(
-                select(ItemVersion.id).where(ItemVersion.item_id == item.id).limit(1)
-            ).first()
-        )
+
+@dataclass
+class _Row:
+    """The columns of an item that a development's refresh needs for every item."""
+
+    id: int
+    source_id: int
+    published_at: datetime | None
+    first_seen_at: datetime
+    jurisdictions: list[str]
+    topics: list[str]
+    doc_type: str | None
+    backfill: bool
+    version: int
+    confidence: float
+    title: str
+    head: str | None
+
+    @property
+    def stamp(self) -> datetime:
+        return self.published_at or self.first_seen_at
 
 
 def _stamp(item: Item) -> datetime:
