@@ -22,12 +22,17 @@ SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 def restore_root_logging() -> Iterator[None]:
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
+    # configure_logging quietens some libraries; other tests expect their defaults back.
+    quietened = ["httpx", "httpcore", "apscheduler", "alembic.runtime.migration", "slack_sdk.web"]
+    levels = {name: logging.getLogger(name).level for name in quietened}
     yield
     for handler in list(root.handlers):
         root.removeHandler(handler)
     for handler in handlers:
         root.addHandler(handler)
     root.setLevel(level)
+    for name, old in levels.items():
+        logging.getLogger(name).setLevel(old)
 
 
 def _settings() -> Settings:
