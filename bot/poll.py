@@ -220,6 +220,9 @@ async def fetch_and_parse(
         return first, None, None
     if not first.ok:
         return first, None, first.error
+    if not first.body.strip() and first.http_status != 200:
+        # EUR-Lex's firewall answers bots with "202 Accepted" and nothing in it.
+        return first, None, f"empty response (HTTP {first.http_status})"
     # A page's identity is the configured URL, whatever it redirected to.
     base = source.url if source.kind == "page" else (first.final_url or source.url)
     try:

@@ -309,3 +309,38 @@ def test_poll_report_exit_codes() -> None:
 
 def test_settings_fixture_is_isolated(settings: Settings) -> None:
     assert settings.allow_private_sources is False
+
+
+def test_a_store_failure_of_one_source_leaves_the_others_stored(
+    poll_deps: Deps, source_server: SourceServer
+) -> None:
+    from bot.ingest import ingest_entries
+
+    def ingest(session, *, source, entries, now, settings):  # type: ignore[no-untyped-def]
+        if source.name == "cursed":
+            raise RuntimeError("disk on fire")
+        return ingest_entries(session, source=source, entries=entries, now=now, settings=settings)
+
+    write_sources(
+        poll_deps.settings.sources_path,
+        {
+            "cursed": ("feed", source_server.fixture("/c", "rss1_synthetic.rdf")),
+            "fine": ("feed", source_server.fixture("/f", "rss2_synthetic.xml")),
+        },
+    )
+    report = poll_sources(poll_deps, all_sources=True, ingest=ingest)
+    rows = {row.source: row for row in report.rows}
+    assert rows["cursed"].status == "error"
+    assert rows["cursed"].error == "store error: RuntimeError: disk on fire"
+    assert rows["fine"].status == "ok" and item_count(poll_deps.sessions, "fine") == 3
+    assert item_count(poll_deps.sessions, "cursed") == 0
+    with poll_deps.sessions() as session:
+        cursed = session.exec(select(Source).where(col(Source.name) == "cursed")).one()
+    assert cursed.consecutive_failures == 1 and cursed.lease_until is None
+
+
+def test_an_empty_202_is_reported_not_parsed(poll_deps: Deps, source_server: SourceServer) -> None:
+    url = source_server.route("/waf", status=202, body=b"")
+    write_sources(poll_deps.settings.sources_path, {"eurlex": ("feed", url)})
+    report = poll_sources(poll_deps, all_sources=True)
+    assert report.rows[0].error == "empty response (HTTP 202)"
