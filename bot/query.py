@@ -160,6 +160,16 @@ class TimeWindow:
     end: datetime | None
     label: str
     relative: bool
+    zone: ZoneInfo | None = None  # POLICYBOT_TIMEZONE, for showing the local dates
+
+    def describe(self) -> str:
+        """The label with its local dates, e.g. "this week (2025-11-10 to 2025-11-12)"."""
+        if self.start is None or self.end is None:
+            return self.label
+        zone = self.zone or UTC
+        first = self.start.astimezone(zone).date().isoformat()
+        last = (self.end - timedelta(seconds=1)).astimezone(zone).date().isoformat()
+        return f"{self.label} ({first})" if first == last else f"{self.label} ({first} to {last})"
 
 
 @dataclass(frozen=True)
@@ -208,7 +218,7 @@ class ParsedQuery:
             parts.append("jurisdictions: " + ", ".join(self.all_jurisdictions))
         if self.topics:
             parts.append("topics: " + ", ".join(self.topics))
-        parts.append("published: " + (self.window.label if self.window else "any time"))
+        parts.append("published: " + (self.window.describe() if self.window else "any time"))
         return "; ".join(parts)
 
 
@@ -435,7 +445,8 @@ def parse_time(text: str, *, now: datetime, tz: ZoneInfo) -> tuple[TimeWindow | 
     start = _local_midnight(found.start, tz) if found.start else None
     end = _local_midnight(found.end, tz) if found.end else None
     rest = text[: found.span[0]] + " " + text[found.span[1] :]
-    return TimeWindow(start=start, end=end, label=found.label, relative=found.relative), rest
+    window = TimeWindow(start=start, end=end, label=found.label, relative=found.relative, zone=tz)
+    return window, rest
 
 
 # --- words --------------------------------------------------------------------------------------

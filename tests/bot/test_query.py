@@ -130,3 +130,9 @@ def test_stem_matches_forms_of_a_word() -> None:
     assert stem("restrictions") == stem("restrict")
     assert stem("minerals") == stem("mineral")
     assert stem("germanium") != stem("germany")
+
+
+def test_the_searched_line_shows_the_local_dates_of_a_window() -> None:
+    now = datetime(2025, 11, 12, 23, 30, tzinfo=UTC)  # already the 13th in Tokyo
+    parsed = parse_question("export controls today", now=now, tz=ZoneInfo("Asia/Tokyo"))
+    assert "published: today (2025-11-13)" in parsed.describe()
