@@ -21,7 +21,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from bot.config import Settings
-from bot.netguard import Resolver, UnsafeURLError, public_addresses
+from bot.netguard import Resolver, UnresolvableHostError, UnsafeURLError, public_addresses
 
 MAX_REDIRECTS = 5
 _REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
@@ -198,6 +198,9 @@ class Fetcher:
         except TooLargeError:
             result.status = "error"
             result.error = f"too large: response exceeds {self.limits.max_bytes} bytes"
+        except UnresolvableHostError as exc:
+            result.status = "error"
+            result.error = f"network error: {exc}"[:300]
         except UnsafeURLError as exc:
             result.status = "error"
             result.error = f"refused: {exc}"

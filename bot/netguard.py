@@ -40,6 +40,10 @@ class UnsafeURLError(ValueError):
     """The URL may not be fetched; the message says why (never includes credentials)."""
 
 
+class UnresolvableHostError(UnsafeURLError):
+    """The host name does not resolve: a network problem rather than a refusal."""
+
+
 def system_resolver(host: str, port: int) -> list[str]:
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     return [str(info[4][0]) for info in infos]
@@ -112,9 +116,9 @@ def public_addresses(
         try:
             addresses = list(resolve(host, port or (443 if scheme == "https" else 80)))
         except OSError as exc:
-            raise UnsafeURLError(f"{shown} is refused: {host} does not resolve ({exc})") from None
+            raise UnresolvableHostError(f"{host} does not resolve ({exc})") from None
         if not addresses:
-            raise UnsafeURLError(f"{shown} is refused: {host} does not resolve")
+            raise UnresolvableHostError(f"{host} does not resolve")
     for address in addresses:
         ip = ipaddress.ip_address(address.split("%", 1)[0])
         reason = _unsafe_reason(ip)

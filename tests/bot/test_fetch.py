@@ -203,3 +203,18 @@ def test_a_redirect_to_an_internal_address_is_refused() -> None:
         assert result.status == "error" and result.error is not None
         assert result.error.startswith("refused:"), result.error
         assert len(seen) == 1, "the internal address was never requested"
+
+
+def test_a_name_that_does_not_resolve_is_a_network_error_not_a_refusal() -> None:
+    def nowhere(host: str, port: int) -> list[str]:
+        raise OSError("Name or service not known")
+
+    async def run() -> FetchResult:
+        limits = FetchLimits(host_interval_seconds=0, allow_private=False)
+        async with Fetcher(limits, transport=_recording_transport([]), resolver=nowhere) as f:
+            return await f.fetch("https://feeds.invalid/rss")
+
+    result = asyncio.run(run())
+    assert (
+        result.error == "network error: feeds.invalid does not resolve (Name or service not known)"
+    )
