@@ -116,7 +116,9 @@ def public_addresses(
         try:
             addresses = list(resolve(host, port or (443 if scheme == "https" else 80)))
         except OSError as exc:
-            raise UnresolvableHostError(f"{host} does not resolve ({exc})") from None
+            raise UnresolvableHostError(
+                f"{host} does not resolve ({exc.strerror or exc})"
+            ) from None
         if not addresses:
             raise UnresolvableHostError(f"{host} does not resolve")
     for address in addresses:
