@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot.vocab import IMPORTANCE_RANK
 
@@ -94,6 +95,15 @@ class ItemSignal:
 
 def item_importance(signal: ItemSignal) -> tuple[str, str]:
     """(importance, the rule that decided it) for one item."""
+    return _item_importance(signal.title, signal.text[:1500], signal.doc_type, signal.primary)
+
+
+@lru_cache(maxsize=8192)
+def _item_importance(
+    title: str, text: str, doc_type_raw: str | None, primary: bool
+) -> tuple[str, str]:
+    # Cached: a development's refresh re-rates every item, and items rarely change.
+    signal = ItemSignal(title, text, doc_type_raw, primary, 0)
     doc_type = (signal.doc_type or "").strip().lower().replace("_", " ")
     if doc_type in _COMMENTARY_TYPES:
         return "low", f"commentary ({doc_type})"
