@@ -20,7 +20,7 @@ from bot.app import build_app
 from bot.config import MissingSettingError
 from bot.deps import open_store
 from bot.logging import configure_logging, secret_values
-from bot.service import health_app, serve_until_stopped
+from bot.service import SocketModeError, health_app, serve_until_stopped
 from bot.slack import make_web_client
 from bot.web import create_web_app
 from handlers import register_all
@@ -82,12 +82,16 @@ def serve(
         "Socket" if socket_mode else "HTTP",
         deps.engine.dialect.name if deps.engine is not None else "unknown",
     )
-    serve_until_stopped(
-        deps,
-        bolt_app=bolt_app,
-        web_app=web_app,
-        host=host,
-        port=port,
-        client=make_web_client(settings),
-        app_token=app_token,
-    )
+    try:
+        serve_until_stopped(
+            deps,
+            bolt_app=bolt_app,
+            web_app=web_app,
+            host=host,
+            port=port,
+            client=make_web_client(settings),
+            app_token=app_token,
+        )
+    except SocketModeError as exc:
+        log.error("could not connect to Slack in Socket Mode (%s); check SLACK_APP_TOKEN", exc)
+        raise typer.Exit(1) from None

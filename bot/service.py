@@ -187,6 +187,17 @@ def _add_briefing_jobs(scheduler: BackgroundScheduler, deps: Deps, *, client: We
         )
 
 
+class SocketModeError(Exception):
+    """Socket Mode could not connect (bad app token, no network); `serve` exits 1."""
+
+
+def _slack_error(exc: Exception) -> str:
+    """What went wrong, without the request (its headers hold the token)."""
+    response: Any = getattr(exc, "response", None)
+    code = response.get("error") if response is not None and hasattr(response, "get") else None
+    return f"{type(exc).__name__}: {code}" if code else type(exc).__name__
+
+
 @dataclass
 class StopSignal:
     """Set by SIGTERM/SIGINT; the serve loop waits on it."""
@@ -285,7 +296,11 @@ def serve_until_stopped(
                 from slack_bolt.adapter.socket_mode import SocketModeHandler
 
                 socket_handler = SocketModeHandler(bolt_app, app_token)
-                socket_handler.connect()
+                try:
+                    socket_handler.connect()
+                except Exception as exc:
+                    socket_handler = None
+                    raise SocketModeError(_slack_error(exc)) from None
                 log.info("connected to Slack in Socket Mode; /healthz on %s:%d", host, port)
             else:
                 log.info("serving Slack requests on http://%s:%d/slack/events", host, port)

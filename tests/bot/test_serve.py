@@ -118,3 +118,26 @@ def test_serve_without_a_token_names_the_missing_setting(database_url: str, tmp_
     served = start_serve(workdir=tmp_path, env={"DATABASE_URL": database_url})
     assert served.proc.wait(timeout=60) == 2
     assert "SLACK_BOT_TOKEN" in served.log()
+
+
+@pytest.mark.usefixtures("engine")
+def test_socket_mode_is_used_when_an_app_token_is_set_and_a_failed_connect_exits_1(
+    database_url: str, tmp_path: Path, fake_slack_server: FakeSlack
+) -> None:
+    sources = tmp_path / "sources.toml"
+    sources.write_text("", "utf-8")
+    app_token = "xapp-1-A0TEST-12345-0123456789abcdef"
+    env = {
+        "DATABASE_URL": database_url,
+        "SLACK_BOT_TOKEN": fake_slack_server.token,
+        "SLACK_APP_TOKEN": app_token,  # no signing secret: Socket Mode does not need one
+        "SLACK_API_URL": fake_slack_server.url,
+        "POLICYBOT_SOURCES": str(sources),
+    }
+    served = start_serve(workdir=tmp_path, env=env)
+    assert served.proc.wait(timeout=60) == 1, served.log()
+    # It asked Slack for a WebSocket URL (the fake has none to give) instead of serving HTTP.
+    assert fake_slack_server.calls_to("apps.connections.open")
+    log = served.log()
+    assert "Socket Mode" in log and "SLACK_APP_TOKEN" in log
+    assert app_token not in log and fake_slack_server.token not in log
