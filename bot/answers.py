@@ -383,6 +383,15 @@ def rank_candidates(
         dev = cand.dev
         stems = stems_of(f"{dev.title} {dev.summary} {dev.search_text}")
         cand.coverage = _coverage(stems, weights, parsed.other_places, total, topics=dev.topics)
+        if parsed.jurisdictions and weights:
+            # The jurisdiction asked about is part of the question too: a development tagged
+            # with it covers that part (the words were taken out of the terms).
+            part = sum(w for _t, w, _df in weights) / len(weights)
+            need = sum(w for _t, w, _df in weights) + part
+            have = cand.coverage * (need - part)
+            if set(dev.jurisdictions) & set(parsed.jurisdictions):
+                have += part
+            cand.coverage = have / need
         cand.score = _score(cand, parsed, now)
     kept = [c for c in candidates if _qualifies(c, parsed)]
     kept.sort(
