@@ -49,6 +49,13 @@ DOC_TYPES = {"opinion": "opinion"}
 ExtraSection = Callable[[Path, Any, list[dict[str, Any]]], dict[str, Any]]
 EXTRA_SECTIONS: dict[str, ExtraSection] = {}
 
+try:  # QA: recall@3 and abstention on qa.jsonl, through the real answer engine
+    from eval_qa import qa_section
+
+    EXTRA_SECTIONS["qa"] = qa_section
+except ImportError:  # run from elsewhere than bench/: no QA section
+    pass
+
 
 def load_items(path: Path) -> list[dict[str, Any]]:
     with (path / "items.jsonl").open(encoding="utf-8") as handle:

@@ -149,74 +149,118 @@ def _load_gold_clusters(sessions: Any, items: list[dict[str, Any]]) -> str:
     return mode
 
 
+def _asked_at(q: dict[str, Any], default_now: datetime) -> datetime:
+    if q["asked_at"]:
+        return datetime.fromisoformat(q["asked_at"].replace("Z", "+00:00"))
+    return default_now
+
+
+def ask_all(
+    sessions: Any, items: list[dict[str, Any]], questions: list[dict[str, Any]], settings: Settings
+) -> list[dict[str, Any]]:
+    """Every question through the real engine; one row per question with hit/abstained."""
+    slug_of_guid = {item["id"]: item["development"] for item in items}
+    default_now = max(_published(i["published"]) for i in items) + timedelta(days=1)
+    rows = []
+    with session_scope(sessions) as session:
+        dev_slugs: dict[int, set[str]] = {}
+        for item in session.exec(select(Item)).all():
+            if item.development_id is not None and item.guid in slug_of_guid:
+                dev_slugs.setdefault(item.development_id, set()).add(slug_of_guid[item.guid])
+        for q in questions:
+            answer = answer_question(
+                session, question=q["question"], now=_asked_at(q, default_now), settings=settings
+            )
+            got = [dev_slugs.get(d.id, set()) for d in answer.developments[:3]]
+            flat = set().union(*got) if got else set()
+            rows.append(
+                {
+                    "id": q["id"],
+                    "answerable": q["answerable"],
+                    "abstained": not answer.found,
+                    "hit": bool(flat & set(q["expect_developments"])),
+                    "got": [sorted(s) for s in got],
+                    "question": q["question"],
+                }
+            )
+    return rows
+
+
+def _figures(subset: list[dict[str, Any]]) -> dict[str, Any]:
+    ans = [r for r in subset if r["answerable"]]
+    un = [r for r in subset if not r["answerable"]]
+    return {
+        "recall_at_3": round(sum(r["hit"] for r in ans) / len(ans), 3) if ans else None,
+        "abstain_rate": round(sum(r["abstained"] for r in un) / len(un), 3) if un else None,
+        "false_abstain_rate": (
+            round(sum(r["abstained"] for r in ans) / len(ans), 3) if ans else None
+        ),
+        "answerable": len(ans),
+        "unanswerable": len(un),
+    }
+
+
+def summarise_rows(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    odd = [r for r in rows if int(re.sub(r"\D", "", r["id"]) or 0) % 2 == 1]
+    even = [r for r in rows if int(re.sub(r"\D", "", r["id"]) or 0) % 2 == 0]
+    return {**_figures(rows), "odd_ids": _figures(odd), "even_ids": _figures(even)}
+
+
+def print_table(result: dict[str, Any]) -> None:
+    print(f"{'QA split':<10}{'recall@3':>10}{'abstain':>10}{'false-abstain':>15}")
+    for name, fig in (
+        ("all", result),
+        ("odd ids", result["odd_ids"]),
+        ("even ids", result["even_ids"]),
+    ):
+        print(
+            f"{name:<10}{fig['recall_at_3']!s:>10}{fig['abstain_rate']!s:>10}"
+            f"{fig['false_abstain_rate']!s:>15}"
+        )
+
+
+def qa_section(path: Path, engine: Any, items: list[dict[str, Any]]) -> dict[str, Any]:
+    """For `bench/eval.py`'s EXTRA_SECTIONS: score qa.jsonl on the store it has just filled."""
+    qa_path = Path(path) / "qa.jsonl"
+    if not qa_path.exists():
+        return {}
+    settings = Settings(
+        database_url=engine.url.render_as_string(hide_password=False),
+        _env_file=None,  # type: ignore[call-arg]
+    )
+    rows = ask_all(session_factory(engine), items, _read_jsonl(qa_path), settings)
+    result = summarise_rows(rows)
+    print()
+    print_table(result)
+    return result
+
+
 def score_qa(eval_dir: Path | str, *, database_url: str | None = None) -> dict[str, Any]:
+    """Build a store from EVAL_DIR/items.jsonl, ask EVAL_DIR/qa.jsonl, return the figures."""
     eval_dir = Path(eval_dir)
     items = _read_jsonl(eval_dir / "items.jsonl")
     questions = _read_jsonl(eval_dir / "qa.jsonl")
     with tempfile.TemporaryDirectory() as tmp:
         url = database_url or f"sqlite:///{tmp}/eval.db"
-        engine = make_engine(url)
-        migrate(engine)
-        sessions = session_factory(engine)
         settings = Settings(database_url=url, _env_file=None)  # type: ignore[call-arg]
-        if _load_with_ingest(sessions, items, settings):
-            mode = "bot.ingest"
-        else:
-            mode = _load_gold_clusters(sessions, items)
-        slug_of_guid = {item["id"]: item["development"] for item in items}
-        default_now = max(_published(i["published"]) for i in items) + timedelta(days=1)
-        rows = []
-        with session_scope(sessions) as session:
-            dev_slugs: dict[int, set[str]] = {}
-            for item in session.exec(select(Item)).all():
-                if item.development_id is not None and item.guid in slug_of_guid:
-                    dev_slugs.setdefault(item.development_id, set()).add(slug_of_guid[item.guid])
-            for q in questions:
-                now = (
-                    datetime.fromisoformat(q["asked_at"].replace("Z", "+00:00"))
-                    if q["asked_at"]
-                    else default_now
-                )
-                answer = answer_question(
-                    session, question=q["question"], now=now, settings=settings
-                )
-                got = [dev_slugs.get(d.id, set()) for d in answer.developments[:3]]
-                flat = set().union(*got) if got else set()
-                hit = bool(flat & set(q["expect_developments"]))
-                rows.append(
-                    {
-                        "id": q["id"],
-                        "answerable": q["answerable"],
-                        "abstained": not answer.found,
-                        "hit": hit,
-                        "got": [sorted(s) for s in got],
-                        "question": q["question"],
-                    }
-                )
+        try:
+            # The analysis part's loader (bench/eval.py), so both evaluations see one store.
+            from eval import run_pipeline  # type: ignore[import-not-found, unused-ignore]
+
+            engine, _stored = run_pipeline(items, url)
+            sessions = session_factory(engine)
+            mode = "bench/eval.py run_pipeline (bot.ingest)"
+        except ImportError:
+            engine = make_engine(url)
+            migrate(engine)
+            sessions = session_factory(engine)
+            if _load_with_ingest(sessions, items, settings):
+                mode = "bot.ingest"
+            else:
+                mode = _load_gold_clusters(sessions, items)
+        rows = ask_all(sessions, items, questions, settings)
         engine.dispose()
-
-    def figures(subset: list[dict[str, Any]]) -> dict[str, Any]:
-        ans = [r for r in subset if r["answerable"]]
-        un = [r for r in subset if not r["answerable"]]
-        return {
-            "recall_at_3": round(sum(r["hit"] for r in ans) / len(ans), 3) if ans else None,
-            "abstain_rate": round(sum(r["abstained"] for r in un) / len(un), 3) if un else None,
-            "false_abstain_rate": (
-                round(sum(r["abstained"] for r in ans) / len(ans), 3) if ans else None
-            ),
-            "answerable": len(ans),
-            "unanswerable": len(un),
-        }
-
-    odd = [r for r in rows if int(re.sub(r"\D", "", r["id"]) or 0) % 2 == 1]
-    even = [r for r in rows if int(re.sub(r"\D", "", r["id"]) or 0) % 2 == 0]
-    return {
-        "store": mode,
-        **figures(rows),
-        "odd_ids": figures(odd),
-        "even_ids": figures(even),
-        "rows": rows,
-    }
+    return {"store": mode, **summarise_rows(rows), "rows": rows}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -232,16 +276,7 @@ def main(argv: list[str] | None = None) -> int:
             mark = "ok " if (r["hit"] if r["answerable"] else r["abstained"]) else "BAD"
             print(f"{mark} {r['id']} {r['question'][:70]:<70} -> {r['got']}")
     print(f"store built with: {result['store']}")
-    print(f"{'split':<10}{'recall@3':>10}{'abstain':>10}{'false-abstain':>15}")
-    for name, fig in (
-        ("all", result),
-        ("odd ids", result["odd_ids"]),
-        ("even ids", result["even_ids"]),
-    ):
-        print(
-            f"{name:<10}{fig['recall_at_3']!s:>10}{fig['abstain_rate']!s:>10}"
-            f"{fig['false_abstain_rate']!s:>15}"
-        )
+    print_table(result)
     print(json.dumps(result))
     return 0
 
