@@ -313,3 +313,21 @@ def test_no_llm_call_when_nothing_matches(sessions: SessionFactory, settings: Se
             llm_transport=_llm("Brazil did things [1].", seen),
         )
     assert not answer.found and seen == []
+
+
+def test_no_question_text_makes_the_engine_raise(
+    sessions: SessionFactory, settings: Settings
+) -> None:
+    from hypothesis import HealthCheck, given
+    from hypothesis import settings as hsettings
+    from hypothesis import strategies as st
+
+    _store(sessions)
+
+    @hsettings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.text(max_size=200))
+    def ask_anything(text: str) -> None:
+        answer = _ask(sessions, settings, text)
+        assert answer.text
+
+    ask_anything()

@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.query import parse_question, parse_time, stem
 
@@ -136,3 +138,54 @@ def test_the_searched_line_shows_the_local_dates_of_a_window() -> None:
     now = datetime(2025, 11, 12, 23, 30, tzinfo=UTC)  # already the 13th in Tokyo
     parsed = parse_question("export controls today", now=now, tz=ZoneInfo("Asia/Tokyo"))
     assert "published: today (2025-11-13)" in parsed.describe()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=300))
+def test_no_question_makes_the_parser_raise(text: str) -> None:
+    parsed = parse_question(text, now=NOW, tz=UTC_ZONE)
+    assert parsed.describe()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "since",
+                "last",
+                "in",
+                "the",
+                "first",
+                "week",
+                "of",
+                "February",
+                "31",
+                "30",
+                "2025",
+                "0",
+                "999",
+                "days",
+                "months",
+                "Feb.",
+                "early",
+                "late",
+                "spring",
+                "Q4",
+                "yesterday",
+                "this",
+                "month's",
+                "-",
+                "2024-02-30",
+                "March",
+                "1st",
+                "may",
+            ]
+        ),
+        max_size=8,
+    )
+)
+def test_no_time_words_make_the_parser_raise(words: list[str]) -> None:
+    window, _rest = parse_time(" ".join(words), now=NOW, tz=UTC_ZONE)
+    if window is not None and window.start is not None and window.end is not None:
+        assert window.start <= window.end
