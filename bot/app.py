@@ -30,16 +30,26 @@ def build_app(
     *,
     client: WebClient | None = None,
     token_verification_enabled: bool = True,
+    socket_mode: bool = False,
 ) -> App:
-    """A Bolt app for `deps`: signing secret and bot token from settings (both required)."""
+    """A Bolt app for `deps`: bot token and (in HTTP mode) signing secret from settings.
+
+    In HTTP mode every request's signature and timestamp are verified. Socket Mode requests
+    come over Slack's authenticated WebSocket and carry no signature, so there the signing
+    secret is optional.
+    """
     settings = deps.settings
-    signing_secret = settings.require_signing_secret()
+    if socket_mode:
+        secret = settings.slack_signing_secret
+        signing_secret = secret.get_secret_value() if secret is not None else ""
+    else:
+        signing_secret = settings.require_signing_secret()
     web_client = client if client is not None else make_web_client(settings)
     app = App(
         client=web_client,
         signing_secret=signing_secret,
         token_verification_enabled=token_verification_enabled,
-        request_verification_enabled=True,
+        request_verification_enabled=not socket_mode,
         process_before_response=False,
         logger=logging.getLogger("policybot.bolt"),
     )

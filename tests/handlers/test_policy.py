@@ -316,3 +316,29 @@ def test_adding_a_watched_url_again_is_refused(served: Served, sessions: Session
 def test_help_for_a_non_admin_and_admin_alike_needs_no_store(served: Served) -> None:
     for user in (ADMIN, "U0OTHER"):
         assert served.command("help", user=user).json()["response_type"] == "ephemeral"
+
+
+def test_in_socket_mode_the_same_listeners_answer_without_a_signing_secret(
+    database_url: str, sessions: SessionFactory, engine: Engine, fake_slack: FakeSlack
+) -> None:
+    from slack_bolt.request import BoltRequest
+    from slack_sdk import WebClient
+
+    from bot.app import build_app
+    from handlers import register_all
+
+    settings = Settings(
+        database_url=database_url,
+        slack_bot_token=fake_slack.token,
+        slack_api_url=fake_slack.url,
+        _env_file=None,  # type: ignore[call-arg]
+    )
+    deps = Deps(settings=settings, sessions=sessions, engine=engine)
+    app = build_app(
+        deps, client=WebClient(token=fake_slack.token, base_url=fake_slack.url), socket_mode=True
+    )
+    register_all(app, deps)
+    body = command_body("help", response_url=fake_slack.response_url())
+    response = app.dispatch(BoltRequest(body=body, mode="socket_mode"))
+    assert response.status == 200
+    assert "/policy ask" in response.body
