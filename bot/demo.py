@@ -14,7 +14,6 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 from rich.console import Console
@@ -23,6 +22,7 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn
 from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
+from sqlalchemy.engine import make_url
 from sqlmodel import col, func, select
 
 from bot.answers import Answer, answer_question
@@ -182,23 +182,38 @@ def run_demo(
         workdir = Path(tmp)
         url = database_url or f"sqlite:///{workdir / 'demo.db'}"
         with serve_snapshot(clock=clock) as server:
-            result = _run(console, server=server, url=url, workdir=workdir, clock=clock)
+            result = _run(
+                console,
+                server=server,
+                url=url,
+                temporary=database_url is None,
+                workdir=workdir,
+                clock=clock,
+            )
     result.seconds = time.monotonic() - started
     console.print(Text(f"Demo finished in {result.seconds:.1f} s.", style="green"))
     return result
 
 
+def _shown_url(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def _run(
-    console: Console, *, server: DemoServer, url: str, workdir: Path, clock: Clock
+    console: Console,
+    *,
+    server: DemoServer,
+    url: str,
+    temporary: bool,
+    workdir: Path,
+    clock: Clock,
 ) -> DemoResult:
     result = DemoResult()
     sources_path = workdir / "sources.toml"
     sources_path.write_text(demo_sources_toml(base=server.base_url, now=server.now), "utf-8")
     settings = demo_settings(database_url=url, sources_path=sources_path)
     console.print(Rule("policybot demo: synthetic sample sources, served on " + server.base_url))
-    console.print(
-        Text("Store: " + ("a temporary SQLite file" if url.endswith("/demo.db") else url) + "\n")
-    )
+    console.print(Text(f"Store: {'a temporary SQLite file' if temporary else _shown_url(url)}\n"))
     deps = open_store(settings, clock=clock)
     try:
         result.polls.append(_poll(deps, console, label="Poll 1: every source", names=None))
@@ -222,7 +237,3 @@ def _run(
         if deps.engine is not None:
             deps.engine.dispose()
     return result
-
-
-def demo_now(clock: Clock = system_clock) -> datetime:
-    return clock()

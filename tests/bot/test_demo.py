@@ -86,3 +86,10 @@ def test_demo_as_a_fresh_process_ignores_the_operators_settings(tmp_path: Path) 
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "thread reply" in done.stdout
+
+
+def test_the_demo_never_prints_a_database_password() -> None:
+    from bot.demo import _shown_url
+
+    shown = _shown_url("postgresql+psycopg://policybot:s3cret-pw@db.internal:5432/policybot")
+    assert "s3cret-pw" not in shown and "db.internal" in shown
