@@ -247,30 +247,32 @@ class _Ingest:
         jurisdiction and topic for AI-policy items, and no topic on both sides otherwise).
         """
         window = timedelta(days=cluster.WINDOW_DAYS)
-        light = (
-            col(Item.id),
-            col(Item.development_id),
-            # Raw JSON text (SQLite) is parsed once per distinct value, not once per row.
-            type_coerce(col(Item.jurisdictions), String),
-            type_coerce(col(Item.topics), String),
-            col(Item.published_at),
-            col(Item.first_seen_at),
-            col(Item.content_hash),
-        )
         has_dev = col(Item.development_id).is_not(None)
         published = col(Item.published_at)
         seen = col(Item.first_seen_at)
+
+        def light(stamp: Any) -> Any:
+            return sa_select(
+                col(Item.id),
+                col(Item.development_id),
+                # Raw JSON text (SQLite) is parsed once per distinct value, not once per row.
+                type_coerce(col(Item.jurisdictions), String),
+                type_coerce(col(Item.topics), String),
+                stamp,
+                col(Item.content_hash),
+            )
+
         queries = [
-            sa_select(*light)
+            light(published)
             .where(has_dev, published >= when - window, published <= when)
             .order_by(published.desc())
             .limit(_CANDIDATES_PER_SIDE),
-            sa_select(*light)
+            light(published)
             .where(has_dev, published > when, published <= when + window)
             .order_by(published)
             .limit(_CANDIDATES_PER_SIDE),
             # Items without a publication date are compared by when they were first seen.
-            sa_select(*light)
+            light(seen)
             .where(has_dev, published.is_(None), seen >= when - window, seen <= when + window)
             .order_by(seen.desc())
             .limit(_CANDIDATES_PER_SIDE),
@@ -278,9 +280,7 @@ class _Ingest:
         jset, tset = set(jurisdictions), set(topics)
         rows: list[tuple[int, int, frozenset[str], frozenset[str], float, str]] = []
         for query in queries:
-            for item_id, dev_id, item_j, item_t, pub, first, digest in self.session.execute(
-                query
-            ).tuples():
+            for item_id, dev_id, item_j, item_t, stamp, digest in self.session.execute(query):
                 if item_id is None or dev_id is None:
                     continue
                 jj, tt = _codes(item_j), _codes(item_t)
@@ -288,7 +288,6 @@ class _Ingest:
                     continue
                 if tset and not (jj & jset and tt & tset):
                     continue
-                stamp = pub or first
                 rows.append(
                     (item_id, dev_id, jj, tt, (stamp - when).total_seconds() / 86400, digest)
                 )
