@@ -576,6 +576,11 @@ def _terms(content: list[tuple[str, bool]]) -> tuple[Term, ...]:
 def _split_hyphen(word: str) -> list[str]:
     if word in _SYNONYMS:
         return [word]
+    if "-" in word and any(c.isdigit() for c in word) and re.fullmatch(r"[a-z0-9-]+", word):
+        # A code such as "kestrel-12" or "2023-27588" stays whole: as a phrase it matches the
+        # same adjacent tokens in FTS5, and PostgreSQL tokenises it the same way on both sides
+        # (split apart, "-12" would be a signed number there and never match "12").
+        return [word]
     return [p for p in re.split(r"[-.']", word) if p]
 
 

@@ -331,3 +331,29 @@ def test_no_question_text_makes_the_engine_raise(
         assert answer.text
 
     ask_anything()
+
+
+def test_a_named_code_is_found_on_every_backend(
+    sessions: SessionFactory, settings: Settings
+) -> None:
+    # PostgreSQL reads "Kestrel-12" as "kestrel" and the number "-12": the code must be
+    # searched whole there, or it would never match.
+    with session_scope(sessions) as s:
+        dev_id = _dev(
+            s,
+            "BIS names Project Kestrel-12 in an entity list rule",
+            "The rule adds Project Kestrel-12 to the entity list.",
+            jurisdictions=["US"],
+            topics=["export-controls"],
+            published=datetime(2025, 1, 1, tzinfo=UTC),
+        )
+        _dev(
+            s,
+            "BIS names Project Heron-7 in a rule",
+            "Project Heron-7 is added.",
+            jurisdictions=["US"],
+            topics=["export-controls"],
+            published=datetime(2025, 1, 2, tzinfo=UTC),
+        )
+    answer = _ask(sessions, settings, "what is Project Kestrel-12?")
+    assert [d.id for d in answer.developments][:1] == [dev_id]

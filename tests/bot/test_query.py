@@ -189,3 +189,9 @@ def test_no_time_words_make_the_parser_raise(words: list[str]) -> None:
     window, _rest = parse_time(" ".join(words), now=NOW, tz=UTC_ZONE)
     if window is not None and window.start is not None and window.end is not None:
         assert window.start <= window.end
+
+
+def test_a_code_with_digits_stays_one_term() -> None:
+    parsed = _parse("what is Project Kestrel-12?")
+    assert "kestrel-12" in [t.text for t in parsed.terms]
+    assert "chip" in [t.text for t in _parse("chip-making rules").terms]
