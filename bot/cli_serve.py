@@ -7,13 +7,10 @@ HTTP mode under uvicorn, or Socket Mode when `SLACK_APP_TOKEN` is set.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
-import secrets
 from typing import Annotated, Literal
 
 import typer
-from pydantic import SecretStr
 
 from bot import cli_common
 from bot.app import build_app
@@ -40,7 +37,8 @@ def serve(
         typer.Option("--log-format", help="Log lines as readable text or one JSON object each."),
     ] = "text",
     log_level: Annotated[
-        str, typer.Option("--log-level", help="debug, info, warning or error.")
+        Literal["debug", "info", "warning", "error"],
+        typer.Option("--log-level", help="Least severe level written."),
     ] = "info",
 ) -> None:
     """Run the bot: POST /slack/events (commands, events, interactivity), GET /healthz, and the
@@ -60,16 +58,7 @@ def serve(
         log_format=log_format, level=log_level.upper(), secrets=secret_values(settings)
     )
     deps = open_store(settings)
-    if socket_mode and settings.slack_signing_secret is None:
-        # Socket Mode requests arrive over the authenticated WebSocket and are never
-        # signature-checked; Bolt still wants a secret, so it gets one nobody knows.
-        deps = dataclasses.replace(
-            deps,
-            settings=settings.model_copy(
-                update={"slack_signing_secret": SecretStr(secrets.token_hex(32))}
-            ),
-        )
-    bolt_app = build_app(deps)
+    bolt_app = build_app(deps, socket_mode=socket_mode)
     register_all(bolt_app, deps)
     web_app = health_app(deps) if socket_mode else create_web_app(deps, bolt_app=bolt_app)
     app_token = (
