@@ -13,6 +13,7 @@ between queries; callers normalise them per query.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -220,26 +221,81 @@ def search_developments(
 
 def document_frequencies(session: Session, *, terms: Sequence[str]) -> dict[str, int]:
     """How many developments contain each term (counted up to DF_CAP), keyed by the term."""
+    if _dialect(session) != "sqlite":
+        return _pg_document_frequencies(session, terms=terms)
     counts: dict[str, int] = {}
-    is_sqlite = _dialect(session) == "sqlite"
     conn = session.connection()
+    sql = (
+        "SELECT count(*) FROM (SELECT 1 FROM developments_fts "
+        "WHERE developments_fts MATCH :q LIMIT :cap)"
+    )
     for term in dict.fromkeys(terms):
-        if is_sqlite:
-            phrase = _phrase(term)
-            if phrase is None:
-                continue
-            sql = (
-                "SELECT count(*) FROM (SELECT 1 FROM developments_fts "
-                "WHERE developments_fts MATCH :q LIMIT :cap)"
+        phrase = _phrase(term)
+        if phrase is not None:
+            counts[term] = int(conn.execute(text(sql), {"q": phrase, "cap": DF_CAP}).scalar_one())
+    return counts
+
+
+# PostgreSQL cannot stop a GIN bitmap scan early, so counting a common word's documents reads
+# all of them. ANALYZE already keeps the frequency of the most common lexemes of the tsvector
+# column (pg_stats.most_common_elems): those are read from there (cached a few minutes per
+# database), and only rarer words, which the index finds quickly, are counted.
+_PG_STATS_TTL_SECONDS = 300.0
+PG_STATS_MIN_DEVELOPMENTS = 5000
+_pg_stats_cache: dict[str, tuple[float, dict[str, float]]] = {}
+
+
+def _pg_common_lexemes(session: Session) -> dict[str, float]:
+    key = session.get_bind().engine.url.render_as_string(hide_password=True)
+    now = time.monotonic()
+    cached = _pg_stats_cache.get(key)
+    if cached is not None and now - cached[0] < _PG_STATS_TTL_SECONDS:
+        return cached[1]
+    row = (
+        session.connection()
+        .execute(
+            text(
+                "SELECT most_common_elems::text::text[], most_common_elem_freqs "
+                "FROM pg_stats WHERE tablename = 'developments_fts' AND attname = 'document' "
+                "AND schemaname = current_schema()"
             )
-            value = conn.execute(text(sql), {"q": phrase, "cap": DF_CAP}).scalar_one()
-        else:
-            sql = (
-                "SELECT count(*) FROM (SELECT 1 FROM developments_fts "
-                "WHERE document @@ phraseto_tsquery('english', :q) LIMIT :cap) AS s"
-            )
-            value = conn.execute(text(sql), {"q": term, "cap": DF_CAP}).scalar_one()
-        counts[term] = int(value)
+        )
+        .first()
+    )
+    freqs: dict[str, float] = {}
+    if row is not None and row[0] is not None and row[1] is not None:
+        freqs = {str(lex): float(f) for lex, f in zip(row[0], row[1], strict=False)}
+    _pg_stats_cache[key] = (now, freqs)
+    return freqs
+
+
+def _pg_document_frequencies(session: Session, *, terms: Sequence[str]) -> dict[str, int]:
+    conn = session.connection()
+    forms = list(dict.fromkeys(terms))
+    if not forms:
+        return {}
+    total = count_developments(session)
+    # Small stores count exactly (cheap there); estimates are for where counting is slow.
+    common = _pg_common_lexemes(session) if total >= PG_STATS_MIN_DEVELOPMENTS else {}
+    lexemes = conn.execute(
+        text(
+            "SELECT f, ARRAY(SELECT lexeme FROM unnest(to_tsvector('english', f))) "
+            "FROM unnest(CAST(:forms AS text[])) AS f"
+        ),
+        {"forms": forms},
+    ).all()
+    counts: dict[str, int] = {}
+    sql = (
+        "SELECT count(*) FROM (SELECT 1 FROM developments_fts "
+        "WHERE document @@ phraseto_tsquery('english', :q) LIMIT :cap) AS s"
+    )
+    for form, lexes in lexemes:
+        lexes = list(lexes or [])
+        if lexes and all(lx in common for lx in lexes):
+            # A phrase is at most as frequent as its rarest word.
+            counts[form] = min(DF_CAP, int(min(common[lx] for lx in lexes) * total))
+            continue
+        counts[form] = int(conn.execute(text(sql), {"q": form, "cap": DF_CAP}).scalar_one())
     return counts
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from store.db import SessionFactory, session_scope
@@ -126,3 +128,38 @@ def test_rebuild_index_keeps_results(sessions: SessionFactory) -> None:
         rebuild_index(s)
     with session_scope(sessions) as s:
         assert [h.development_id for h in search_developments(s, terms=["gallium"])] == [dev_id]
+
+
+def test_document_frequencies_of_a_large_postgres_store_use_its_statistics(
+    sessions: SessionFactory, engine: Engine
+) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("pg_stats estimates exist on PostgreSQL only")
+    from sqlalchemy import text
+
+    from store.search import PG_STATS_MIN_DEVELOPMENTS, _pg_stats_cache
+
+    rows = [
+        {"title": f"Gallium rule {n}", "summary": "", "search_text": f"gallium germanium {n}"}
+        for n in range(PG_STATS_MIN_DEVELOPMENTS)
+    ]
+    with session_scope(sessions) as s:
+        s.connection().execute(
+            text(
+                "INSERT INTO developments (title, summary, search_text, jurisdictions, topics, "
+                "importance, confidence, evidence, first_seen_at, updated_at, revision, "
+                "announce, relevant) VALUES (:title, :summary, :search_text, '[]', '[]', "
+                "'low', 0, '{}', now(), now(), 1, 'never', true)"
+            ),
+            rows,
+        )
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("ANALYZE developments_fts"))
+    _pg_stats_cache.clear()
+    with session_scope(sessions) as s:
+        counts = document_frequencies(s, terms=["gallium", "brazil"])
+    # The common word's estimate came from the statistics ANALYZE gathered.
+    assert any("gallium" in freqs for _at, freqs in _pg_stats_cache.values())
+    _pg_stats_cache.clear()
+    assert counts["gallium"] >= 1900  # estimated from pg_stats, capped at DF_CAP
+    assert counts["brazil"] == 0
