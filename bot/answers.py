@@ -133,15 +133,14 @@ def _term_weights(
     return weights
 
 
-def unknown_names(session: Session, parsed: ParsedQuery) -> list[str]:
+def unknown_names(
+    session: Session, parsed: ParsedQuery, weights: Sequence[tuple[Term, float, int]]
+) -> list[str]:
     """Names in the question (and countries outside the vocabulary) no development mentions."""
-    names = [t for t in parsed.terms if t.key]
-    forms = [f for t in names for f in t.forms] + list(parsed.other_places)
-    if not forms:
-        return []
-    counts = document_frequencies(session, terms=forms)
-    missing = [t.text for t in names if all(counts.get(f, 0) == 0 for f in t.forms)]
-    missing += [p for p in parsed.other_places if counts.get(p, 0) == 0]
+    missing = [t.text for t, _w, df in weights if t.key and df == 0]
+    if parsed.other_places:
+        counts = document_frequencies(session, terms=parsed.other_places)
+        missing += [p for p in parsed.other_places if counts.get(p, 0) == 0]
     return missing
 
 
@@ -373,9 +372,11 @@ def rank_candidates(
 ) -> tuple[list[_Candidate], int]:
     """Qualifying candidates, best first, and how many developments the store holds."""
     total = count_developments(session)
-    if total == 0 or unknown_names(session, parsed):
-        return [], total
+    if total == 0:
+        return [], 0
     weights = _term_weights(session, parsed, total)
+    if unknown_names(session, parsed, weights):
+        return [], total
     candidates = _candidates(session, parsed, weights)
     if not candidates:
         return [], total
