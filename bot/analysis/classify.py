@@ -289,7 +289,21 @@ def _pick(scores: dict[str, float], *, minimum: float, ratio: float) -> list[str
 
 
 _HOST = re.compile(r"\b(?:co-)?host(?:ed|ing|s)?\b", re.IGNORECASE)
-_EVENT_NOUNS = ("summit", "declaration", "talks", "communique", "communiqué", "process")
+_EVENT_NOUNS = (
+    "summit",
+    "declaration",
+    "talks",
+    "communique",
+    "communiqué",
+    "process",
+    "text",
+    "document",
+    "statement",
+    "charter",
+    "pledge",
+    "principles",
+    "agenda",
+)
 
 
 def _summit_host(title: str, text: str, taxonomy: Taxonomy) -> str | None:
