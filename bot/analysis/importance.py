@@ -69,7 +69,21 @@ _BINDING = re.compile(
     r"official journal|official journal|ban(?:s|ned)? (?:on )?(?:the )?export|bans?|prohibit(?:s|ed)|"
     r"licen[cs]e requirement|requires? a licen[cs]e|must (?:apply|obtain|seek)|added to the entity list|"
     r"revok\w+|revocation|suspend\w*|suspension|announcement no\.?|ministerial regulation|"
-    r"decree|order renewing|amend(?:s|ed|ing) the)\b",
+    r"decree|order renewing|amend(?:s|ed|ing) the|finali[sz](?:es|ed|ing)|IFR|"
+    r"(?:issued|published|unveiled|imposed|adopted) (?:a |an |the )?(?:sweeping |new |broad )?"
+    r"(?:rules?|regulation|measures|controls|restrictions|limits|licen[cs]e requirements?)|"
+    r"(?:under|in) (?:a |the )?new (?:\w+ ){0,2}rules?|adds? \w+(?: \w+){0,4} to (?:its|the) "
+    r"(?:\w+ ){0,3}list|now (?:needs?|requires?)|will (?:need|require) (?:a |an )?"
+    r"(?:government |export )?licen[cs]e|licen[cs]e (?:duty|obligation)|demands? (?:a )?licen[cs]e|"
+    r"effective (?:from |on )?\d|from \d{1,2} (?:january|february|march|april|may|june|july|"
+    r"august|september|october|november|december)|will review applications)\b",
+    re.IGNORECASE,
+)
+# A proposal in the headline wins over binding words in its text ("the proposed rule would
+# take effect...").
+_PROPOSAL = re.compile(
+    r"\b(?:proposed rule|proposes|proposal|draft|consultation|call for evidence|comment period|request for "
+    r"comments?|white paper)\b",
     re.IGNORECASE,
 )
 _MEDIUM = re.compile(
@@ -110,6 +124,9 @@ def _item_importance(
     head = f"{signal.title}\n{signal.text[:1500]}"
     if doc_type in _BINDING_TYPES:
         return "high", f"binding document type ({doc_type})"
+    proposal = _PROPOSAL.search(signal.title)
+    if proposal:
+        return "medium", f"proposal ({proposal.group(0).lower()})"
     binding = _BINDING.search(head)
     medium = _MEDIUM.search(head)
     if doc_type in _MEDIUM_TYPES and not binding:
