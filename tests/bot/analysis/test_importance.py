@@ -34,6 +34,10 @@ def _item(
         (_item("Leaders issue joint statement on AI"), "medium"),
         (_item("Why the chip rule will backfire", doc_type="opinion", primary=False), "low"),
         (_item("Analysts weigh chip outlook", primary=False), "low"),
+        (_item("China finalises rules for generative AI", primary=False), "high"),
+        (_item("Tokyo sets licence duty for chip tools from 1 July", primary=False), "high"),
+        (_item("Draft rule on AI chips", "The rule would take effect in 2027."), "medium"),
+        (_item("Extension of Comment Period on chip rules", doc_type=None), "medium"),
     ],
 )
 def test_document_type_decides_item_importance(signal: ItemSignal, level: str) -> None:
