@@ -31,16 +31,12 @@ from bot.blocks.commands import (
 )
 from bot.blocks.text import escape, escape_and_truncate
 from bot.commands import (
-    Command,
     Invalid,
     Latest,
     SourcesAdd,
     SourcesRemove,
-    Subscribe,
-    Subscriptions,
     TooLong,
     Unknown,
-    Unsubscribe,
 )
 from bot.config import Settings
 from bot.deps import Deps
@@ -258,20 +254,3 @@ def status_reply(deps: Deps) -> dict[str, Any]:
         developments=total,
         paused_subscriptions=paused,
     )
-
-
-def subscriptions_not_enabled_reply(command: Command) -> dict[str, Any]:
-    """Until the alerts service is wired in: say what was understood and that alerts are off."""
-    if isinstance(command, Subscribe):
-        args = command.args
-        what = ", ".join([*args.jurisdictions, *args.topics]) or "nothing"
-        where = "this channel" if args.here else "a DM to you"
-        text = f"Understood: subscribe to {what} ({args.mode}, {where})."
-    elif isinstance(command, Unsubscribe):
-        what = "everything" if command.args.everything else ", ".join(command.args.jurisdictions)
-        text = f"Understood: unsubscribe from {what}."
-    elif isinstance(command, Subscriptions):
-        text = "Understood: list subscriptions" + (" of this channel." if command.here else ".")
-    else:
-        text = "Understood."
-    return notice(escape(text) + " Alerts are not enabled in this installation.")
