@@ -38,7 +38,7 @@ from sqlmodel import Session, col, select
 
 from bot.analysis import cluster
 from bot.analysis.classify import Classification, classify
-from bot.analysis.importance import ItemSignal, development_importance
+from bot.analysis.importance import ItemSignal, development_importance, item_importance
 from bot.analysis.llm import summarise_development
 from bot.analysis.summarise import page_change, page_change_summary
 from bot.analysis.taxonomy import Taxonomy, load_taxonomy
@@ -150,6 +150,22 @@ class _Ingest:
             hint_topics=self.source.topics,
         )
 
+    def item_evidence(self, verdict: Classification, entry: RawEntry) -> dict[str, Any]:
+        """The classifier's evidence plus the item's own importance and why."""
+        level, why = item_importance(
+            ItemSignal(
+                title=entry.title,
+                text=entry.text,
+                doc_type=entry.doc_type,
+                primary=self.source.primary,
+                source_id=self.source_id,
+                relevant=verdict.relevant,
+            )
+        )
+        if not verdict.relevant:
+            level, why = "low", "not AI policy"
+        return {**verdict.evidence, "importance": {"level": level, "why": why}}
+
     def is_backfill(self, published: datetime | None) -> bool:
         return published is not None and published < self.now - self.max_age
 
@@ -172,7 +188,7 @@ class _Ingest:
             jurisdictions=verdict.jurisdictions,
             topics=verdict.topics,
             confidence=verdict.confidence,
-            evidence=verdict.evidence,
+            evidence=self.item_evidence(verdict, entry),
             backfill=self.is_backfill(published),
         )
         if entry.is_page:
@@ -340,7 +356,7 @@ class _Ingest:
         item.jurisdictions = verdict.jurisdictions
         item.topics = verdict.topics
         item.confidence = verdict.confidence
-        item.evidence = verdict.evidence
+        item.evidence = self.item_evidence(verdict, entry)
         self.session.add(item)
         if entry.is_page:
             added, removed = page_change(old_text, entry.text)

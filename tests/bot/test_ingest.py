@@ -78,6 +78,7 @@ def test_new_entries_are_stored_with_tags_and_a_development(
         assert development.summary and development.summary in BIS_TEXT
         assert "Entity List" in development.search_text
         assert development.evidence["jurisdictions"]["US"]["signals"]
+        assert item.evidence["importance"]["level"] == "high"
 
 
 def test_same_entry_again_is_not_stored_twice(sessions: SessionFactory, settings: Settings) -> None:
