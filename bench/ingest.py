@@ -232,6 +232,7 @@ def _phase_ours(
             "failed": len(report.failed),
             "bytes": sum(r.bytes_received + r.header_bytes for r in report.rows),
             "statuses": sorted({r.status for r in report.rows}),
+            "errors": sorted({r.error for r in report.rows if r.status == "error" and r.error})[:3],
             "peak_rss_mb": _peak_rss_mb(),
         }
     out.put(figures)
@@ -412,7 +413,8 @@ def main() -> None:
                 "peak_rss_mb_ours": round(second["peak_rss_mb"], 1),
                 "peak_rss_mb_naive": round(naive["peak_rss_mb"], 1),
                 "speedup_target_met": speedup >= 10,
-                "bytes_target_met": bytes_share < 0.02,
+                "bytes_target_met": bytes_share < 0.02 and second["statuses"] == ["not_modified"],
+                "errors": first["errors"] + second["errors"],
             }
         )
     )
