@@ -113,8 +113,21 @@ def test_no_text_makes_the_parser_raise(text: str) -> None:
 @settings(max_examples=300, deadline=None)
 @given(
     st.sampled_from(
-        ["help", "ask", "latest", "search", "subscribe", "unsubscribe", "subscriptions",
-         "sources", "sources add", "sources remove", "status", "helpp", ""]
+        [
+            "help",
+            "ask",
+            "latest",
+            "search",
+            "subscribe",
+            "unsubscribe",
+            "subscriptions",
+            "sources",
+            "sources add",
+            "sources remove",
+            "status",
+            "helpp",
+            "",
+        ]
     ),
     st.lists(st.text(min_size=0, max_size=30), max_size=8),
 )
