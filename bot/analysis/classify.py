@@ -207,6 +207,22 @@ def classify(
     # Multilateral context is not in competition with the actors: INTL needs only the minimum.
     if "INTL" not in jurisdictions and j_score.get("INTL", 0.0) >= minimum:
         jurisdictions.append("INTL")
+    # A meeting of two governments ("a truce agreed at their summit") is not multilateral
+    # unless a multilateral body or instrument is named.
+    if "INTL" in jurisdictions and _BILATERAL.search(f"{title}\n{text}"):
+        specific = [
+            s
+            for s in j_evidence["INTL"]
+            if s.get("kind") == "agencies" or s.get("term", "").lower() not in _GENERIC_INTL
+        ]
+        if not specific:
+            jurisdictions.remove("INTL")
+            rules.append("INTL: a bilateral meeting, not a multilateral one")
+            jurisdictions = _pick(
+                {k: v for k, v in j_score.items() if k != "INTL"},
+                minimum=minimum,
+                ratio=thresholds.get("jurisdiction_ratio", 0.34),
+            )
     top = max(jurisdictions, key=lambda c: j_score[c], default=None)
     if "INTL" in jurisdictions:
         # A summit item carries INTL, the host (when it covers the hosting) and governments
@@ -288,6 +304,23 @@ def _pick(scores: dict[str, float], *, minimum: float, ratio: float) -> list[str
     return [k for k, v in scores.items() if v >= minimum and v >= ratio * top]
 
 
+_BILATERAL = re.compile(
+    r"\b(?:bilateral|truce|between the two|two leaders|both leaders|leaders of the two)\b",
+    re.IGNORECASE,
+)
+_GENERIC_INTL = frozenset(
+    {
+        "summit",
+        "communique",
+        "communiqué",
+        "signatories",
+        "global statement",
+        "countries agreed",
+        "countries signed",
+        "nations agreed",
+        "summit declaration",
+    }
+)
 _HOST = re.compile(r"\b(?:co-)?host(?:ed|ing|s)?\b", re.IGNORECASE)
 _EVENT_NOUNS = (
     "summit",

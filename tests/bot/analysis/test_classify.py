@@ -118,6 +118,16 @@ def test_governments_declining_a_summit_declaration_are_tagged_not_the_host(
     assert sorted(result.jurisdictions) == ["INTL", "UK", "US"]
 
 
+def test_a_bilateral_summit_is_not_multilateral(taxonomy: Taxonomy) -> None:
+    result = classify(
+        "Trump and Xi agree chip truce at Busan summit",
+        "President Trump and President Xi agreed at a summit in Busan that Washington would "
+        "pause the Affiliates rule and Beijing would suspend its rare earth export controls.",
+        taxonomy=taxonomy,
+    )
+    assert sorted(result.jurisdictions) == ["CN", "US"]
+
+
 @pytest.mark.parametrize(
     ("title", "text"),
     [
