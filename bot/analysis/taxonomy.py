@@ -1,8 +1,12 @@
 """The taxonomy (jurisdiction and topic vocabulary) as data: `bot/data/taxonomy.toml`.
 
-An operator may point `POLICYBOT_TAXONOMY` at their own copy. Loading compiles every term
-into two regular expressions (case-sensitive for short capitalised acronyms, case-insensitive
-for the rest), so matching a text is one pass per expression.
+An operator may point `POLICYBOT_TAXONOMY` at their own copy. Loading compiles the terms of
+each layer into two regular expressions (case-sensitive for acronyms and capitalised names,
+case-insensitive for the rest), so matching a text is one pass per expression. Each expression
+is a trie of its terms (`_trie_pattern`) rather than a flat alternation: the regex engine then
+tries one branch per next character instead of every term at every position, which is what
+made matching the slowest step of ingest. A trie tries longer terms first, so it finds the
+same leftmost-longest matches as the flat alternation sorted by length.
 """
 
 from __future__ import annotations
@@ -56,8 +60,11 @@ class Taxonomy:
     topic_requires: dict[str, str]
     veto_count: int
     terms: list[Term] = field(default_factory=list)
-    _patterns: dict[str, list[re.Pattern[str]]] = field(default_factory=dict)
+    # layer -> (case-sensitive pattern, case-insensitive pattern for lowercased ASCII text,
+    # case-insensitive pattern with re.IGNORECASE for any other text); None when no terms.
+    _patterns: dict[str, tuple[_Pattern, _Pattern, _Pattern]] = field(default_factory=dict)
     _by_text: dict[str, list[Term]] = field(default_factory=dict)
+    _entries: dict[str, list[Term]] = field(default_factory=dict)  # matched text -> terms
 
     @property
     def jurisdiction_codes(self) -> list[str]:
@@ -80,25 +87,36 @@ class Taxonomy:
                     continue
                 text = entries[0].text
                 (sensitive if _case_sensitive(text) else insensitive).append(text)
-            self._patterns[group] = [
-                p
-                for p in (_alternation(sensitive, flags=0), _alternation(insensitive, flags=re.I))
-                if p is not None
-            ]
+            self._patterns[group] = (
+                _trie_pattern(sensitive, ignore_case=False),
+                _trie_pattern([w.lower() for w in insensitive], ignore_case=False),
+                _trie_pattern(insensitive, ignore_case=True),
+            )
+        self._entries = {}
 
     def find(self, text: str, group: str | None = None) -> list[Match]:
         """Vocabulary matches in `text` (one group, or all); longest wins an overlap."""
         groups = [group] if group else list(LAYERS)
+        # ASCII lowercasing keeps every offset and is exactly what IGNORECASE does to ASCII, so
+        # the case-insensitive terms run without the flag (much faster); other text uses it.
+        lowered = text.lower() if text.isascii() else None
         out: list[Match] = []
         for layer in groups:
             found: list[Match] = []
-            for pattern in self._patterns.get(layer, []):
-                for m in pattern.finditer(text):
-                    matched = m.group(0)
-                    entries = self._by_text.get(_key(matched)) or self._by_text.get(matched.lower())
-                    for term in entries or []:
+            sensitive, lower_only, ignore_case = self._patterns.get(layer, (None, None, None))
+            runs = (
+                (sensitive, text),
+                (lower_only, lowered) if lowered is not None else (ignore_case, text),
+            )
+            for pattern, subject in runs:
+                if pattern is None:
+                    continue
+                for m in pattern.finditer(subject):
+                    start, end = m.span()
+                    matched = text[start:end]
+                    for term in self._terms_for(matched):
                         if term.group in (layer, "negative"):
-                            found.append(Match(term, m.start(), m.end(), matched))
+                            found.append(Match(term, start, end, matched))
             found.sort(key=lambda m: (m.start, -(m.end - m.start)))
             taken_until = -1
             span: tuple[int, int] | None = None
@@ -115,6 +133,16 @@ class Taxonomy:
                 if match.term.group != "negative" or layer == groups[0]:
                     out.append(match)
         return out
+
+    def _terms_for(self, matched: str) -> list[Term]:
+        entries = self._entries.get(matched)
+        if entries is None:
+            entries = self._by_text.get(_key(matched)) or self._by_text.get(matched.lower()) or []
+            self._entries[matched] = entries
+        return entries
+
+
+_Pattern = re.Pattern[str] | None
 
 
 def _key(text: str) -> str:
@@ -142,12 +170,40 @@ def _is_acronym(text: str) -> bool:
     return 0 < len(letters) <= 6 and all(c.isupper() for c in letters) and " " not in text
 
 
-def _alternation(words: list[str], *, flags: int) -> re.Pattern[str] | None:
+def _trie_pattern(words: list[str], *, ignore_case: bool) -> re.Pattern[str] | None:
+    """One regex for `words` as a trie, each a whole word: not inside a longer word.
+
+    A flat alternation makes the engine try every term at every position of the text; a trie
+    branches on the next character. Without IGNORECASE the word-start check sits after the
+    first character (`(?<!\\w.)`), so the pattern starts with a plain branch of literals that
+    the engine can skip through quickly; IGNORECASE defeats that, so there it stays in front.
+    """
     if not words:
         return None
-    ordered = sorted(set(words), key=len, reverse=True)
-    body = "|".join(re.escape(w) for w in ordered)
-    return re.compile(rf"(?<![\w]){'(?:' + body + ')'}(?![\w])", flags)
+    trie: dict[str, Any] = {}
+    for word in set(words):
+        node = trie
+        for char in word.lower() if ignore_case else word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    start_inside = not ignore_case
+    body = _trie_body(trie, first=start_inside)
+    prefix = "" if start_inside else r"(?<!\w)"
+    return re.compile(rf"{prefix}(?:{body})(?!\w)", re.IGNORECASE if ignore_case else 0)
+
+
+def _trie_body(node: dict[str, Any], *, first: bool) -> str:
+    branches = [
+        re.escape(char) + (r"(?<!\w.)" if first else "") + _trie_body(child, first=False)
+        for char, child in sorted(node.items())
+        if char
+    ]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    # A term ending here is tried after every longer one (greedy `?`), as with the longest
+    # term first in a flat alternation; the engine backtracks to it if a longer one fails.
+    return f"(?:{body})?" if "" in node else body
 
 
 def _floats(data: Any, where: str, path: Path) -> dict[str, float]:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.analysis.classify import classify
-from bot.analysis.taxonomy import TaxonomyError, load_taxonomy
+from bot.analysis.taxonomy import TaxonomyError, _case_sensitive, _trie_pattern, load_taxonomy
 from bot.vocab import JURISDICTIONS, TOPICS
 
 
@@ -63,3 +66,63 @@ def test_a_broken_taxonomy_names_the_file_and_the_problem(tmp_path: Path) -> Non
         load_taxonomy(path)
     with pytest.raises(TaxonomyError, match="cannot read"):
         load_taxonomy(tmp_path / "missing.toml")
+
+
+def _flat_alternation(words: list[str], *, flags: int) -> re.Pattern[str]:
+    """The reference the trie must equal: every term, longest first, as whole words."""
+    body = "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{body})(?!\w)", flags)
+
+
+_TERMS = ["AI", "AI Act", "AI Act omnibus", "EU", "E.U.", "U.S.", "chips", "chip", "Élysée", "ß"]
+_GLUE = st.sampled_from(["", " ", "-", ". ", "\n", "x", "'s ", "é", "1", "_"])
+_TEXTS = st.lists(
+    st.tuples(st.sampled_from(_TERMS), st.sampled_from(["keep", "lower", "upper"]), _GLUE),
+    max_size=12,
+).map(
+    lambda parts: "".join(
+        (t.lower() if case == "lower" else t.upper() if case == "upper" else t) + glue
+        for t, case, glue in parts
+    )
+)
+
+
+@given(text=_TEXTS)
+@settings(max_examples=300, deadline=None)
+def test_trie_patterns_find_what_a_flat_alternation_finds(text: str) -> None:
+    sensitive = _trie_pattern(_TERMS, ignore_case=False)
+    ignoring = _trie_pattern(_TERMS, ignore_case=True)
+    lower_only = _trie_pattern([t.lower() for t in _TERMS], ignore_case=False)
+    assert sensitive is not None and ignoring is not None and lower_only is not None
+
+    def spans(pattern: re.Pattern[str], subject: str) -> list[tuple[int, int]]:
+        return [m.span() for m in pattern.finditer(subject)]
+
+    assert spans(sensitive, text) == spans(_flat_alternation(_TERMS, flags=0), text)
+    flat_ignoring = spans(_flat_alternation(_TERMS, flags=re.IGNORECASE), text)
+    assert spans(ignoring, text) == flat_ignoring
+    if text.isascii():
+        assert spans(lower_only, text.lower()) == flat_ignoring
+
+
+def test_bundled_taxonomy_matches_the_same_terms_as_flat_alternations() -> None:
+    taxonomy = load_taxonomy()
+    text = (
+        "WASHINGTON - The U.S. Commerce Department's BIS added firms to the Entity List; "
+        "the EU AI Act and the UK's AI Security Institute. Beijing's MOFCOM answered; "
+        "potato chips and sovereign bonds. Élysée said the ai act applies."
+    )
+    for layer in ("jurisdiction", "topic", "context"):
+        words = {
+            t.text for t in taxonomy.terms if t.group in (layer, "negative")
+        }  # the layer's terms and the negative phrases
+        sensitive = [w for w in words if _case_sensitive(w)]
+        insensitive = [w for w in words if not _case_sensitive(w)]
+        expected = sorted(
+            {m.span() for m in _flat_alternation(sensitive, flags=0).finditer(text)}
+            | {m.span() for m in _flat_alternation(insensitive, flags=re.I).finditer(text)}
+        )
+        found = sorted({(m.start, m.end) for m in taxonomy.find(text, layer)})
+        # find() also resolves overlaps between the two patterns: it may only drop spans.
+        assert set(found) <= set(expected)
+        assert found, layer
