@@ -13,8 +13,10 @@ Rules:
   change stores an `ItemVersion` with the sentences added and removed, and the development's
   summary says what was added and removed; the change makes the development announceable.
 - A new item joins the development of a stored item that reports the same event
-  (`bot.analysis.cluster`); otherwise it starts a new development. Candidates are the items
-  published within `cluster.WINDOW_DAYS` of it, read with one indexed query per new item.
+  (`bot.analysis.cluster`); otherwise it starts a new development. Candidates are the stored
+  items nearest in date within `cluster.WINDOW_DAYS` of it (at most `_CANDIDATES_PER_SIDE`
+  before and after). They are read once per call (`_Pool`: one query for the window of every
+  new entry, only the columns that clustering needs) and the call's own new items join them.
 - Backfill: an item published more than `announce_max_age_days` before `now` is stored with
   `backfill = True`; a development whose items are all backfill is `announce = "never"` and
   becomes `"pending"` once one of its items is recent. A development with no AI-policy topic is
@@ -25,10 +27,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from bisect import bisect_left, bisect_right, insort_right
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -38,7 +41,7 @@ from sqlmodel import Session, col, select
 
 from bot.analysis import cluster
 from bot.analysis.classify import Classification, classify
-from bot.analysis.importance import ItemSignal, development_importance, item_importance
+from bot.analysis.importance import ItemSignal, RatedItem, combine_importance, item_importance
 from bot.analysis.llm import summarise_development
 from bot.analysis.summarise import page_change, page_change_summary
 from bot.analysis.taxonomy import Taxonomy, load_taxonomy
@@ -78,6 +81,44 @@ def _codes(value: object) -> frozenset[str]:
     return frozenset()
 
 
+@lru_cache(maxsize=4096)
+def _parse_code_list(raw: str) -> tuple[str, ...]:
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return ()
+    return tuple(str(v) for v in value) if isinstance(value, list) else ()
+
+
+def _code_list(value: object) -> tuple[str, ...]:
+    """A JSON list column read raw, in its order (see `_codes`)."""
+    if isinstance(value, str):
+        return _parse_code_list(value)
+    return tuple(str(v) for v in value) if isinstance(value, list | tuple) else ()
+
+
+@dataclass(frozen=True)
+class _RatingKey:
+    """What an item's own importance depends on: its text (by id and hash) and its source."""
+
+    item_id: int
+    digest: str
+    doc_type: str | None
+    primary: bool
+
+
+# Items' own importance ratings, so that refreshing a development with many items does not
+# re-run the importance rules over every item's text each time one item joins.
+_RATINGS: OrderedDict[_RatingKey, tuple[str, str]] = OrderedDict()
+
+
+def _rate(key: _RatingKey, rating: tuple[str, str]) -> None:
+    _RATINGS[key] = rating
+    _RATINGS.move_to_end(key)
+    while len(_RATINGS) > _FINGERPRINT_CACHE_SIZE:
+        _RATINGS.popitem(last=False)
+
+
 def _remember(item_id: int, digest: str, fp: cluster.Fingerprint) -> None:
     _FINGERPRINTS[(item_id, digest)] = fp
     _FINGERPRINTS.move_to_end((item_id, digest))
@@ -103,6 +144,117 @@ def _chunks(values: Sequence[str]) -> list[list[str]]:
     return [unique[i : i + _IN_CHUNK] for i in range(0, len(unique), _IN_CHUNK)]
 
 
+def _utc(value: object) -> datetime:
+    """A date column read raw: ISO text on SQLite (naive UTC), an aware datetime with psycopg."""
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return datetime.fromisoformat(str(value)).replace(tzinfo=UTC)
+
+
+@dataclass(eq=False)
+class _PoolRow:
+    """One stored item that a new item of this call may join (via its development)."""
+
+    stamp: datetime  # published, or first seen when the item has no date
+    item_id: int
+    development_id: int
+    jurisdictions: frozenset[str]
+    topics: frozenset[str]
+    digest: str
+
+
+def _stamp_of(row: _PoolRow) -> datetime:
+    return row.stamp
+
+
+class _Pool:
+    """The clustering candidates of one ingest call, in date order.
+
+    Loaded with one query covering the date windows of all the call's new entries, instead of
+    three queries per new entry; each item the call stores joins it, and an edited item is
+    re-read, so every new entry sees the same candidates the per-entry queries returned: the
+    nearest `_CANDIDATES_PER_SIDE` dated items before and after it (and undated items by when
+    they were first seen), whatever their tags, then filtered on tags.
+    """
+
+    def __init__(self) -> None:
+        self.dated: list[_PoolRow] = []  # by (published, id)
+        self.undated: list[_PoolRow] = []  # by (first seen, id)
+        self.by_id: dict[int, _PoolRow] = {}
+
+    def load(self, session: Session, *, lo: datetime, hi: datetime) -> None:
+        published = col(Item.published_at)
+        seen = col(Item.first_seen_at)
+        query = sa_select(
+            col(Item.id),
+            col(Item.development_id),
+            # Raw values: JSON text is parsed once per distinct value and dates without the
+            # column type's per-row conversion; this query can return every stored item.
+            type_coerce(col(Item.jurisdictions), String),
+            type_coerce(col(Item.topics), String),
+            type_coerce(published, String),
+            type_coerce(seen, String),
+            col(Item.content_hash),
+        ).where(
+            col(Item.development_id).is_not(None),
+            ((published >= lo) & (published <= hi))
+            | (published.is_(None) & (seen >= lo) & (seen <= hi)),
+        )
+        dated: list[_PoolRow] = []
+        undated: list[_PoolRow] = []
+        for item_id, dev_id, item_j, item_t, pub, first, digest in session.execute(query):
+            row = _PoolRow(
+                _utc(pub if pub is not None else first),
+                item_id,
+                dev_id,
+                _codes(item_j),
+                _codes(item_t),
+                digest,
+            )
+            (dated if pub is not None else undated).append(row)
+            self.by_id[item_id] = row
+        dated.sort(key=lambda r: (r.stamp, r.item_id))
+        undated.sort(key=lambda r: (r.stamp, r.item_id))
+        self.dated, self.undated = dated, undated
+
+    def add(self, item: Item) -> None:
+        assert item.id is not None and item.development_id is not None
+        self.discard(item.id)
+        dated = item.published_at is not None
+        row = _PoolRow(
+            item.published_at or item.first_seen_at,
+            item.id,
+            item.development_id,
+            frozenset(item.jurisdictions),
+            frozenset(item.topics),
+            item.content_hash,
+        )
+        # Ids grow, so inserting after equal dates keeps the (date, id) order.
+        insort_right(self.dated if dated else self.undated, row, key=_stamp_of)
+        self.by_id[item.id] = row
+
+    def discard(self, item_id: int) -> None:
+        row = self.by_id.pop(item_id, None)
+        if row is not None:
+            for rows in (self.dated, self.undated):
+                for index in range(bisect_left(rows, row.stamp, key=_stamp_of), len(rows)):
+                    if rows[index] is row:
+                        del rows[index]
+                        return
+
+    def near(self, when: datetime, window: timedelta) -> list[_PoolRow]:
+        """What the three date-window queries returned, in their order."""
+        dated, undated, limit = self.dated, self.undated, _CANDIDATES_PER_SIDE
+        start = bisect_left(dated, when - window, key=_stamp_of)
+        split = bisect_right(dated, when, key=_stamp_of)
+        end = bisect_right(dated, when + window, key=_stamp_of)
+        before = dated[max(start, split - limit) : split][::-1]  # newest first
+        after = dated[split : min(end, split + limit)]  # oldest first
+        start = bisect_left(undated, when - window, key=_stamp_of)
+        end = bisect_right(undated, when + window, key=_stamp_of)
+        return before + after + undated[max(start, end - limit) : end][::-1]
+
+
 class _Ingest:
     def __init__(self, session: Session, source: Source, now: datetime, settings: Settings) -> None:
         if source.id is None:
@@ -116,6 +268,8 @@ class _Ingest:
         self.max_age = timedelta(days=settings.announce_max_age_days)
         self.touched: dict[int, Development] = {}
         self.page_changes: dict[int, tuple[str, str]] = {}
+        self.pool: _Pool | None = None
+        self.developments: dict[int, Development] = {}
 
     # --- lookups -------------------------------------------------------------------------
     def existing(
@@ -165,6 +319,14 @@ class _Ingest:
         if not verdict.relevant:
             level, why = "low", "not AI policy"
         return {**verdict.evidence, "importance": {"level": level, "why": why}}
+
+    def remember_rating(self, item: Item, entry: RawEntry) -> None:
+        """Keep the item's own importance (just rated for its evidence) for the refresh."""
+        if item.id is None or (entry.doc_type or None) != item.doc_type:
+            return  # a doc type cut to the column's length is rated again from the row
+        signal = ItemSignal(item.title, entry.text, item.doc_type, self.source.primary, 0)
+        key = _RatingKey(item.id, item.content_hash, item.doc_type, self.source.primary)
+        _rate(key, item_importance(signal))
 
     def is_backfill(self, published: datetime | None) -> bool:
         return published is not None and published < self.now - self.max_age
@@ -219,9 +381,7 @@ class _Ingest:
                 topics=verdict.topics,
             ),
         )
-        development = (
-            self.session.get(Development, development_id) if development_id is not None else None
-        )
+        development = self.development(development_id) if development_id is not None else None
         if development is None:
             development = self.new_development(item)
         else:
@@ -236,6 +396,9 @@ class _Ingest:
         self.session.flush()
         assert item.id is not None
         _remember(item.id, digest, fp)
+        self.remember_rating(item, entry)
+        if self.pool is not None:
+            self.pool.add(item)
         self.touched[development.id or 0] = development
         return item
 
@@ -250,6 +413,22 @@ class _Ingest:
         self.session.flush()
         assert development.id is not None
         self.touched[development.id] = development
+        self.developments[development.id] = development
+        return development
+
+    def load_pool(self, whens: Sequence[datetime]) -> None:
+        """Read the candidates of every new entry of this call at once."""
+        window = timedelta(days=cluster.WINDOW_DAYS)
+        self.pool = _Pool()
+        if whens:
+            self.pool.load(self.session, lo=min(whens) - window, hi=max(whens) + window)
+
+    def development(self, development_id: int) -> Development | None:
+        development = self.developments.get(development_id)
+        if development is None:
+            development = self.session.get(Development, development_id)
+            if development is not None:
+                self.developments[development_id] = development
         return development
 
     def candidates(
@@ -257,57 +436,24 @@ class _Ingest:
     ) -> list[cluster.Candidate]:
         """Stored items near `when` that could report the same event as a new item.
 
-        Two cheap steps: the nearest items in the date window (indexed on `published_at`, at
-        most `_CANDIDATES_PER_SIDE` before and after) with their tags only; then titles and
-        ledes only for those whose tags are compatible (`cluster.best_match` needs a shared
-        jurisdiction and topic for AI-policy items, and no topic on both sides otherwise).
+        The nearest items in the date window (at most `_CANDIDATES_PER_SIDE` before and
+        after) with their tags; titles and ledes only for those whose tags are compatible
+        (`cluster.best_match` needs a shared jurisdiction and topic for AI-policy items, and no
+        topic on both sides otherwise).
         """
-        window = timedelta(days=cluster.WINDOW_DAYS)
-        has_dev = col(Item.development_id).is_not(None)
-        published = col(Item.published_at)
-        seen = col(Item.first_seen_at)
-
-        def light(stamp: Any) -> Any:
-            return sa_select(
-                col(Item.id),
-                col(Item.development_id),
-                # Raw JSON text (SQLite) is parsed once per distinct value, not once per row.
-                type_coerce(col(Item.jurisdictions), String),
-                type_coerce(col(Item.topics), String),
-                stamp,
-                col(Item.content_hash),
-            )
-
-        queries = [
-            light(published)
-            .where(has_dev, published >= when - window, published <= when)
-            .order_by(published.desc())
-            .limit(_CANDIDATES_PER_SIDE),
-            light(published)
-            .where(has_dev, published > when, published <= when + window)
-            .order_by(published)
-            .limit(_CANDIDATES_PER_SIDE),
-            # Items without a publication date are compared by when they were first seen.
-            light(seen)
-            .where(has_dev, published.is_(None), seen >= when - window, seen <= when + window)
-            .order_by(seen.desc())
-            .limit(_CANDIDATES_PER_SIDE),
-        ]
+        if self.pool is None:
+            self.load_pool([when])
+        assert self.pool is not None
         jset, tset = set(jurisdictions), set(topics)
-        rows: list[tuple[int, int, frozenset[str], frozenset[str], float, str]] = []
-        for query in queries:
-            for item_id, dev_id, item_j, item_t, stamp, digest in self.session.execute(query):
-                if item_id is None or dev_id is None:
-                    continue
-                jj, tt = _codes(item_j), _codes(item_t)
-                if bool(tt) != bool(tset):
-                    continue
-                if tset and not (jj & jset and tt & tset):
-                    continue
-                rows.append(
-                    (item_id, dev_id, jj, tt, (stamp - when).total_seconds() / 86400, digest)
-                )
-        missing = [r[0] for r in rows if (r[0], r[5]) not in _FINGERPRINTS]
+        rows: list[tuple[_PoolRow, float]] = []
+        for row in self.pool.near(when, timedelta(days=cluster.WINDOW_DAYS)):
+            jj, tt = row.jurisdictions, row.topics
+            if bool(tt) != bool(tset):
+                continue
+            if tset and not (jj & jset and tt & tset):
+                continue
+            rows.append((row, (row.stamp - when).total_seconds() / 86400))
+        missing = [r.item_id for r, _ in rows if (r.item_id, r.digest) not in _FINGERPRINTS]
         for start in range(0, len(missing), _IN_CHUNK):
             chunk = missing[start : start + _IN_CHUNK]
             text_query = sa_select(
@@ -319,17 +465,17 @@ class _Ingest:
             for item_id, digest, title, text in self.session.execute(text_query).tuples():
                 _remember(item_id, digest, cluster.fingerprint(title, text or ""))
         out: list[cluster.Candidate] = []
-        for item_id, dev_id, jj, tt, days, digest in rows:
-            fp = _FINGERPRINTS.get((item_id, digest))
+        for row, days in rows:
+            fp = _FINGERPRINTS.get((row.item_id, row.digest))
             if fp is None:
                 continue
             out.append(
                 cluster.Candidate(
-                    development_id=dev_id,
+                    development_id=row.development_id,
                     fingerprint=fp,
-                    jurisdictions=jj,
-                    topics=tt,
-                    relevant=bool(tt),
+                    jurisdictions=row.jurisdictions,
+                    topics=row.topics,
+                    relevant=bool(row.topics),
                     days_apart=days,
                 )
             )
@@ -374,9 +520,7 @@ class _Ingest:
             )
             if item.development_id is not None:
                 self.page_changes[item.development_id] = (added, removed)
-        development = (
-            self.session.get(Development, item.development_id) if item.development_id else None
-        )
+        development = self.development(item.development_id) if item.development_id else None
         if development is None:
             development = self.new_development(item)
             item.development_id = development.id
@@ -386,8 +530,38 @@ class _Ingest:
             assert development.id is not None
             self.touched[development.id] = development
         self.session.flush()
+        if self.pool is not None and item.id is not None:
+            # Later entries of this call see the item as edited, as a fresh query would.
+            self.pool.discard(item.id)
+            if not entry.is_page:
+                self.pool.add(item)
 
     # --- developments --------------------------------------------------------------------
+    def ratings(self, rows: Sequence[_Row], primary: dict[int, bool]) -> list[RatedItem]:
+        """Each item's own importance, from the cache when its text was rated before."""
+        keys = [
+            _RatingKey(r.id, r.digest, r.doc_type, primary.get(r.source_id, False)) for r in rows
+        ]
+        missing = [k.item_id for k in keys if k not in _RATINGS]
+        for start in range(0, len(missing), _IN_CHUNK):
+            chunk = missing[start : start + _IN_CHUNK]
+            head_query = sa_select(
+                col(Item.id),
+                col(Item.title),
+                func.substr(col(Item.text), 1, _CANDIDATE_TEXT_CHARS),
+            ).where(col(Item.id).in_(chunk))
+            heads = {i: (t, h) for i, t, h in self.session.execute(head_query).tuples()}
+            for key in keys:
+                if key.item_id in heads:
+                    title, head = heads[key.item_id]
+                    signal = ItemSignal(title, head or "", key.doc_type, key.primary, 0)
+                    _rate(key, item_importance(signal))
+        out: list[RatedItem] = []
+        for row, key in zip(rows, keys, strict=True):
+            level, why = _RATINGS.get(key) or ("low", "item not found")
+            out.append(RatedItem(level, why, source_id=row.source_id, relevant=bool(row.topics)))
+        return out
+
     def refresh(self, development: Development) -> None:
         """Recompute a development's tags, title, importance, summary and announce state.
 
@@ -396,21 +570,45 @@ class _Ingest:
         evidence and search text use, so a development with many reports stays cheap.
         """
         rows = [
-            _Row(*r)
-            for r in self.session.execute(
+            _Row(
+                item_id,
+                source_id,
+                _utc(published) if published is not None else None,
+                _utc(seen),
+                list(_code_list(item_j)),
+                list(_code_list(item_t)),
+                doc_type,
+                bool(backfill),
+                version,
+                confidence,
+                digest,
+            )
+            for (
+                item_id,
+                source_id,
+                published,
+                seen,
+                item_j,
+                item_t,
+                doc_type,
+                backfill,
+                version,
+                confidence,
+                digest,
+            ) in self.session.execute(
                 sa_select(
                     col(Item.id),
                     col(Item.source_id),
-                    col(Item.published_at),
-                    col(Item.first_seen_at),
-                    col(Item.jurisdictions),
-                    col(Item.topics),
+                    # Raw values (see `_Pool.load`): a large development has many items.
+                    type_coerce(col(Item.published_at), String),
+                    type_coerce(col(Item.first_seen_at), String),
+                    type_coerce(col(Item.jurisdictions), String),
+                    type_coerce(col(Item.topics), String),
                     col(Item.doc_type),
                     col(Item.backfill),
                     col(Item.version),
                     col(Item.confidence),
-                    col(Item.title),
-                    func.substr(col(Item.text), 1, _CANDIDATE_TEXT_CHARS),
+                    col(Item.content_hash),
                 ).where(col(Item.development_id) == development.id)
             ).tuples()
         ]
@@ -436,29 +634,17 @@ class _Ingest:
         development.jurisdictions = jurisdictions
         development.topics = topics
         development.relevant = relevant
-        development.title = rows[0].title
-        dated = [r.published_at for r in rows if r.published_at is not None]
-        development.published_at = min(dated) if dated else None
-        development.confidence = max(r.confidence for r in rows)
-        importance, rules = development_importance(
-            [
-                ItemSignal(
-                    title=r.title,
-                    text=r.head or "",
-                    doc_type=r.doc_type,
-                    primary=primary.get(r.source_id, False),
-                    source_id=r.source_id,
-                    relevant=bool(r.topics),
-                )
-                for r in rows
-            ]
-        )
-        development.importance = importance
         detail_ids = [r.id for r in rows[:_DETAIL_ITEMS]]
         by_id = {
             i.id: i for i in self.session.exec(select(Item).where(col(Item.id).in_(detail_ids)))
         }
         ordered = [by_id[i] for i in detail_ids if i in by_id]
+        development.title = ordered[0].title
+        dated = [r.published_at for r in rows if r.published_at is not None]
+        development.published_at = min(dated) if dated else None
+        development.confidence = max(r.confidence for r in rows)
+        importance, rules = combine_importance(self.ratings(rows, primary))
+        development.importance = importance
         pages = [r for r in rows if sources.get(r.source_id, (False, ""))[1] == "page"]
         change = self.page_changes.get(development.id or 0)
         is_page_baseline = bool(pages) and len(rows) == 1 and rows[0].version == 1
@@ -490,8 +676,7 @@ class _Row:
     backfill: bool
     version: int
     confidence: float
-    title: str
-    head: str | None
+    digest: str
 
     @property
     def stamp(self) -> datetime:
@@ -559,9 +744,17 @@ def ingest_entries(
         latest[entry.guid] = entry
     batch = list(latest.values())
     by_guid, by_url, by_hash = run.existing(batch)
+    digests = [content_hash(e.title, e.text) for e in batch]
+    run.load_pool(
+        [
+            e.published or e.updated or now
+            for e, digest in zip(batch, digests, strict=True)
+            if not e.is_page
+            and not (by_guid.get(e.guid) or by_url.get(e.url) or by_hash.get(digest))
+        ]
+    )
     new = updated = unchanged = 0
-    for entry in batch:
-        digest = content_hash(entry.title, entry.text)
+    for entry, digest in zip(batch, digests, strict=True):
         found = by_guid.get(entry.guid) or by_url.get(entry.url) or by_hash.get(digest)
         if found is not None:
             if found.content_hash == digest or found.source_id != run.source_id:

@@ -142,15 +142,31 @@ def _item_importance(
 
 def development_importance(items: Sequence[ItemSignal]) -> tuple[str, list[str]]:
     """(importance, rules applied) for a development from all its items."""
+    return combine_importance(
+        [RatedItem(*item_importance(i), source_id=i.source_id, relevant=i.relevant) for i in items]
+    )
+
+
+@dataclass(frozen=True)
+class RatedItem:
+    """One item's own importance (`item_importance`), as a development combines it."""
+
+    level: str
+    why: str
+    source_id: int
+    relevant: bool
+
+
+def combine_importance(items: Sequence[RatedItem]) -> tuple[str, list[str]]:
+    """`development_importance` from ratings already made (ingest keeps them per item)."""
     if not items or not any(i.relevant for i in items):
         return "low", ["not AI policy"]
     best = "low"
     rules: list[str] = []
-    for signal in items:
-        level, why = item_importance(signal)
-        rules.append(f"{level}: {why}")
-        if IMPORTANCE_RANK[level] > IMPORTANCE_RANK[best]:
-            best = level
+    for item in items:
+        rules.append(f"{item.level}: {item.why}")
+        if IMPORTANCE_RANK[item.level] > IMPORTANCE_RANK[best]:
+            best = item.level
     sources = {i.source_id for i in items}
     if best == "low" and len(sources) >= 2:
         best = "medium"
