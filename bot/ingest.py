@@ -97,14 +97,9 @@ def _code_list(value: object) -> tuple[str, ...]:
     return tuple(str(v) for v in value) if isinstance(value, list | tuple) else ()
 
 
-@dataclass(frozen=True)
-class _RatingKey:
-    """What an item's own importance depends on: its text (by id and hash) and its source."""
-
-    item_id: int
-    digest: str
-    doc_type: str | None
-    primary: bool
+# What an item's own importance depends on: its text (by id and content hash), its document
+# type and whether its source is primary. A plain tuple: hashed for every item of a refresh.
+_RatingKey = tuple[int, str, str | None, bool]
 
 
 # Items' own importance ratings, so that refreshing a development with many items does not
@@ -146,9 +141,17 @@ def _chunks(values: Sequence[str]) -> list[list[str]]:
 
 def _utc(value: object) -> datetime:
     """A date column read raw: ISO text on SQLite (naive UTC), an aware datetime with psycopg."""
+    if isinstance(value, str):
+        return _parse_utc(value)
     if isinstance(value, datetime):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    return datetime.fromisoformat(str(value)).replace(tzinfo=UTC)
+    raise TypeError(f"not a date: {value!r}")
+
+
+@lru_cache(maxsize=65_536)
+def _parse_utc(raw: str) -> datetime:
+    # Stored dates repeat (every item of a poll has the same first-seen time): parse each once.
+    return datetime.fromisoformat(raw).replace(tzinfo=UTC)
 
 
 @dataclass(eq=False)
@@ -325,7 +328,7 @@ class _Ingest:
         if item.id is None or (entry.doc_type or None) != item.doc_type:
             return  # a doc type cut to the column's length is rated again from the row
         signal = ItemSignal(item.title, entry.text, item.doc_type, self.source.primary, 0)
-        key = _RatingKey(item.id, item.content_hash, item.doc_type, self.source.primary)
+        key = (item.id, item.content_hash, item.doc_type, self.source.primary)
         _rate(key, item_importance(signal))
 
     def is_backfill(self, published: datetime | None) -> bool:
@@ -539,10 +542,10 @@ class _Ingest:
     # --- developments --------------------------------------------------------------------
     def ratings(self, rows: Sequence[_Row], primary: dict[int, bool]) -> list[RatedItem]:
         """Each item's own importance, from the cache when its text was rated before."""
-        keys = [
-            _RatingKey(r.id, r.digest, r.doc_type, primary.get(r.source_id, False)) for r in rows
+        keys: list[_RatingKey] = [
+            (r.id, r.digest, r.doc_type, primary.get(r.source_id, False)) for r in rows
         ]
-        missing = [k.item_id for k in keys if k not in _RATINGS]
+        missing = [k[0] for k in keys if k not in _RATINGS]
         for start in range(0, len(missing), _IN_CHUNK):
             chunk = missing[start : start + _IN_CHUNK]
             head_query = sa_select(
@@ -552,9 +555,9 @@ class _Ingest:
             ).where(col(Item.id).in_(chunk))
             heads = {i: (t, h) for i, t, h in self.session.execute(head_query).tuples()}
             for key in keys:
-                if key.item_id in heads:
-                    title, head = heads[key.item_id]
-                    signal = ItemSignal(title, head or "", key.doc_type, key.primary, 0)
+                if key[0] in heads:
+                    title, head = heads[key[0]]
+                    signal = ItemSignal(title, head or "", key[2], key[3], 0)
                     _rate(key, item_importance(signal))
         out: list[RatedItem] = []
         for row, key in zip(rows, keys, strict=True):
