@@ -258,6 +258,60 @@ class _Pool:
         return before + after + undated[max(start, end - limit) : end][::-1]
 
 
+class _QueriedPool(_Pool):
+    """The same candidates read with three indexed queries per new entry.
+
+    For a call with few new entries in a crowded date window, where reading the whole window
+    once would cost more than the nearest `_CANDIDATES_PER_SIDE` per side for each entry. The
+    call's own items are flushed, so the queries see them.
+    """
+
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self.session = session
+
+    def add(self, item: Item) -> None:
+        pass
+
+    def discard(self, item_id: int) -> None:
+        pass
+
+    def near(self, when: datetime, window: timedelta) -> list[_PoolRow]:
+        has_dev = col(Item.development_id).is_not(None)
+        published = col(Item.published_at)
+        seen = col(Item.first_seen_at)
+
+        def light(stamp: Any) -> Any:
+            return sa_select(
+                col(Item.id),
+                col(Item.development_id),
+                type_coerce(col(Item.jurisdictions), String),
+                type_coerce(col(Item.topics), String),
+                type_coerce(stamp, String),
+                col(Item.content_hash),
+            )
+
+        queries = [
+            light(published)
+            .where(has_dev, published >= when - window, published <= when)
+            .order_by(published.desc(), col(Item.id).desc())
+            .limit(_CANDIDATES_PER_SIDE),
+            light(published)
+            .where(has_dev, published > when, published <= when + window)
+            .order_by(published, col(Item.id))
+            .limit(_CANDIDATES_PER_SIDE),
+            light(seen)
+            .where(has_dev, published.is_(None), seen >= when - window, seen <= when + window)
+            .order_by(seen.desc(), col(Item.id).desc())
+            .limit(_CANDIDATES_PER_SIDE),
+        ]
+        return [
+            _PoolRow(_utc(stamp), item_id, dev_id, _codes(item_j), _codes(item_t), digest)
+            for query in queries
+            for item_id, dev_id, item_j, item_t, stamp, digest in self.session.execute(query)
+        ]
+
+
 class _Ingest:
     def __init__(self, session: Session, source: Source, now: datetime, settings: Settings) -> None:
         if source.id is None:
@@ -422,9 +476,25 @@ class _Ingest:
     def load_pool(self, whens: Sequence[datetime]) -> None:
         """Read the candidates of every new entry of this call at once."""
         window = timedelta(days=cluster.WINDOW_DAYS)
-        self.pool = _Pool()
-        if whens:
-            self.pool.load(self.session, lo=min(whens) - window, hi=max(whens) + window)
+        if not whens:
+            self.pool = _Pool()
+            return
+        lo, hi = min(whens) - window, max(whens) + window
+        published, seen = col(Item.published_at), col(Item.first_seen_at)
+        in_window = self.session.execute(
+            sa_select(func.count()).where(
+                col(Item.development_id).is_not(None),
+                ((published >= lo) & (published <= hi))
+                | (published.is_(None) & (seen >= lo) & (seen <= hi)),
+            )
+        ).scalar_one()
+        # Reading the window once beats three limited queries per entry unless the window
+        # holds many more items than those queries would return.
+        if in_window > len(whens) * 3 * _CANDIDATES_PER_SIDE:
+            self.pool = _QueriedPool(self.session)
+        else:
+            self.pool = _Pool()
+            self.pool.load(self.session, lo=lo, hi=hi)
 
     def development(self, development_id: int) -> Development | None:
         development = self.developments.get(development_id)

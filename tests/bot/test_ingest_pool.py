@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.ingest import _CANDIDATES_PER_SIDE, _Pool, _PoolRow
-from store.models import Item
+from bot.ingest import _CANDIDATES_PER_SIDE, _Pool, _PoolRow, _QueriedPool
+from store.db import SessionFactory
+from store.models import Development, Item, Source
 
 WHEN = datetime(2025, 9, 30, 12, 0, tzinfo=UTC)
 WINDOW = timedelta(days=45)
@@ -69,3 +70,55 @@ def test_an_added_item_joins_in_date_order_and_a_discarded_one_leaves() -> None:
     pool.discard(3)
     pool.discard(99)  # unknown: nothing happens
     assert [r.item_id for r in pool.near(WHEN, WINDOW)] == [1, 2]
+
+
+def test_reading_the_window_once_finds_what_the_per_entry_queries_find(
+    sessions: SessionFactory,
+) -> None:
+    with sessions() as session:
+        source = Source(name="s", kind="feed", url="https://example.org/feed")
+        development = Development(title="d", first_seen_at=WHEN, updated_at=WHEN)
+        session.add_all([source, development])
+        session.flush()
+        assert source.id is not None and development.id is not None
+        for i in range(-260, 261, 2):  # dated, more than the per-side limit on each side
+            stamp = WHEN + timedelta(hours=i * 3)
+            session.add(_item(source.id, development.id, f"d{i}", published=stamp, seen=WHEN))
+        for i in range(-60, 61, 3):  # undated: by when they were first seen
+            stamp = WHEN + timedelta(days=i)
+            session.add(_item(source.id, development.id, f"u{i}", published=None, seen=stamp))
+        session.add(_item(source.id, None, "no development", published=WHEN, seen=WHEN))
+        session.flush()
+        loaded = _Pool()
+        loaded.load(session, lo=WHEN - 2 * WINDOW, hi=WHEN + 2 * WINDOW)
+        queried = _QueriedPool(session)
+        sizes = []
+        for when in (WHEN, WHEN + timedelta(days=20), WHEN - timedelta(days=44, hours=5)):
+            expected = [(r.item_id, r.stamp, r.digest) for r in queried.near(when, WINDOW)]
+            assert [(r.item_id, r.stamp, r.digest) for r in loaded.near(when, WINDOW)] == expected
+            sizes.append(len(expected))
+        assert max(sizes) > _CANDIDATES_PER_SIDE  # the limits were reached
+
+
+def _item(
+    source_id: int,
+    development_id: int | None,
+    guid: str,
+    *,
+    published: datetime | None,
+    seen: datetime,
+) -> Item:
+    return Item(
+        source_id=source_id,
+        development_id=development_id,
+        guid=guid,
+        url=f"https://example.org/{guid}",
+        title=guid,
+        text=guid,
+        published_at=published,
+        first_seen_at=seen,
+        updated_at=seen,
+        content_hash=f"h-{guid}",
+        jurisdictions=["US"],
+        topics=["sovereignty"],
+    )
