@@ -34,8 +34,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import String, func, type_coerce
+from sqlalchemy import Connection, Engine, String, func, type_coerce
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -114,6 +115,25 @@ def _rate(key: _RatingKey, rating: tuple[str, str]) -> None:
         _RATINGS.popitem(last=False)
 
 
+# The item rows of developments refreshed before, per engine (so never across databases), with
+# the development's (revision, updated_at) they belong to. Ingest bumps both whenever an item
+# joins a development or changes, so a development read with the same pair still has exactly
+# those items: its next refresh re-reads only the items this call added or edited, instead of
+# every item of a large development for each item that joins it. A rolled-back call leaves the
+# stored pair behind the cached one, so its rows are not used.
+_DEVELOPMENT_ROWS: WeakKeyDictionary[Engine, OrderedDict[int, tuple[_DevState, list[_Row]]]] = (
+    WeakKeyDictionary()
+)
+_DEVELOPMENT_CACHE_SIZE = 4096
+
+
+def _engine_of(session: Session) -> Engine | None:
+    bind = session.get_bind()
+    if isinstance(bind, Engine):
+        return bind
+    return bind.engine if isinstance(bind, Connection) else None
+
+
 def _remember(item_id: int, digest: str, fp: cluster.Fingerprint) -> None:
     _FINGERPRINTS[(item_id, digest)] = fp
     _FINGERPRINTS.move_to_end((item_id, digest))
@@ -132,6 +152,10 @@ class IngestResult:
 def content_hash(title: str, text: str) -> str:
     normalised = " ".join(title.split()) + "\n" + " ".join(text.split())
     return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
+
+
+def _chunks_of(values: Sequence[int]) -> list[list[int]]:
+    return [list(values[i : i + _IN_CHUNK]) for i in range(0, len(values), _IN_CHUNK)]
 
 
 def _chunks(values: Sequence[str]) -> list[list[str]]:
@@ -327,6 +351,12 @@ class _Ingest:
         self.page_changes: dict[int, tuple[str, str]] = {}
         self.pool: _Pool | None = None
         self.developments: dict[int, Development] = {}
+        self.stored_state: dict[int, _DevState] = {}  # as read, before this call changed it
+        self.changed_items: dict[int, set[int]] = {}  # development id -> items added or edited
+        engine = _engine_of(session)
+        self.row_cache = (
+            _DEVELOPMENT_ROWS.setdefault(engine, OrderedDict()) if engine is not None else None
+        )
 
     # --- lookups -------------------------------------------------------------------------
     def existing(
@@ -453,6 +483,7 @@ class _Ingest:
         self.session.flush()
         assert item.id is not None
         _remember(item.id, digest, fp)
+        self.changed_items.setdefault(development.id or 0, set()).add(item.id)
         self.remember_rating(item, entry)
         if self.pool is not None:
             self.pool.add(item)
@@ -502,6 +533,10 @@ class _Ingest:
             development = self.session.get(Development, development_id)
             if development is not None:
                 self.developments[development_id] = development
+                self.stored_state[development_id] = (
+                    development.revision,
+                    development.updated_at,
+                )
         return development
 
     def candidates(
@@ -603,6 +638,8 @@ class _Ingest:
             assert development.id is not None
             self.touched[development.id] = development
         self.session.flush()
+        if item.development_id is not None and item.id is not None:
+            self.changed_items.setdefault(item.development_id, set()).add(item.id)
         if self.pool is not None and item.id is not None:
             # Later entries of this call see the item as edited, as a fresh query would.
             self.pool.discard(item.id)
@@ -635,14 +672,9 @@ class _Ingest:
             out.append(RatedItem(level, why, source_id=row.source_id, relevant=bool(row.topics)))
         return out
 
-    def refresh(self, development: Development) -> None:
-        """Recompute a development's tags, title, importance, summary and announce state.
-
-        Reads every item's tags and head (cheap columns), and full rows only for the first
-        `_DETAIL_ITEMS` items in order (primary sources first), which is all the summary,
-        evidence and search text use, so a development with many reports stays cheap.
-        """
-        rows = [
+    def item_rows(self, *where: Any) -> list[_Row]:
+        """The columns of items that a refresh needs for every item, read raw."""
+        return [
             _Row(
                 item_id,
                 source_id,
@@ -682,9 +714,41 @@ class _Ingest:
                     col(Item.version),
                     col(Item.confidence),
                     col(Item.content_hash),
-                ).where(col(Item.development_id) == development.id)
+                ).where(*where)
             ).tuples()
         ]
+
+    def development_rows(self, development_id: int) -> list[_Row]:
+        """Every item row of a development: cached rows plus this call's items, or all read."""
+        cache = self.row_cache
+        cached = cache.get(development_id) if cache is not None else None
+        changed = self.changed_items.get(development_id, set())
+        stored = self.stored_state.get(development_id)
+        if cached is not None and stored is not None and cached[0] == stored:
+            rows = [r for r in cached[1] if r.id not in changed]
+            for chunk in _chunks_of(sorted(changed)):
+                rows += self.item_rows(
+                    col(Item.development_id) == development_id, col(Item.id).in_(chunk)
+                )
+        else:
+            rows = self.item_rows(col(Item.development_id) == development_id)
+        development = self.developments.get(development_id)
+        if cache is not None and development is not None:
+            cache[development_id] = ((development.revision, development.updated_at), rows)
+            cache.move_to_end(development_id)
+            while len(cache) > _DEVELOPMENT_CACHE_SIZE:
+                cache.popitem(last=False)
+        return list(rows)
+
+    def refresh(self, development: Development) -> None:
+        """Recompute a development's tags, title, importance, summary and announce state.
+
+        Reads every item's tags and head (cheap columns), and full rows only for the first
+        `_DETAIL_ITEMS` items in order (primary sources first), which is all the summary,
+        evidence and search text use, so a development with many reports stays cheap.
+        """
+        assert development.id is not None
+        rows = self.development_rows(development.id)
         if not rows:
             return
         sources = {
@@ -733,6 +797,9 @@ class _Ingest:
             silent = not relevant or is_page_baseline or all(r.backfill for r in rows)
             development.announce = "never" if silent else "pending"
         self.session.add(development)
+
+
+_DevState = tuple[int, datetime]  # a development's (revision, updated_at)
 
 
 @dataclass

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+from sqlalchemy import delete
 from sqlmodel import Session, select
 
+from bot import ingest
 from bot.config import Settings
 from bot.entries import RawEntry
 from bot.ingest import ingest_entries
@@ -294,3 +297,99 @@ def test_naive_now_is_refused(sessions: SessionFactory, settings: Settings) -> N
             ingest_entries(
                 session, source=source, entries=[], now=datetime(2025, 1, 1), settings=settings
             )
+
+
+def _development_fields(session: Session, development_id: int) -> tuple[object, ...]:
+    development = session.get(Development, development_id)
+    assert development is not None
+    return (
+        development.title,
+        development.jurisdictions,
+        development.topics,
+        development.importance,
+        development.summary,
+        _without_ids(development.evidence),
+        development.search_text,
+        development.announce,
+    )
+
+
+def _without_ids(value: object) -> object:
+    """Evidence without row ids, which differ between two runs on PostgreSQL (sequences)."""
+    if isinstance(value, dict):
+        ids = ("id", "lead_item", "joined")
+        return {k: _without_ids(v) for k, v in value.items() if k not in ids}
+    if isinstance(value, list):
+        return [_without_ids(v) for v in value]
+    return value
+
+
+def _three_polls(sessions: SessionFactory, settings: Settings) -> tuple[object, ...]:
+    """A development that gains an item in each of three committed calls."""
+    with sessions() as session:
+        sources = [_source(session, name, primary=name == "bis") for name in ("bis", "a", "b")]
+        session.commit()
+        texts = [(BIS_TITLE, BIS_TEXT), (NEWS_TITLE, NEWS_TEXT), (NEWS_TITLE + " again", NEWS_TEXT)]
+        ids: list[int] = []
+        for hour, (source, (title, text)) in enumerate(zip(sources, texts, strict=True)):
+            result = ingest_entries(
+                session,
+                source=source,
+                entries=[_entry(f"e{hour}", title, text)],
+                now=NOW + timedelta(hours=hour),
+                settings=settings,
+            )
+            session.commit()
+            ids += result.development_ids
+        assert len(set(ids)) == 1, "every item joined the first one's development"
+        return _development_fields(session, ids[0])
+
+
+def test_a_refresh_from_remembered_rows_equals_a_refresh_that_reads_every_item(
+    sessions: SessionFactory, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    remembered = _three_polls(sessions, settings)
+    with sessions() as session:
+        session.execute(delete(Item))
+        session.execute(delete(Development))
+        session.execute(delete(Source))
+        session.commit()
+    monkeypatch.setattr(ingest, "_DEVELOPMENT_CACHE_SIZE", 0)  # every refresh reads all items
+    assert _three_polls(sessions, settings) == remembered
+
+
+def test_a_rolled_back_call_leaves_no_item_in_a_later_refresh(
+    sessions: SessionFactory, settings: Settings
+) -> None:
+    with sessions() as session:
+        bis, news = _source(session, "bis"), _source(session, "news", primary=False)
+        first = ingest_entries(
+            session,
+            source=bis,
+            entries=[_entry("a", BIS_TITLE, BIS_TEXT)],
+            now=NOW,
+            settings=settings,
+        )
+        session.commit()
+        joined = ingest_entries(
+            session,
+            source=news,
+            entries=[_entry("n", NEWS_TITLE, NEWS_TEXT)],
+            now=NOW + timedelta(hours=1),
+            settings=settings,
+        )
+        assert joined.development_ids == first.development_ids
+        session.rollback()
+        edited = ingest_entries(
+            session,
+            source=bis,
+            entries=[_entry("a", BIS_TITLE, BIS_TEXT + " Updated.")],
+            now=NOW + timedelta(hours=2),
+            settings=settings,
+        )
+        session.commit()
+        assert edited.development_ids == first.development_ids
+        development = session.get(Development, first.development_ids[0])
+        assert development is not None
+        assert [i["primary"] for i in development.evidence["items"]] == [True]
+        assert len(development.evidence["importance"]) == 1  # one rating per item
