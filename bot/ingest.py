@@ -33,6 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from operator import attrgetter
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -194,6 +195,9 @@ def _stamp_of(row: _PoolRow) -> datetime:
     return row.stamp
 
 
+_stamp_and_id = attrgetter("stamp", "item_id")
+
+
 class _Pool:
     """The clustering candidates of one ingest call, in date order.
 
@@ -240,8 +244,8 @@ class _Pool:
             )
             (dated if pub is not None else undated).append(row)
             self.by_id[item_id] = row
-        dated.sort(key=lambda r: (r.stamp, r.item_id))
-        undated.sort(key=lambda r: (r.stamp, r.item_id))
+        dated.sort(key=_stamp_and_id)
+        undated.sort(key=_stamp_and_id)
         self.dated, self.undated = dated, undated
 
     def add(self, item: Item) -> None:

@@ -115,8 +115,10 @@ def similarity(a: Fingerprint, b: Fingerprint) -> float:
     if not a.words or not b.words:
         return 0.0
     shared = len(a.words & b.words)
+    size_a, size_b = len(a.words), len(b.words)
+    union = size_a + size_b - shared  # |A ∪ B| without building it: this runs per candidate
     # Overlap relative to the shorter lede: an op-ed's long lede should not dilute a match.
-    return shared / min(len(a.words), len(b.words)) * 0.5 + shared / len(a.words | b.words) * 0.5
+    return shared / min(size_a, size_b) * 0.5 + shared / union * 0.5
 
 
 def conflict(a: Fingerprint, b: Fingerprint) -> str | None:
