@@ -127,6 +127,25 @@ _DEVELOPMENT_ROWS: WeakKeyDictionary[Engine, OrderedDict[int, tuple[_DevState, l
 )
 _DEVELOPMENT_CACHE_SIZE = 4096
 
+# The clustering candidates left by the last call, per engine, with the signature of the stored
+# items they mirror: (count, sum of ids, sum of versions) of the items with a development. Ingest
+# inserts items (count and ids grow) and bumps `version` on every edit, and a rolled-back call
+# leaves the stored signature behind the published one, so an equal signature means the same
+# items: the next call then starts from these rows instead of reading the whole window again.
+_POOLS: WeakKeyDictionary[Engine, tuple[tuple[int, int, int], _Pool]] = WeakKeyDictionary()
+_POOL_CACHE_MAX_ITEMS = 200_000  # above this, each call reads its window only
+
+
+def _pool_signature(session: Session) -> tuple[int, int, int]:
+    count, ids, versions = session.execute(
+        sa_select(
+            func.count(),
+            func.coalesce(func.sum(col(Item.id)), 0),
+            func.coalesce(func.sum(col(Item.version)), 0),
+        ).where(col(Item.development_id).is_not(None))
+    ).one()
+    return int(count), int(ids), int(versions)
+
 
 def _engine_of(session: Session) -> Engine | None:
     bind = session.get_bind()
@@ -212,8 +231,20 @@ class _Pool:
         self.dated: list[_PoolRow] = []  # by (published, id)
         self.undated: list[_PoolRow] = []  # by (first seen, id)
         self.by_id: dict[int, _PoolRow] = {}
+        self.complete = False  # holds every item with a development, not only a window
 
-    def load(self, session: Session, *, lo: datetime, hi: datetime) -> None:
+    def copy(self) -> _Pool:
+        """An independent pool with the same rows (rows are never changed, only replaced)."""
+        pool = _Pool()
+        pool.dated, pool.undated, pool.by_id = list(self.dated), list(self.undated), {}
+        pool.by_id.update(self.by_id)
+        pool.complete = self.complete
+        return pool
+
+    def load(
+        self, session: Session, *, lo: datetime | None = None, hi: datetime | None = None
+    ) -> None:
+        """Read the items of the window from `lo` to `hi`, or every item without them."""
         published = col(Item.published_at)
         seen = col(Item.first_seen_at)
         query = sa_select(
@@ -226,11 +257,13 @@ class _Pool:
             type_coerce(published, String),
             type_coerce(seen, String),
             col(Item.content_hash),
-        ).where(
-            col(Item.development_id).is_not(None),
-            ((published >= lo) & (published <= hi))
-            | (published.is_(None) & (seen >= lo) & (seen <= hi)),
-        )
+        ).where(col(Item.development_id).is_not(None))
+        if lo is not None and hi is not None:
+            query = query.where(
+                ((published >= lo) & (published <= hi))
+                | (published.is_(None) & (seen >= lo) & (seen <= hi))
+            )
+        self.complete = lo is None and hi is None
         dated: list[_PoolRow] = []
         undated: list[_PoolRow] = []
         for item_id, dev_id, item_j, item_t, pub, first, digest in session.execute(query):
@@ -450,6 +483,8 @@ class _Ingest:
             item.development_id = baseline.id
             self.session.flush()
             assert item.id is not None
+            if self.pool is not None:
+                self.pool.add(item)  # a candidate for later calls, as the stored row is
             self.session.add(
                 ItemVersion(
                     item_id=item.id,
@@ -527,9 +562,24 @@ class _Ingest:
         # holds many more items than those queries would return.
         if in_window > len(whens) * 3 * _CANDIDATES_PER_SIDE:
             self.pool = _QueriedPool(self.session)
+            return
+        engine = _engine_of(self.session)
+        published_pool = _POOLS.get(engine) if engine is not None else None
+        signature = _pool_signature(self.session)
+        if published_pool is not None and published_pool[0] == signature:
+            self.pool = published_pool[1].copy()
+        elif signature[0] <= _POOL_CACHE_MAX_ITEMS:
+            self.pool = _Pool()
+            self.pool.load(self.session)
         else:
             self.pool = _Pool()
             self.pool.load(self.session, lo=lo, hi=hi)
+
+    def publish_pool(self) -> None:
+        """Leave this call's candidates (every item with a development) to the next call."""
+        engine = _engine_of(self.session)
+        if engine is not None and self.pool is not None and self.pool.complete:
+            _POOLS[engine] = (_pool_signature(self.session), self.pool)
 
     def development(self, development_id: int) -> Development | None:
         development = self.developments.get(development_id)
@@ -647,7 +697,7 @@ class _Ingest:
         if self.pool is not None and item.id is not None:
             # Later entries of this call see the item as edited, as a fresh query would.
             self.pool.discard(item.id)
-            if not entry.is_page:
+            if item.development_id is not None:
                 self.pool.add(item)
 
     # --- developments --------------------------------------------------------------------
@@ -915,5 +965,6 @@ def ingest_entries(
     for development in list(run.touched.values()):
         run.refresh(development)
     session.flush()
+    run.publish_pool()
     ids = sorted(d.id for d in run.touched.values() if d.id is not None)
     return IngestResult(new=new, updated=updated, unchanged=unchanged, development_ids=ids)

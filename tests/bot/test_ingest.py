@@ -355,7 +355,42 @@ def test_a_refresh_from_remembered_rows_equals_a_refresh_that_reads_every_item(
         session.execute(delete(Source))
         session.commit()
     monkeypatch.setattr(ingest, "_DEVELOPMENT_CACHE_SIZE", 0)  # every refresh reads all items
+    monkeypatch.setattr(ingest, "_POOL_CACHE_MAX_ITEMS", -1)  # every call reads its window
     assert _three_polls(sessions, settings) == remembered
+
+
+def test_a_call_reads_candidates_again_after_a_rolled_back_call(
+    sessions: SessionFactory, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loads: list[int] = []
+    original = ingest._Pool.load
+
+    def counting_load(self: ingest._Pool, session: Session, **window: datetime | None) -> None:
+        loads.append(1)
+        original(self, session, **window)
+
+    monkeypatch.setattr(ingest._Pool, "load", counting_load)
+
+    def call(session: Session, source: Source, guid: str, title: str, text: str) -> None:
+        ingest_entries(
+            session,
+            source=source,
+            entries=[_entry(guid, title, text)],
+            now=NOW,
+            settings=settings,
+        )
+
+    with sessions() as session:
+        bis, news = _source(session, "bis"), _source(session, "news", primary=False)
+        call(session, bis, "a", BIS_TITLE, BIS_TEXT)
+        session.commit()
+        call(session, news, "n", NEWS_TITLE, NEWS_TEXT)  # the first call's rows, unchanged
+        session.commit()
+        assert len(loads) == 1
+        call(session, news, "c", CHIPS_TITLE, CHIPS_TEXT)
+        session.rollback()
+        call(session, news, "c2", CHIPS_TITLE + " today", CHIPS_TEXT)  # read again
+        assert len(loads) == 2
 
 
 def test_a_rolled_back_call_leaves_no_item_in_a_later_refresh(
