@@ -703,8 +703,11 @@ class _Ingest:
     # --- developments --------------------------------------------------------------------
     def ratings(self, rows: Sequence[_Row], primary: dict[int, bool]) -> list[RatedItem]:
         """Each item's own importance, from the cache when its text was rated before."""
+        pending = [
+            r for r in rows if r.rated is None or r.rated[0] != primary.get(r.source_id, False)
+        ]
         keys: list[_RatingKey] = [
-            (r.id, r.digest, r.doc_type, primary.get(r.source_id, False)) for r in rows
+            (r.id, r.digest, r.doc_type, primary.get(r.source_id, False)) for r in pending
         ]
         missing = [k[0] for k in keys if k not in _RATINGS]
         for start in range(0, len(missing), _IN_CHUNK):
@@ -720,11 +723,12 @@ class _Ingest:
                     title, head = heads[key[0]]
                     signal = ItemSignal(title, head or "", key[2], key[3], 0)
                     _rate(key, item_importance(signal))
-        out: list[RatedItem] = []
-        for row, key in zip(rows, keys, strict=True):
+        for row, key in zip(pending, keys, strict=True):
             level, why = _RATINGS.get(key) or ("low", "item not found")
-            out.append(RatedItem(level, why, source_id=row.source_id, relevant=bool(row.topics)))
-        return out
+            rated = RatedItem(level, why, source_id=row.source_id, relevant=bool(row.topics))
+            # Kept on the row (cached with the development's rows) for the next refresh.
+            row.rated = (key[3], rated)
+        return [r.rated[1] for r in rows if r.rated is not None]
 
     def item_rows(self, *where: Any) -> list[_Row]:
         """The columns of items that a refresh needs for every item, read raw."""
@@ -871,6 +875,7 @@ class _Row:
     version: int
     confidence: float
     digest: str
+    rated: tuple[bool, RatedItem] | None = None  # (primary, rating), once rated
 
     @property
     def stamp(self) -> datetime:
