@@ -15,12 +15,21 @@ Rules:
 - A new item joins the development of a stored item that reports the same event
   (`bot.analysis.cluster`); otherwise it starts a new development. Candidates are the stored
   items nearest in date within `cluster.WINDOW_DAYS` of it (at most `_CANDIDATES_PER_SIDE`
-  before and after). They are read once per call (`_Pool`: one query for the window of every
-  new entry, only the columns that clustering needs) and the call's own new items join them.
+  before and after), whatever their tags, then filtered on tags.
 - Backfill: an item published more than `announce_max_age_days` before `now` is stored with
   `backfill = True`; a development whose items are all backfill is `announce = "never"` and
   becomes `"pending"` once one of its items is recent. A development with no AI-policy topic is
   `"never"`. A development already `"posted"` keeps that state.
+
+Speed (a first poll stores thousands of items, one call per source): candidates are read once
+per call (`_Pool`: only the columns clustering needs) rather than three queries per new entry,
+and the call's own items join them; a call with few entries in a crowded window queries per
+entry instead (`_QueriedPool`). Caches carry work from one call to the next, each used only
+when a cheap check says the store has not changed under it: the candidates (`_POOLS`, checked
+against a signature of the stored items), a development's item rows (`_DEVELOPMENT_ROWS`,
+checked against its revision and update time), and fingerprints and importance ratings (keyed
+by item id and content hash). A rolled-back call leaves the store behind a cache, which is then
+not used. Ingest is the only writer of items, so these checks see every change.
 """
 
 from __future__ import annotations
