@@ -514,6 +514,7 @@ class _Ingest:
                 published or self.now,
                 jurisdictions=verdict.jurisdictions,
                 topics=verdict.topics,
+                fingerprint=fp,
             ),
         )
         development = self.development(development_id) if development_id is not None else None
@@ -603,7 +604,12 @@ class _Ingest:
         return development
 
     def candidates(
-        self, when: datetime, *, jurisdictions: Sequence[str], topics: Sequence[str]
+        self,
+        when: datetime,
+        *,
+        jurisdictions: Sequence[str],
+        topics: Sequence[str],
+        fingerprint: cluster.Fingerprint | None = None,
     ) -> list[cluster.Candidate]:
         """Stored items near `when` that could report the same event as a new item.
 
@@ -638,7 +644,7 @@ class _Ingest:
         out: list[cluster.Candidate] = []
         for row, days in rows:
             fp = _FINGERPRINTS.get((row.item_id, row.digest))
-            if fp is None:
+            if fp is None or (fingerprint is not None and not cluster.may_match(fingerprint, fp)):
                 continue
             out.append(
                 cluster.Candidate(

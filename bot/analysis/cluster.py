@@ -139,6 +139,15 @@ def shared_facts(a: Fingerprint, b: Fingerprint) -> bool:
     return bool((a.docs & b.docs) or (a.codes & b.codes) or (a.money & b.money))
 
 
+def may_match(a: Fingerprint, b: Fingerprint) -> bool:
+    """False when `best_match` could not pick one for the other, whatever the tags and dates.
+
+    Without a shared word the similarity is 0, and without a shared fact nothing is added, so
+    the score is under every threshold: a cheap test that spares building such candidates.
+    """
+    return not a.words.isdisjoint(b.words) or shared_facts(a, b)
+
+
 @dataclass(frozen=True)
 class Candidate:
     """One stored item that a new item may join (via its development)."""

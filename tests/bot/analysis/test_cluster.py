@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.analysis import cluster
 from bot.analysis.cluster import Candidate, best_match, conflict, fingerprint, similarity
 
 RULE = (
@@ -121,3 +125,45 @@ def test_far_apart_items_need_a_higher_similarity() -> None:
         candidates=[_cand(RULE, 1, days=40)],
     )
     assert (near, far) == (1, None)
+
+
+_PHRASES = st.sampled_from(
+    [
+        "Commerce adds entities",
+        "chip export rule",
+        "H20 sales",
+        "3A090 licence",
+        "$5 billion fund",
+        "2025-01234 notice",
+        "suspension of the rule",
+        "sovereign compute plan",
+        "data centre",
+        "the",
+    ]
+)
+_LEDES = st.lists(_PHRASES, min_size=1, max_size=6).map(" ".join)
+
+
+@given(a=_LEDES, b=_LEDES, days=st.floats(min_value=-45, max_value=45), relevant=st.booleans())
+@settings(max_examples=300, deadline=None)
+def test_a_pair_that_may_not_match_is_never_matched(
+    a: str, b: str, days: float, relevant: bool
+) -> None:
+    new, stored = cluster.fingerprint(a, a), cluster.fingerprint(b, b)
+    candidate = cluster.Candidate(
+        development_id=1,
+        fingerprint=stored,
+        jurisdictions=frozenset({"US"}),
+        topics=frozenset({"export-controls"} if relevant else set()),
+        relevant=relevant,
+        days_apart=days,
+    )
+    matched, _, _ = cluster.best_match(
+        new,
+        jurisdictions=["US"],
+        topics=["export-controls"] if relevant else [],
+        relevant=relevant,
+        candidates=[candidate],
+    )
+    if not cluster.may_match(new, stored):
+        assert matched is None
