@@ -217,6 +217,7 @@ class _PoolRow:
     jurisdictions: frozenset[str]
     topics: frozenset[str]
     digest: str
+    source_id: int
 
 
 def _stamp_of(row: _PoolRow) -> datetime:
@@ -266,6 +267,7 @@ class _Pool:
             type_coerce(published, String),
             type_coerce(seen, String),
             col(Item.content_hash),
+            col(Item.source_id),
         ).where(col(Item.development_id).is_not(None))
         if lo is not None and hi is not None:
             query = query.where(
@@ -275,7 +277,9 @@ class _Pool:
         self.complete = lo is None and hi is None
         dated: list[_PoolRow] = []
         undated: list[_PoolRow] = []
-        for item_id, dev_id, item_j, item_t, pub, first, digest in session.execute(query):
+        for item_id, dev_id, item_j, item_t, pub, first, digest, source_id in session.execute(
+            query
+        ):
             row = _PoolRow(
                 _utc(pub if pub is not None else first),
                 item_id,
@@ -283,6 +287,7 @@ class _Pool:
                 _codes(item_j),
                 _codes(item_t),
                 digest,
+                source_id,
             )
             (dated if pub is not None else undated).append(row)
             self.by_id[item_id] = row
@@ -301,6 +306,7 @@ class _Pool:
             frozenset(item.jurisdictions),
             frozenset(item.topics),
             item.content_hash,
+            item.source_id,
         )
         # Ids grow, so inserting after equal dates keeps the (date, id) order.
         insort_right(self.dated if dated else self.undated, row, key=_stamp_of)
@@ -359,6 +365,7 @@ class _QueriedPool(_Pool):
                 type_coerce(col(Item.topics), String),
                 type_coerce(stamp, String),
                 col(Item.content_hash),
+                col(Item.source_id),
             )
 
         queries = [
@@ -376,9 +383,9 @@ class _QueriedPool(_Pool):
             .limit(_CANDIDATES_PER_SIDE),
         ]
         return [
-            _PoolRow(_utc(stamp), item_id, dev_id, _codes(item_j), _codes(item_t), digest)
+            _PoolRow(_utc(stamp), item_id, dev_id, _codes(item_j), _codes(item_t), digest, sid)
             for query in queries
-            for item_id, dev_id, item_j, item_t, stamp, digest in self.session.execute(query)
+            for item_id, dev_id, item_j, item_t, stamp, digest, sid in self.session.execute(query)
         ]
 
 
@@ -623,7 +630,11 @@ class _Ingest:
         assert self.pool is not None
         jset, tset = set(jurisdictions), set(topics)
         rows: list[tuple[_PoolRow, float]] = []
-        for row in self.pool.near(when, timedelta(days=cluster.WINDOW_DAYS)):
+        near = self.pool.near(when, timedelta(days=cluster.WINDOW_DAYS))
+        # Developments that already hold an item of this source: a source publishing a second
+        # document is reporting a second event, unless it is a near-verbatim re-issue.
+        own = {row.development_id for row in near if row.source_id == self.source_id}
+        for row in near:
             jj, tt = row.jurisdictions, row.topics
             if bool(tt) != bool(tset):
                 continue
@@ -654,6 +665,7 @@ class _Ingest:
                     topics=row.topics,
                     relevant=bool(row.topics),
                     days_apart=days,
+                    same_source=row.development_id in own,
                 )
             )
         return out

@@ -11,6 +11,9 @@ text. So the comparison is on *what the text is about*, not on shingles of its w
   revocation, correction) is a different development from the action itself;
 - tags: items must share a jurisdiction and a topic (a Chinese measure and the US measure it
   answers are two developments), and both be AI policy or both not;
+- source: a development that already holds an item of the new item's source is joined only by
+  a near-verbatim re-issue (`THRESHOLD_SAME_SOURCE`): one publisher's separate documents are
+  separate events;
 - date: candidates are within `WINDOW_DAYS`; further apart than `NEAR_DAYS` they need a
   higher similarity.
 Thresholds were tuned on odd ids of the public eval set and checked on even ids (see README).
@@ -28,6 +31,9 @@ LEDE_WORDS = 90
 THRESHOLD_NEAR = 0.1
 THRESHOLD_FAR = 0.25
 THRESHOLD_IRRELEVANT = 0.5
+# One source's distinct documents are distinct events (a rule and its technical amendment, two
+# Entity List additions the same week); only a near-verbatim re-issue joins its own source.
+THRESHOLD_SAME_SOURCE = 0.8
 
 _STOP = frozenset(
     """a about above after again against all also am an and any are as at be because been before
@@ -158,6 +164,8 @@ class Candidate:
     topics: frozenset[str]
     relevant: bool
     days_apart: float
+    # The development already holds an item of the new item's own source.
+    same_source: bool = False
 
 
 def best_match(
@@ -183,7 +191,9 @@ def best_match(
         score = similarity(new, cand.fingerprint)
         if shared_facts(new, cand.fingerprint):
             score += 0.15
-        if relevant:
+        if cand.same_source:
+            threshold = THRESHOLD_SAME_SOURCE
+        elif relevant:
             threshold = THRESHOLD_NEAR if abs(cand.days_apart) <= NEAR_DAYS else THRESHOLD_FAR
         else:
             threshold = THRESHOLD_IRRELEVANT

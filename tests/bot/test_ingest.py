@@ -428,3 +428,82 @@ def test_a_rolled_back_call_leaves_no_item_in_a_later_refresh(
         assert development is not None
         assert [i["primary"] for i in development.evidence["items"]] == [True]
         assert len(development.evidence["importance"]) == 1  # one rating per item
+
+
+AMENDMENT_TITLE = "Revisions to License Exception ACA for advanced computing items"
+AMENDMENT_TEXT = (
+    "The Bureau of Industry and Security (BIS) is amending the Export Administration Regulations "
+    "to revise License Exception Advanced Computing Authorized for advanced AI chips exported to "
+    "China. The rule takes effect immediately and narrows which semiconductor items may ship "
+    "without a licence."
+)
+
+
+def test_two_documents_of_one_source_are_two_developments(
+    sessions: SessionFactory, settings: Settings
+) -> None:
+    # One publisher's second Entity List rule in a week is a second event, however alike.
+    with sessions() as session:
+        source = _source(session, "bis")
+        result = ingest_entries(
+            session,
+            source=source,
+            entries=[
+                _entry("rule-1", BIS_TITLE, BIS_TEXT, days_ago=2),
+                _entry("rule-2", AMENDMENT_TITLE, AMENDMENT_TEXT),
+            ],
+            now=NOW,
+            settings=settings,
+        )
+        session.commit()
+        assert result.new == 2
+        assert len(session.exec(select(Development)).all()) == 2
+
+
+def test_another_source_reporting_the_same_rule_still_joins_it(
+    sessions: SessionFactory, settings: Settings
+) -> None:
+    with sessions() as session:
+        bis = _source(session, "bis")
+        news = _source(session, "news", primary=False)
+        ingest_entries(
+            session,
+            source=bis,
+            entries=[_entry("rule-1", BIS_TITLE, BIS_TEXT)],
+            now=NOW,
+            settings=settings,
+        )
+        ingest_entries(
+            session,
+            source=news,
+            entries=[_entry("story-1", NEWS_TITLE, NEWS_TEXT)],
+            now=NOW,
+            settings=settings,
+        )
+        session.commit()
+        assert len(session.exec(select(Development)).all()) == 1
+
+
+def test_a_verbatim_reissue_under_a_new_guid_joins_its_own_development(
+    sessions: SessionFactory, settings: Settings
+) -> None:
+    with sessions() as session:
+        source = _source(session, "bis")
+        ingest_entries(
+            session,
+            source=source,
+            entries=[_entry("a", BIS_TITLE, BIS_TEXT)],
+            now=NOW,
+            settings=settings,
+        )
+        ingest_entries(
+            session,
+            source=source,
+            entries=[
+                _entry("a-reissued", "UPDATE: " + BIS_TITLE, BIS_TEXT + " Updated to add a link.")
+            ],
+            now=NOW,
+            settings=settings,
+        )
+        session.commit()
+        assert len(session.exec(select(Development)).all()) == 1

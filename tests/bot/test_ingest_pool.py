@@ -13,7 +13,7 @@ WINDOW = timedelta(days=45)
 
 
 def _row(item_id: int, stamp: datetime) -> _PoolRow:
-    return _PoolRow(stamp, item_id, item_id, frozenset({"US"}), frozenset({"sovereignty"}), "h")
+    return _PoolRow(stamp, item_id, item_id, frozenset({"US"}), frozenset({"sovereignty"}), "h", 1)
 
 
 def _pool(dated: list[_PoolRow], undated: list[_PoolRow] | None = None) -> _Pool:
