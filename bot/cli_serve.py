@@ -8,6 +8,8 @@ HTTP mode under uvicorn, or Socket Mode when `SLACK_APP_TOKEN` is set.
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Annotated, Literal
 
 import typer
@@ -23,6 +25,10 @@ from bot.web import create_web_app
 from handlers import register_all
 
 log = logging.getLogger("policybot.serve")
+
+# Slow `/policy` answers (search, ask) run on this many threads after the ack; on a small
+# machine more would only take CPU from acknowledging new requests within Slack's 3 seconds.
+ANSWER_WORKERS = 2
 
 
 def register(app: typer.Typer) -> None:
@@ -57,7 +63,10 @@ def serve(
     configure_logging(
         log_format=log_format, level=log_level.upper(), secrets=secret_values(settings)
     )
-    deps = open_store(settings)
+    deps = replace(
+        open_store(settings),
+        background=ThreadPoolExecutor(max_workers=ANSWER_WORKERS, thread_name_prefix="answers"),
+    )
     bolt_app = build_app(deps, socket_mode=socket_mode)
     register_all(bolt_app, deps)
     web_app = health_app(deps) if socket_mode else create_web_app(deps, bolt_app=bolt_app)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -24,6 +25,10 @@ class Deps:
     sessions: SessionFactory
     clock: Clock = field(default=system_clock)
     engine: Engine | None = None
+    # Where slow Slack answers run once the request is acknowledged. `serve` gives a small
+    # pool so heavy questions cannot starve the acknowledgements of new requests of CPU;
+    # None runs them in the listener's own thread (tests, one-off commands).
+    background: Executor | None = None
 
 
 def open_store(

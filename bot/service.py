@@ -310,6 +310,8 @@ def serve_until_stopped(
             if socket_handler is not None:
                 socket_handler.close()
             _drain_listeners(bolt_app)
+            if deps.background is not None:
+                deps.background.shutdown(wait=True)  # answers already acknowledged
             shutdown(scheduler, deps)
 
 

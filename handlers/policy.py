@@ -160,13 +160,23 @@ def handle_policy(deps: Deps, *, ack: Ack, respond: Respond, command: dict[str, 
         return
     ack()
     run = SLOW.get(type(parsed), _help)
-    try:
-        reply = run(deps, parsed, inv)
-    except Exception:
-        # Operators get the traceback in the log; the person gets one plain sentence.
-        log.exception("/policy %s failed", type(parsed).__name__)
-        reply = {"response_type": "ephemeral", "text": GENERIC_ERROR}
-    respond(**reply)
+
+    def answer() -> None:
+        try:
+            reply = run(deps, parsed, inv)
+        except Exception:
+            # Operators get the traceback in the log; the person gets one plain sentence.
+            log.exception("/policy %s failed", type(parsed).__name__)
+            reply = {"response_type": "ephemeral", "text": GENERIC_ERROR}
+        try:
+            respond(**reply)
+        except Exception:
+            log.exception("/policy %s: the reply could not be delivered", type(parsed).__name__)
+
+    if deps.background is None:
+        answer()
+    else:
+        deps.background.submit(answer)
 
 
 def register(app: App, deps: Deps) -> None:

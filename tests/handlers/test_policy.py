@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -118,6 +121,30 @@ def test_ask_is_acknowledged_then_answered_through_response_url(
     # Outside text is escaped: a title cannot open a Slack control sequence.
     assert "&lt;tools&gt;" in text and "<tools>" not in text
     assert "Share in channel" in text
+
+
+def test_slow_answers_run_on_the_background_pool_after_the_ack(
+    policy_deps: Deps, fake_slack: FakeSlack, sessions: SessionFactory
+) -> None:
+    # serve gives Deps a small pool; while its only worker is busy, new commands are still
+    # acknowledged at once, and their answers follow when the worker frees up.
+    _seed(sessions)
+    release = threading.Event()
+    pool = ThreadPoolExecutor(max_workers=1)
+    pool.submit(release.wait, 10)
+    deps = replace(policy_deps, background=pool)
+    try:
+        with serve_app(deps, fake_slack) as served:
+            responses = [served.command(f"search lithography {n}") for n in range(3)]
+            assert [r.status_code for r in responses] == [200, 200, 200]
+            time.sleep(0.2)
+            assert fake_slack.responses == []  # acknowledged, not yet answered
+            release.set()
+            payloads = served.wait_responses(3)
+        assert all("lithography" in _all_text(p) for p in payloads)
+    finally:
+        release.set()
+        pool.shutdown(wait=True)
 
 
 def test_ask_with_nothing_matching_says_so(served: Served, sessions: SessionFactory) -> None:
