@@ -262,7 +262,15 @@ class _Poller:
         self.owner = owner
         self.ingest = ingest
         self.development_ids: list[int] = []
-        self._write_lock = asyncio.Lock()
+        # Fetches run concurrently, but sources are stored one at a time in a fixed order (by
+        # name): what clusters with what never depends on which server answered first.
+        self._stored: dict[str, asyncio.Event] = {}
+        self._previous: dict[str, str] = {}
+
+    def set_order(self, names: Sequence[str]) -> None:
+        ordered = sorted(names)
+        self._stored = {name: asyncio.Event() for name in ordered}
+        self._previous = dict(zip(ordered[1:], ordered[:-1], strict=True))
 
     async def poll_one(self, fetcher: Fetcher, source: _Claimed) -> PollRow:
         started = time.monotonic()
@@ -276,17 +284,23 @@ class _Poller:
         row.bytes_received = result.bytes_received
         row.header_bytes = result.header_bytes
         row.http_status = result.http_status
-        async with self._write_lock:
-            try:
-                await asyncio.to_thread(
-                    self._store, source, result, parsed, error, row, started_at, started
-                )
-            except Exception as exc:
-                log.exception("storing %s failed", source.name)
-                row.status, row.new, row.updated = "error", 0, 0
-                row.error = f"store error: {type(exc).__name__}: {exc}"[:300]
-                row.seconds = time.monotonic() - started
-                await asyncio.to_thread(self._store_failure_only, source, row, started_at)
+        previous = self._previous.get(source.name)
+        if previous is not None:
+            await self._stored[previous].wait()
+        try:
+            await asyncio.to_thread(
+                self._store, source, result, parsed, error, row, started_at, started
+            )
+        except Exception as exc:
+            log.exception("storing %s failed", source.name)
+            row.status, row.new, row.updated = "error", 0, 0
+            row.error = f"store error: {type(exc).__name__}: {exc}"[:300]
+            row.seconds = time.monotonic() - started
+            await asyncio.to_thread(self._store_failure_only, source, row, started_at)
+        finally:
+            done = self._stored.get(source.name)
+            if done is not None:
+                done.set()
         return row
 
     def _store(
@@ -420,6 +434,7 @@ async def poll_sources_async(
     if progress is not None:
         progress.start(len(claimed))
     poller = _Poller(deps, owner=owner, ingest=ingest or _default_ingest())
+    poller.set_order([source.name for source in claimed])
 
     async def run_one(fetcher: Fetcher, source: _Claimed) -> PollRow:
         row = await poller.poll_one(fetcher, source)

@@ -344,3 +344,28 @@ def test_an_empty_202_is_reported_not_parsed(poll_deps: Deps, source_server: Sou
     write_sources(poll_deps.settings.sources_path, {"eurlex": ("feed", url)})
     report = poll_sources(poll_deps, all_sources=True)
     assert report.rows[0].error == "empty response (HTTP 202)"
+
+
+def test_sources_are_stored_in_name_order_whatever_answers_first(
+    poll_deps: Deps, source_server: SourceServer
+) -> None:
+    # "a-slow" answers last but is stored first: clustering never depends on network timing.
+    sources = {
+        "a-slow": ("feed", source_server.fixture("/slow-rss", "rss2_synthetic.xml", delay=0.5)),
+        "b-fast": ("feed", source_server.fixture("/fast-atom", "atom_govuk_org_synthetic.xml")),
+    }
+    write_sources(poll_deps.settings.sources_path, sources)
+    report = poll_sources(poll_deps, all_sources=True)
+    assert report.exit_code == 0
+    with poll_deps.sessions() as session:
+        first_ids = {
+            name: session.exec(
+                select(func.min(Item.id)).join(Source).where(Source.name == name)
+            ).one()
+            for name in sources
+        }
+        last_slow = session.exec(
+            select(func.max(Item.id)).join(Source).where(Source.name == "a-slow")
+        ).one()
+    assert first_ids["a-slow"] is not None and first_ids["b-fast"] is not None
+    assert last_slow is not None and last_slow < first_ids["b-fast"]
