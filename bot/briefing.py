@@ -577,6 +577,22 @@ def _renew(
         raise _LeaseLost
 
 
+def _record_parent(
+    deps: Deps, *, briefing_id: int, owner: str, lease: timedelta, parent_ts: str
+) -> None:
+    """Commit the parent's ts (and renew the lease) as soon as Slack has the parent."""
+    with session_scope(deps.sessions) as session:
+        _renew(
+            session,
+            briefing_id=briefing_id,
+            owner=owner,
+            now=deps.clock(),
+            lease=lease,
+            parent_ts=parent_ts,
+            status=POSTED,
+        )
+
+
 def _recover_parent(
     deps: Deps, poster: SlackPoster, *, briefing_id: int, channel: str, owner: str, lease: timedelta
 ) -> str | None:
@@ -589,16 +605,7 @@ def _recover_parent(
             and payload.get("briefing_id") == briefing_id
         ):
             ts = str(message["ts"])
-            with session_scope(deps.sessions) as session:
-                _renew(
-                    session,
-                    briefing_id=briefing_id,
-                    owner=owner,
-                    now=deps.clock(),
-                    lease=lease,
-                    parent_ts=ts,
-                    status=POSTED,
-                )
+            _record_parent(deps, briefing_id=briefing_id, owner=owner, lease=lease, parent_ts=ts)
             log.info("briefing for %s: the parent was already in Slack (ts %s)", channel, ts)
             return ts
     return None
@@ -758,16 +765,9 @@ def _post(
                 },
             )
             parent_ts = result.ts
-            with session_scope(deps.sessions) as session:
-                _renew(
-                    session,
-                    briefing_id=briefing_id,
-                    owner=owner,
-                    now=deps.clock(),
-                    lease=lease,
-                    parent_ts=parent_ts,
-                    status=POSTED,
-                )
+            _record_parent(
+                deps, briefing_id=briefing_id, owner=owner, lease=lease, parent_ts=parent_ts
+            )
         for post_id, message, thread in zip(
             post_ids, rendered.replies, rendered.reply_threads, strict=True
         ):

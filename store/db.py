@@ -17,7 +17,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.pool import NullPool, StaticPool
+from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -118,15 +118,3 @@ def current_revision(engine: Engine) -> str | None:
         except Exception:
             return None
     return str(row[0]) if row else None
-
-
-def dispose_sqlite_memory(engine: Engine) -> None:
-    engine.dispose()
-
-
-def make_test_engine(url: str) -> Engine:
-    """An engine for tests: no pooling across threads on PostgreSQL to keep tests isolated."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "postgresql":
-        return create_engine(url, poolclass=NullPool)
-    return make_engine(url)
