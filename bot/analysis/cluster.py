@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 WINDOW_DAYS = 45
 NEAR_DAYS = 14
@@ -95,21 +96,78 @@ def _stem(word: str) -> str:
     return w[:6]
 
 
+@lru_cache(maxsize=1 << 16)
+def _content_stem(word: str) -> str:
+    """The stem `words` keeps for `word`, or "" for a stop or common word.
+
+    Cached: the vocabulary repeats from item to item, and this ran per word of every lede.
+    """
+    if word.lower() in _STOP or len(word) <= 2:
+        return ""
+    stem = _stem(word)
+    return "" if stem in _COMMON else stem
+
+
+# Non-ASCII characters that re.IGNORECASE matches to an ASCII letter (İ, ı, ſ, Kelvin K; see
+# test_cluster). Without them, an ASCII needle is in `text.lower()` wherever a case-insensitive
+# pattern containing it matches `text`, so a missing needle proves there is no match.
+_FOLDS_TO_ASCII = re.compile("[\u0130\u0131\u017f\u212a]")
+# Literal text that every match of the pattern contains (lower case), for the pre-checks.
+_MODIFIER_NEEDLES = {
+    "suspension": ("suspen", "paus", "shelv", "put on hold", "delay", "postpon"),
+    "extension": ("comment period",),
+    "revocation": ("revo", "resci", "withdraw", "repeal"),
+    "correction": ("correct", "technical amendment"),
+}
+_DOC_NEEDLES = (" fr ", "no.", "announcement")
+# The other _DOC_NUMBER forms hold four digits followed by "-", "/" or a fifth digit.
+_DOC_DIGITS = re.compile(r"\d\d\d\d[-/\d]")  # faster than \d{4}
+# A _CODE match is a token of [A-Z0-9] only, and a kept one holds a letter and a digit, so it
+# has a letter next to a digit somewhere.
+_CODE_HINT = re.compile(r"[0-9A-Z](?:(?<=[A-Z])[0-9]|(?<=[0-9])[A-Z])")  # quicker to scan
+
+
+@lru_cache(maxsize=1 << 16)
+def _token_stems(token: str) -> tuple[str, ...]:
+    """The kept stems of one whitespace-free token of a lede, cached like `_content_stem`."""
+    return tuple(s for s in map(_content_stem, _WORD.findall(token)) if s)
+
+
 def fingerprint(title: str, text: str) -> Fingerprint:
-    lede = " ".join(text.split()[:LEDE_WORDS])
-    head = f"{title}. {lede}"
-    words = frozenset(
-        s
-        for s in (_stem(w) for w in _WORD.findall(head) if w.lower() not in _STOP and len(w) > 2)
-        if s not in _COMMON
-    )
+    # The stems of the words of "{title}. {first LEDE_WORDS words of text}". No `_WORD` match
+    # holds whitespace, so the title and each lede token can be matched on their own (and the
+    # tokens cached); split with a limit gives the same first words without splitting it all.
+    stems = set(map(_content_stem, _WORD.findall(f"{title}.")))
+    stems.update(*map(_token_stems, text.split(None, LEDE_WORDS)[:LEDE_WORDS]))
+    stems.discard("")
+    words = frozenset(stems)
     full = f"{title}. {text}"
-    docs = frozenset(_norm_doc(m) for m in _DOC_NUMBER.findall(full))
-    codes = frozenset(m.upper() for m in _CODE.findall(full) if not m.isdigit())
-    money = frozenset(re.sub(r"[\s,]", "", m.lower()) for m in _MONEY.findall(full))
-    # From the headline only: a body often quotes the earlier action's full title.
-    modifiers = frozenset(k for k, rx in _MODIFIERS.items() if rx.search(title))
-    mentions = frozenset(k for k, rx in _MODIFIERS.items() if rx.search(full))
+    # Cheap tests first: most items hold no document number, code, amount or modifier, and
+    # each regex below scans the whole text. A test that passes only means the regex runs.
+    lowered = full.lower()
+    exact = full.isascii() or not _FOLDS_TO_ASCII.search(full)
+    if not exact or _DOC_DIGITS.search(full) or any(n in lowered for n in _DOC_NEEDLES):
+        docs = frozenset(_norm_doc(m) for m in _DOC_NUMBER.findall(full))
+    else:
+        docs = frozenset()
+    if _CODE_HINT.search(full):
+        codes = frozenset(m.upper() for m in _CODE.findall(full) if not m.isdigit())
+    else:
+        codes = frozenset()
+    if not exact or "illion" in lowered or any(c in full for c in "$€£¥"):
+        money = frozenset(re.sub(r"[\s,]", "", m.lower()) for m in _MONEY.findall(full))
+    else:
+        money = frozenset()
+    mentioned = [
+        k
+        for k, rx in _MODIFIERS.items()
+        if (not exact or any(n in lowered for n in _MODIFIER_NEEDLES[k])) and rx.search(full)
+    ]
+    mentions = frozenset(mentioned)
+    # From the headline only: a body often quotes the earlier action's full title. A match in
+    # the title is also one in `full` (the title opens it, followed by "."), so only the
+    # modifiers mentioned there need a look.
+    modifiers = frozenset(k for k in mentioned if _MODIFIERS[k].search(title))
     return Fingerprint(words, docs, codes, money, modifiers, mentions)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -167,3 +169,51 @@ def test_a_pair_that_may_not_match_is_never_matched(
     )
     if not cluster.may_match(new, stored):
         assert matched is None
+
+
+def _reference_fingerprint(title: str, text: str) -> cluster.Fingerprint:
+    """`fingerprint` without its caches and pre-checks: every regex over every text."""
+    lede = " ".join(text.split()[: cluster.LEDE_WORDS])
+    kept = (
+        cluster._stem(w)
+        for w in cluster._WORD.findall(f"{title}. {lede}")
+        if w.lower() not in cluster._STOP and len(w) > 2
+    )
+    full = f"{title}. {text}"
+    return cluster.Fingerprint(
+        words=frozenset(s for s in kept if s not in cluster._COMMON),
+        docs=frozenset(cluster._norm_doc(m) for m in cluster._DOC_NUMBER.findall(full)),
+        codes=frozenset(m.upper() for m in cluster._CODE.findall(full) if not m.isdigit()),
+        money=frozenset(re.sub(r"[\s,]", "", m.lower()) for m in cluster._MONEY.findall(full)),
+        modifiers=frozenset(k for k, rx in cluster._MODIFIERS.items() if rx.search(title)),
+        mentions=frozenset(k for k, rx in cluster._MODIFIERS.items() if rx.search(full)),
+    )
+
+
+# Tokens at the edges of every pre-check: codes, document numbers, amounts, modifiers, and the
+# non-ASCII letters that IGNORECASE matches to ASCII ones ("ſuspended" is a suspension).
+_TRICKY_WORDS = (
+    "H20 h20 3A090 A100 a1b2 AB12C 5G 1234 12345 2023-12345 2024/1689 88 FR 12345 No. 12 "
+    "no.7 Announcement No. 3 EO 14110 Executive Order 14110 $5bn € 3,000 million £10m "
+    "5 billion dollars 7 trillion yuan bıllion suspended SUSPENDED ſuspended paused delayed "
+    "comment period is extended extends the comment period REVOKES rescinded withdrawn "
+    "repeal corrections technical amendments licence centre's İ ı K ſ ß é ١٢٣٤٥ 2,5 the "
+    "Entity List chips , . - ' ’ \n"
+)
+_TRICKY = st.sampled_from(_TRICKY_WORDS.split(" "))
+_TEXTS = st.lists(_TRICKY, max_size=40).map(" ".join)
+
+
+@given(title=_TEXTS, text=_TEXTS)
+@settings(max_examples=2000, deadline=None)
+def test_fingerprint_fast_paths_change_nothing(title: str, text: str) -> None:
+    assert cluster.fingerprint(title, text) == _reference_fingerprint(title, text)
+
+
+def test_the_case_folds_to_ascii_list_is_complete() -> None:
+    # The pre-checks are exact only if these are all the non-ASCII characters that
+    # re.IGNORECASE matches to an ASCII one.
+    ascii_char = re.compile(r"[\x00-\x7f]", re.IGNORECASE)
+    folding = {chr(c) for c in range(0x80, 0x110000) if ascii_char.fullmatch(chr(c))}
+    assert folding == {c for c in "\u0130\u0131\u017f\u212a" if cluster._FOLDS_TO_ASCII.match(c)}
+    assert folding == {"\u0130", "\u0131", "\u017f", "\u212a"}
