@@ -6,7 +6,9 @@ case-insensitive for the rest), so matching a text is one pass per expression. E
 is a trie of its terms (`_trie_pattern`) rather than a flat alternation: the regex engine then
 tries one branch per next character instead of every term at every position, which is what
 made matching the slowest step of ingest. A trie tries longer terms first, so it finds the
-same leftmost-longest matches as the flat alternation sorted by length.
+same leftmost-longest matches as the flat alternation sorted by length. ASCII text (most
+items) skips even those: `Taxonomy._word_spans` looks terms up by the word they start with and
+yields exactly the spans the patterns would (tested against them).
 """
 
 from __future__ import annotations
@@ -65,6 +67,12 @@ class Taxonomy:
     _patterns: dict[str, tuple[_Pattern, _Pattern, _Pattern]] = field(default_factory=dict)
     _by_text: dict[str, list[Term]] = field(default_factory=dict)
     _entries: dict[str, list[Term]] = field(default_factory=dict)  # matched text -> terms
+    # For ASCII text, `find` looks terms up by the word they start with instead of running
+    # the patterns: (case-sensitive, lowercased) first word -> the terms that start with it,
+    # longest first, each with the layers whose pattern holds it. None when a term does not
+    # start with a word character.
+    _by_first_word: tuple[_WordIndex, _WordIndex] | None = None
+    _first_words: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())
 
     @property
     def jurisdiction_codes(self) -> list[str]:
@@ -79,6 +87,8 @@ class Taxonomy:
         # inside a topic phrase ("Bletchley Declaration") is still seen by both layers, and a
         # negative phrase ("potato chips") hides the words it covers in every layer.
         self._patterns = {}
+        layers_of: tuple[dict[str, dict[str, set[str]]], ...] = ({}, {})  # word -> term -> layers
+        word_index_ok = True
         for group in LAYERS:
             sensitive: list[str] = []
             insensitive: list[str] = []
@@ -87,11 +97,33 @@ class Taxonomy:
                     continue
                 text = entries[0].text
                 (sensitive if _case_sensitive(text) else insensitive).append(text)
+            lowered = [w.lower() for w in insensitive]
             self._patterns[group] = (
                 _trie_pattern(sensitive, ignore_case=False),
-                _trie_pattern([w.lower() for w in insensitive], ignore_case=False),
+                _trie_pattern(lowered, ignore_case=False),
                 _trie_pattern(insensitive, ignore_case=True),
             )
+            for index, words in zip(layers_of, (sensitive, lowered), strict=True):
+                for word in words:
+                    if not word.isascii():
+                        continue  # it never matches ASCII text
+                    first = _ASCII_WORD_RUN.match(word)
+                    if first is None:
+                        word_index_ok = False
+                    else:
+                        index.setdefault(first.group(), {}).setdefault(word, set()).add(group)
+        by_first_word = tuple(
+            {
+                first: [
+                    (term, frozenset(layers))
+                    for term, layers in sorted(terms.items(), key=lambda t: -len(t[0]))
+                ]
+                for first, terms in index.items()
+            }
+            for index in layers_of
+        )
+        self._by_first_word = (by_first_word[0], by_first_word[1]) if word_index_ok else None
+        self._first_words = (frozenset(by_first_word[0]), frozenset(by_first_word[1]))
         self._entries = {}
 
     def find(self, text: str, group: str | None = None) -> list[Match]:
@@ -100,6 +132,11 @@ class Taxonomy:
         # ASCII lowercasing keeps every offset and is exactly what IGNORECASE does to ASCII, so
         # the case-insensitive terms run without the flag (much faster); other text uses it.
         lowered = text.lower() if text.isascii() else None
+        spans = (
+            self._word_spans(text, lowered, groups)
+            if lowered is not None and self._by_first_word is not None
+            else None
+        )
         out: list[Match] = []
         for layer in groups:
             found: list[Match] = []
@@ -108,11 +145,14 @@ class Taxonomy:
                 (sensitive, text),
                 (lower_only, lowered) if lowered is not None else (ignore_case, text),
             )
-            for pattern, subject in runs:
+            for variant, (pattern, subject) in enumerate(runs):
                 if pattern is None:
                     continue
-                for m in pattern.finditer(subject):
-                    start, end = m.span()
+                if spans is not None:
+                    found_spans = spans[variant].get(layer, [])
+                else:
+                    found_spans = [m.span() for m in pattern.finditer(subject)]
+                for start, end in found_spans:
                     matched = text[start:end]
                     for term in self._terms_for(matched):
                         if term.group in (layer, "negative"):
@@ -134,6 +174,60 @@ class Taxonomy:
                     out.append(match)
         return out
 
+    def _word_spans(
+        self, text: str, lowered: str, groups: list[str]
+    ) -> tuple[dict[str, list[tuple[int, int]]], dict[str, list[tuple[int, int]]]]:
+        """The spans `finditer` of each layer's (case-sensitive, lowercased) pattern finds in
+        ASCII `text`, from the words the text holds.
+
+        A pattern match starts where a word starts, ends before a non-word character, and is
+        the longest term that fits there; a term that fits starts with that whole word. So only
+        words that open a term need a look (most words open none), instead of the regex
+        engine trying a branch at every character.
+        """
+        assert self._by_first_word is not None
+        result: tuple[dict[str, list[tuple[int, int]]], dict[str, list[tuple[int, int]]]] = (
+            {},
+            {},
+        )
+        size = len(text)
+        wanted = frozenset(groups)
+        for subject, index, first_words, out in (
+            (text, self._by_first_word[0], self._first_words[0], result[0]),
+            (lowered, self._by_first_word[1], self._first_words[1], result[1]),
+        ):
+            for word in first_words.intersection(_ASCII_WORD_RUN.findall(subject)):
+                terms = index[word]
+                length = len(word)
+                at = subject.find(word)
+                while at >= 0:
+                    # The whole word: no word character on either side.
+                    if (at == 0 or subject[at - 1] not in _ASCII_WORD_CHARS) and (
+                        at + length == size or subject[at + length] not in _ASCII_WORD_CHARS
+                    ):
+                        todo = wanted
+                        for term, layers in terms:  # longest first: the one each layer finds
+                            if not todo.isdisjoint(layers):
+                                end = at + len(term)
+                                if subject.startswith(term, at) and (
+                                    end == size or subject[end] not in _ASCII_WORD_CHARS
+                                ):
+                                    for layer in todo & layers:
+                                        out.setdefault(layer, []).append((at, end))
+                                    todo = todo - layers
+                                    if not todo:
+                                        break
+                    at = subject.find(word, at + 1)
+            # finditer's matches do not overlap: a match hides those starting inside it.
+            for layer, found in out.items():
+                found.sort()
+                kept: list[tuple[int, int]] = []
+                for start, end in found:
+                    if not kept or start >= kept[-1][1]:
+                        kept.append((start, end))
+                out[layer] = kept
+        return result
+
     def _terms_for(self, matched: str) -> list[Term]:
         entries = self._entries.get(matched)
         if entries is None:
@@ -143,6 +237,9 @@ class Taxonomy:
 
 
 _Pattern = re.Pattern[str] | None
+_WordIndex = dict[str, list[tuple[str, frozenset[str]]]]
+_ASCII_WORD_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
+_ASCII_WORD_RUN = re.compile(r"[A-Za-z0-9_]+")  # \w on ASCII text
 
 
 def _key(text: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from pathlib import Path
 
@@ -126,3 +127,43 @@ def test_bundled_taxonomy_matches_the_same_terms_as_flat_alternations() -> None:
         # find() also resolves overlaps between the two patterns: it may only drop spans.
         assert set(found) <= set(expected)
         assert found, layer
+
+
+def _bundled_ascii_terms() -> list[str]:
+    return sorted({t.text for t in load_taxonomy().terms if t.text.isascii()})
+
+
+_ASCII_GLUE = st.sampled_from([" ", ", ", ". ", "-", "_", "'s ", "1", "x", "\n", "", "(", "/"])
+_ASCII_TEXTS = st.lists(
+    st.tuples(
+        st.sampled_from(_bundled_ascii_terms()),
+        st.sampled_from(["keep", "lower", "upper", "title", "cut"]),
+        _ASCII_GLUE,
+    ),
+    max_size=15,
+).map(
+    lambda parts: "".join(
+        {
+            "keep": t,
+            "lower": t.lower(),
+            "upper": t.upper(),
+            "title": t.title(),
+            "cut": t[: len(t) // 2],
+        }[case]
+        + glue
+        for t, case, glue in parts
+    )
+)
+
+
+@given(text=_ASCII_TEXTS)
+@settings(max_examples=500, deadline=None)
+def test_word_index_finds_what_the_patterns_find(text: str) -> None:
+    # find() skips the regexes for ASCII text and looks terms up by their first word; the
+    # patterns are the reference.
+    taxonomy = load_taxonomy()
+    reference = copy.copy(taxonomy)
+    reference._by_first_word = None
+    reference._entries = {}
+    for group in (None, "jurisdiction", "topic", "context"):
+        assert taxonomy.find(text, group) == reference.find(text, group)
