@@ -43,84 +43,109 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-WORDS = [
-    "export",
-    "controls",
-    "advanced",
-    "computing",
+# A realistic corpus: ordinary prose with a few domain terms, about distinct events, some of
+# them reported by several sources (so clustering joins some items and not others). A corpus
+# drawn from a few dozen domain words only would make every item look like every other one.
+FILLER = """the government said on its website that officials would review how companies comply
+with new requirements after months of talks with industry groups and trading partners while
+critics argued the measures could slow research and raise costs for smaller firms that rely on
+imported hardware analysts expect further guidance later this year as ministers weigh responses
+from universities businesses and civil society a spokesperson declined to comment on timing but
+noted that consultation documents remain open for written evidence until the deadline""".split()
+_SYLLABLES = tuple(c + v for c in "bdfgklmnprstvz" for v in "aeiou")
+# Prose draws on a large vocabulary with a long tail (Zipf weights), as real text does: two
+# unrelated reports share common words, not most of their content words.
+_VOCABULARY = FILLER + random.Random(1).sample(
+    [a + b + c for a in _SYLLABLES for b in _SYLLABLES for c in _SYLLABLES], 8000
+)
+_WEIGHTS = [1 / (rank + 1) ** 0.5 for rank in range(len(_VOCABULARY))]
+_FUNCTION_WORDS = "the of and to in a that for on with as by is was it from at has be".split()
+DOMAIN = (
+    "export controls",
+    "advanced computing",
     "semiconductors",
-    "entity",
-    "list",
-    "licence",
-    "data",
-    "centre",
-    "sovereign",
+    "Entity List",
+    "data centre",
+    "sovereign AI",
     "compute",
-    "model",
-    "weights",
-    "AI",
-    "act",
-    "governance",
+    "model weights",
+    "AI Act",
+    "AI governance",
     "consultation",
-    "ministry",
-    "bureau",
-    "rule",
-    "framework",
-    "diffusion",
     "chips",
     "lithography",
     "supercomputer",
-    "guidance",
-    "notice",
-    "amendment",
-    "foreign",
-    "direct",
-    "product",
-    "end-use",
-    "due",
-    "diligence",
+    "due diligence",
     "cloud",
-    "sovereignty",
-    "national",
-    "strategy",
-    "investment",
-    "safety",
-    "institute",
-    "evaluation",
+    "national strategy",
+    "AI safety institute",
     "standards",
-    "parliament",
-    "bill",
-    "committee",
     "regulation",
-    "omnibus",
-]
+)
 BODIES = ("Commerce", "DSIT", "METI", "Commission", "MOFCOM", "ECJU", "BIS", "MeitY")
+VERBS = ("announces", "publishes", "consults on", "updates", "proposes", "finalises")
+
+
+def _name(rng: random.Random) -> str:
+    return "".join(rng.choice(_SYLLABLES) for _ in range(3)).capitalize()
+
+
+def _events(count: int, seed: int) -> list[tuple[str, str, list[str]]]:
+    """(publisher, headline subject, distinctive words) of each event."""
+    rng = random.Random(seed)
+    events = []
+    for _ in range(count):
+        words = [_name(rng) for _ in range(4)] + [f"{rng.randint(100, 999)}"]
+        subject = f"{rng.choice(DOMAIN)} {words[0]} {words[1]}"
+        events.append((rng.choice(BODIES), subject, words))
+    return events
 
 
 def host_for(index: int) -> str:
     return f"127.0.{1 + index // 250}.{1 + index % 250}"
 
 
-def make_feed(source: int, items: int, seed: int) -> bytes:
+def make_feed(source: int, items: int, seed: int, *, sources: int = 200) -> bytes:
+    """One source's RSS: mostly its own events; about one item in eight reports an event
+    that another source also reports (same subject and distinctive words, other wording)."""
     rng = random.Random(seed * 100_003 + source)
+    shared = _events(max(sources * items // 40, 1), seed)
     now = datetime(2026, 11, 26, 12, tzinfo=UTC)
     parts = [
         '<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel>',
         f"<title>Source {source}</title><link>http://{host_for(source)}/</link>",
         "<description>bench feed</description>",
     ]
+    own = _events(items, seed * 7_919 + source + 1)
     for i in range(items):
-        words = " ".join(rng.choice(WORDS) for _ in range(rng.randint(50, 90)))
-        title = (
-            f"{rng.choice(BODIES)} {rng.choice(WORDS)} {rng.choice(WORDS)} update "
-            f"{source}-{i} {hashlib.sha1(f'{source}/{i}'.encode()).hexdigest()[:6]}"
-        )
-        published = format_datetime(now - timedelta(minutes=rng.randint(0, 60 * 24 * 30)))
+        if rng.random() < 0.125:
+            event_index = rng.randrange(len(shared))
+            body, subject, words = shared[event_index]
+            # Reports of one event fall within a few days of each other.
+            published = datetime(2026, 11, 1, tzinfo=UTC) + timedelta(
+                hours=event_index % 600 + rng.randint(0, 48)
+            )
+        else:
+            body, subject, words = own[i]
+            published = now - timedelta(minutes=rng.randint(0, 60 * 24 * 30))
+        sentences = []
+        for _ in range(rng.randint(4, 7)):
+            prose = [
+                rng.choice(_FUNCTION_WORDS) if rng.random() < 0.45 else word
+                for word in rng.choices(_VOCABULARY, _WEIGHTS, k=rng.randint(10, 18))
+            ]
+            prose.insert(rng.randrange(len(prose)), rng.choice(words))
+            if rng.random() < 0.5:
+                prose.insert(rng.randrange(len(prose)), rng.choice(DOMAIN))
+            sentences.append(" ".join(prose).capitalize() + ".")
+        text = f"{body} {rng.choice(VERBS)} {subject} ({' '.join(words)}). " + " ".join(sentences)
+        title = f"{body} {rng.choice(VERBS)} {subject} {words[2]}"
         parts.append(
             f"<item><title>{title}</title>"
             f"<link>http://{host_for(source)}/news/{i}?utm_source=rss</link>"
-            f'<guid isPermaLink="false">s{source}-i{i}</guid><pubDate>{published}</pubDate>'
-            f"<description>&lt;p&gt;{words}.&lt;/p&gt;</description></item>"
+            f'<guid isPermaLink="false">s{source}-i{i}</guid>'
+            f"<pubDate>{format_datetime(published)}</pubDate>"
+            f"<description>&lt;p&gt;{text}&lt;/p&gt;</description></item>"
         )
     parts.append("</channel></rss>\n")
     return "".join(parts).encode("utf-8")
@@ -130,7 +155,7 @@ def make_feed(source: int, items: int, seed: int) -> bytes:
 
 
 def _serve(sources: int, items: int, delay: float, seed: int, port_box: Any, stop: Any) -> None:
-    feeds = {host_for(i): make_feed(i, items, seed) for i in range(sources)}
+    feeds = {host_for(i): make_feed(i, items, seed, sources=sources) for i in range(sources)}
     etags = {h: '"' + hashlib.sha1(b).hexdigest()[:16] + '"' for h, b in feeds.items()}
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -23,3 +24,5 @@ class RawEntry:
     doc_type: str | None = None  # e.g. "Rule", "Proposed Rule", "Notice", "press release"
     is_page: bool = False  # a watched page: a changed text is a new version of the same item
     extra: dict[str, str] = field(default_factory=dict)
+    # A `bot.prepare.EntryAnalysis` computed off the storing process, or None (see there).
+    analysis: Any = field(default=None, compare=False, repr=False)

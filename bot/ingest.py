@@ -34,7 +34,6 @@ not used. Ingest is the only writer of items, so these checks see every change.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from bisect import bisect_left, bisect_right, insort_right
 from collections import OrderedDict
@@ -58,6 +57,7 @@ from bot.analysis.summarise import page_change, page_change_summary
 from bot.analysis.taxonomy import Taxonomy, load_taxonomy
 from bot.config import Settings
 from bot.entries import RawEntry
+from bot.prepare import EntryAnalysis, analysis_key, content_hash
 from bot.vocab import TOPICS
 from store.models import Development, Item, ItemVersion, Source
 
@@ -178,11 +178,6 @@ class IngestResult:
     development_ids: list[int] = field(default_factory=list)  # created or changed
 
 
-def content_hash(title: str, text: str) -> str:
-    normalised = " ".join(title.split()) + "\n" + " ".join(text.split())
-    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
-
-
 def _chunks_of(values: Sequence[int]) -> list[list[int]]:
     return [list(values[i : i + _IN_CHUNK]) for i in range(0, len(values), _IN_CHUNK)]
 
@@ -218,6 +213,8 @@ class _PoolRow:
     topics: frozenset[str]
     digest: str
     source_id: int
+    # Set only on the rows of this call's items not yet written (see `_Ingest.flush_pending`).
+    fingerprint: cluster.Fingerprint | None = None
 
 
 def _stamp_of(row: _PoolRow) -> datetime:
@@ -297,20 +294,35 @@ class _Pool:
 
     def add(self, item: Item) -> None:
         assert item.id is not None and item.development_id is not None
-        self.discard(item.id)
-        dated = item.published_at is not None
-        row = _PoolRow(
-            item.published_at or item.first_seen_at,
-            item.id,
-            item.development_id,
-            frozenset(item.jurisdictions),
-            frozenset(item.topics),
-            item.content_hash,
-            item.source_id,
+        self.add_row(
+            _PoolRow(
+                item.published_at or item.first_seen_at,
+                item.id,
+                item.development_id,
+                frozenset(item.jurisdictions),
+                frozenset(item.topics),
+                item.content_hash,
+                item.source_id,
+            ),
+            dated=item.published_at is not None,
         )
+
+    def add_row(self, row: _PoolRow, *, dated: bool) -> None:
+        self.discard(row.item_id)
         # Ids grow, so inserting after equal dates keeps the (date, id) order.
         insort_right(self.dated if dated else self.undated, row, key=_stamp_of)
-        self.by_id[item.id] = row
+        self.by_id[row.item_id] = row
+
+    def settle(self, provisional_id: int, item_id: int, development_id: int) -> None:
+        """A pending row was written: give it its stored ids, keeping its place.
+
+        Provisional ids are above every stored id and grow in the order items are written,
+        as the stored ids do, so the (date, id) order is unchanged.
+        """
+        row = self.by_id.pop(provisional_id, None)
+        if row is not None:
+            row.item_id, row.development_id, row.fingerprint = item_id, development_id, None
+            self.by_id[item_id] = row
 
     def discard(self, item_id: int) -> None:
         row = self.by_id.pop(item_id, None)
@@ -406,6 +418,17 @@ class _Ingest:
         self.developments: dict[int, Development] = {}
         self.stored_state: dict[int, _DevState] = {}  # as read, before this call changed it
         self.changed_items: dict[int, set[int]] = {}  # development id -> items added or edited
+        # New entries decided but not yet written, and the developments they start (by
+        # provisional key, < 0): see `add` and `flush_pending`.
+        self.pending: list[_Pending] = []
+        self.new_groups: dict[int, list[Item]] = {}
+        # Developments created by this call, with their items (all in memory): refreshed
+        # without reading them back.
+        self.built_here: dict[int, list[Item]] = {}
+        self.analysis_key = analysis_key(
+            settings.taxonomy_path, source.jurisdictions, source.topics, source.primary
+        )
+        self.summaries: dict[int, str] = {}  # item id -> its one-item summary, made off-process
         engine = _engine_of(session)
         self.row_cache = (
             _DEVELOPMENT_ROWS.setdefault(engine, OrderedDict()) if engine is not None else None
@@ -413,7 +436,7 @@ class _Ingest:
 
     # --- lookups -------------------------------------------------------------------------
     def existing(
-        self, entries: Sequence[RawEntry]
+        self, entries: Sequence[RawEntry], hashes: Sequence[str]
     ) -> tuple[dict[str, Item], dict[str, Item], dict[str, Item]]:
         by_guid: dict[str, Item] = {}
         by_url: dict[str, Item] = {}
@@ -427,7 +450,6 @@ class _Ingest:
                 # Prefer this source's own item when several sources share the URL.
                 if item.url not in by_url or item.source_id == self.source_id:
                     by_url[item.url] = item
-        hashes = [content_hash(e.title, e.text) for e in entries]
         for chunk in _chunks(hashes):
             stmt = select(Item).where(
                 Item.source_id == self.source_id, col(Item.content_hash).in_(chunk)
@@ -444,16 +466,32 @@ class _Ingest:
             hint_topics=self.source.topics,
         )
 
+    def prepared(self, entry: RawEntry) -> EntryAnalysis | None:
+        """The entry's analysis from a worker (`bot.prepare`), if made for this source as is."""
+        analysis = entry.analysis
+        if isinstance(analysis, EntryAnalysis) and analysis.key == self.analysis_key:
+            return analysis
+        return None
+
+    def verdict(self, entry: RawEntry) -> Classification:
+        analysis = self.prepared(entry)
+        return analysis.verdict if analysis else self.classify(entry.title, entry.text)
+
     def item_evidence(self, verdict: Classification, entry: RawEntry) -> dict[str, Any]:
         """The classifier's evidence plus the item's own importance and why."""
-        level, why = item_importance(
-            ItemSignal(
-                title=entry.title,
-                text=entry.text,
-                doc_type=entry.doc_type,
-                primary=self.source.primary,
-                source_id=self.source_id,
-                relevant=verdict.relevant,
+        analysis = self.prepared(entry)
+        level, why = (
+            analysis.importance
+            if analysis
+            else item_importance(
+                ItemSignal(
+                    title=entry.title,
+                    text=entry.text,
+                    doc_type=entry.doc_type,
+                    primary=self.source.primary,
+                    source_id=self.source_id,
+                    relevant=verdict.relevant,
+                )
             )
         )
         if not verdict.relevant:
@@ -464,18 +502,21 @@ class _Ingest:
         """Keep the item's own importance (just rated for its evidence) for the refresh."""
         if item.id is None or (entry.doc_type or None) != item.doc_type:
             return  # a doc type cut to the column's length is rated again from the row
-        signal = ItemSignal(item.title, entry.text, item.doc_type, self.source.primary, 0)
         key = (item.id, item.content_hash, item.doc_type, self.source.primary)
+        analysis = self.prepared(entry)
+        if analysis is not None:
+            _rate(key, analysis.importance)
+            return
+        signal = ItemSignal(item.title, entry.text, item.doc_type, self.source.primary, 0)
         _rate(key, item_importance(signal))
 
     def is_backfill(self, published: datetime | None) -> bool:
         return published is not None and published < self.now - self.max_age
 
     # --- new items -----------------------------------------------------------------------
-    def add(self, entry: RawEntry, digest: str) -> Item:
-        verdict = self.classify(entry.title, entry.text)
+    def build_item(self, entry: RawEntry, digest: str, verdict: Classification) -> Item:
         published = entry.published or entry.updated
-        item = Item(
+        return Item(
             source_id=self.source_id,
             guid=entry.guid[:1000],
             url=entry.url,
@@ -493,57 +534,138 @@ class _Ingest:
             evidence=self.item_evidence(verdict, entry),
             backfill=self.is_backfill(published),
         )
+
+    def add(self, entry: RawEntry, digest: str) -> Item:
+        """Store a new entry: decide its development now, write it with the call's others.
+
+        The item waits in `pending` (its candidate row in the pool, so later entries of this
+        call can join it) until `flush_pending` writes every pending development and item in
+        two batched INSERTs, instead of two flushes per entry.
+        """
+        verdict = self.verdict(entry)
+        item = self.build_item(entry, digest, verdict)
         if entry.is_page:
-            baseline = self.new_development(item)
-            self.session.add(item)
-            item.development_id = baseline.id
-            self.session.flush()
-            assert item.id is not None
-            if self.pool is not None:
-                self.pool.add(item)  # a candidate for later calls, as the stored row is
-            self.session.add(
-                ItemVersion(
-                    item_id=item.id,
-                    version=1,
-                    content_hash=digest,
-                    text=entry.text,
-                    fetched_at=self.now,
-                )
-            )
-            return item
-        fp = cluster.fingerprint(entry.title, entry.text[:_CANDIDATE_TEXT_CHARS])
+            self.flush_pending()
+            return self.add_page(item, entry, digest)
+        analysis = self.prepared(entry)
+        fp = (
+            analysis.fingerprint
+            if analysis
+            else cluster.fingerprint(entry.title, entry.text[:_CANDIDATE_TEXT_CHARS])
+        )
         development_id, score, why = cluster.best_match(
             fp,
             jurisdictions=verdict.jurisdictions,
             topics=verdict.topics,
             relevant=verdict.relevant,
             candidates=self.candidates(
-                published or self.now,
+                item.published_at or self.now,
                 jurisdictions=verdict.jurisdictions,
                 topics=verdict.topics,
                 fingerprint=fp,
             ),
         )
-        development = self.development(development_id) if development_id is not None else None
-        if development is None:
-            development = self.new_development(item)
+        joined: tuple[float, str] | None = (round(score, 3), why)
+        key: int
+        if development_id is not None and development_id < 0:
+            key = development_id  # a development this call is creating
+            self.new_groups[key].append(item)
+        elif (
+            development_id is not None and (stored := self.development(development_id)) is not None
+        ):
+            key = development_id
+            stored.revision += 1
+            stored.updated_at = self.now
+            self.touched[development_id] = stored
         else:
-            development.revision += 1
-            development.updated_at = self.now
-            item.evidence = {
-                **item.evidence,
-                "clustering": {"joined": development_id, "why": why, "score": round(score, 3)},
-            }
-        item.development_id = development.id
+            key, joined = -(len(self.new_groups) + 1), None
+            self.new_groups[key] = [item]
+        provisional_id = _PROVISIONAL_IDS + len(self.pending)
+        self.pending.append(_Pending(item, entry, fp, key, provisional_id, joined))
+        if self.pool is not None and not isinstance(self.pool, _QueriedPool):
+            row = _PoolRow(
+                item.published_at or item.first_seen_at,
+                provisional_id,
+                key,
+                frozenset(item.jurisdictions),
+                frozenset(item.topics),
+                digest,
+                self.source_id,
+                fp,
+            )
+            self.pool.add_row(row, dated=item.published_at is not None)
+        else:
+            self.flush_pending()  # the queried pool reads candidates from the database
+        return item
+
+    def flush_pending(self) -> None:
+        """Write the pending developments, then the pending items, each as one batch."""
+        if not self.pending:
+            return
+        pending, self.pending = self.pending, []
+        groups, self.new_groups = self.new_groups, {}
+        created: dict[int, Development] = {}
+        for key, items in groups.items():
+            lead = items[0]
+            created[key] = Development(
+                title=lead.title,
+                published_at=lead.published_at,
+                first_seen_at=self.now,
+                updated_at=self.now,
+                # Each item after the first joined it: one revision each, as a stored one.
+                revision=len(items),
+            )
+        self.session.add_all(created.values())
+        self.session.flush()
+        for key, development in created.items():
+            assert development.id is not None
+            self.touched[development.id] = development
+            self.developments[development.id] = development
+            self.built_here[development.id] = groups[key]
+        for p in pending:
+            development = created[p.key] if p.key < 0 else self.developments[p.key]
+            assert development.id is not None
+            if p.key > 0 and p.key in self.built_here:
+                self.built_here[p.key].append(p.item)  # joined one written earlier this call
+            p.item.development_id = development.id
+            if p.joined is not None:
+                score, why = p.joined
+                p.item.evidence = {
+                    **p.item.evidence,
+                    "clustering": {"joined": development.id, "why": why, "score": score},
+                }
+        self.session.add_all(p.item for p in pending)
+        self.session.flush()
+        for p in pending:
+            item = p.item
+            assert item.id is not None and item.development_id is not None
+            _remember(item.id, item.content_hash, p.fingerprint)
+            analysis = self.prepared(p.entry)
+            if analysis is not None:
+                self.summaries[item.id] = analysis.summary
+            self.changed_items.setdefault(item.development_id, set()).add(item.id)
+            self.remember_rating(item, p.entry)
+            if self.pool is not None:
+                self.pool.settle(p.provisional_id, item.id, item.development_id)
+
+    def add_page(self, item: Item, entry: RawEntry, digest: str) -> Item:
+        """A watched page's first fetch: its own development and version 1."""
+        baseline = self.new_development(item)
         self.session.add(item)
+        item.development_id = baseline.id
         self.session.flush()
         assert item.id is not None
-        _remember(item.id, digest, fp)
-        self.changed_items.setdefault(development.id or 0, set()).add(item.id)
-        self.remember_rating(item, entry)
         if self.pool is not None:
-            self.pool.add(item)
-        self.touched[development.id or 0] = development
+            self.pool.add(item)  # a candidate for later calls, as the stored row is
+        self.session.add(
+            ItemVersion(
+                item_id=item.id,
+                version=1,
+                content_hash=digest,
+                text=entry.text,
+                fetched_at=self.now,
+            )
+        )
         return item
 
     def new_development(self, item: Item) -> Development:
@@ -641,7 +763,11 @@ class _Ingest:
             if tset and not (jj & jset and tt & tset):
                 continue
             rows.append((row, (row.stamp - when).total_seconds() / 86400))
-        missing = [r.item_id for r, _ in rows if (r.item_id, r.digest) not in _FINGERPRINTS]
+        missing = [
+            r.item_id
+            for r, _ in rows
+            if r.fingerprint is None and (r.item_id, r.digest) not in _FINGERPRINTS
+        ]
         for start in range(0, len(missing), _IN_CHUNK):
             chunk = missing[start : start + _IN_CHUNK]
             text_query = sa_select(
@@ -654,7 +780,7 @@ class _Ingest:
                 _remember(item_id, digest, cluster.fingerprint(title, text or ""))
         out: list[cluster.Candidate] = []
         for row, days in rows:
-            fp = _FINGERPRINTS.get((row.item_id, row.digest))
+            fp = row.fingerprint or _FINGERPRINTS.get((row.item_id, row.digest))
             if fp is None or (fingerprint is not None and not cluster.may_match(fingerprint, fp)):
                 continue
             out.append(
@@ -672,8 +798,11 @@ class _Ingest:
 
     # --- changed items -------------------------------------------------------------------
     def update(self, item: Item, entry: RawEntry, digest: str) -> None:
+        self.flush_pending()  # the item may be one this call has not written yet
         old_text = item.text
-        verdict = self.classify(entry.title, entry.text)
+        verdict = self.verdict(entry)
+        if item.id is not None:
+            self.summaries.pop(item.id, None)  # its text changes
         item.title = entry.title
         item.text = entry.text
         item.url = entry.url or item.url
@@ -803,6 +932,37 @@ class _Ingest:
             ).tuples()
         ]
 
+    def memory_rows(self, development: Development, items: Sequence[Item]) -> list[_Row] | None:
+        """A development created by this call: its rows from its items in memory (all written).
+
+        Cached like `development_rows`, so a later call that joins it reads only its own items.
+        """
+        rows = []
+        for item in items:
+            if item.id is None or item.development_id != development.id:
+                return None  # not what the store holds: read it back instead
+            rows.append(
+                _Row(
+                    item.id,
+                    item.source_id,
+                    item.published_at,
+                    item.first_seen_at,
+                    list(item.jurisdictions),
+                    list(item.topics),
+                    item.doc_type,
+                    item.backfill,
+                    item.version,
+                    item.confidence,
+                    item.content_hash,
+                )
+            )
+        if self.row_cache is not None and development.id is not None:
+            self.row_cache[development.id] = ((development.revision, development.updated_at), rows)
+            self.row_cache.move_to_end(development.id)
+            while len(self.row_cache) > _DEVELOPMENT_CACHE_SIZE:
+                self.row_cache.popitem(last=False)
+        return list(rows)
+
     def development_rows(self, development_id: int) -> list[_Row]:
         """Every item row of a development: cached rows plus this call's items, or all read."""
         cache = self.row_cache
@@ -833,17 +993,24 @@ class _Ingest:
         evidence and search text use, so a development with many reports stays cheap.
         """
         assert development.id is not None
-        rows = self.development_rows(development.id)
+        in_memory = self.built_here.get(development.id)
+        rows = self.memory_rows(development, in_memory) if in_memory else None
+        if rows is None:
+            rows = self.development_rows(development.id)
         if not rows:
             return
-        sources = {
-            sid: (is_primary, kind)
-            for sid, is_primary, kind in self.session.execute(
-                sa_select(col(Source.id), col(Source.primary), col(Source.kind)).where(
-                    col(Source.id).in_({r.source_id for r in rows})
-                )
-            ).tuples()
-        }
+        source_ids = {r.source_id for r in rows}
+        if source_ids == {self.source_id}:
+            sources = {self.source_id: (self.source.primary, self.source.kind)}
+        else:
+            sources = {
+                sid: (is_primary, kind)
+                for sid, is_primary, kind in self.session.execute(
+                    sa_select(col(Source.id), col(Source.primary), col(Source.kind)).where(
+                        col(Source.id).in_(source_ids)
+                    )
+                ).tuples()
+            }
         primary = {sid: flags[0] for sid, flags in sources.items()}
         rows.sort(key=lambda r: (not primary.get(r.source_id, False), r.stamp, r.id))
         jurisdictions: list[str] = []
@@ -857,9 +1024,12 @@ class _Ingest:
         development.topics = topics
         development.relevant = relevant
         detail_ids = [r.id for r in rows[:_DETAIL_ITEMS]]
-        by_id = {
-            i.id: i for i in self.session.exec(select(Item).where(col(Item.id).in_(detail_ids)))
-        }
+        if in_memory and rows is not None:
+            by_id = {i.id: i for i in in_memory}
+        else:
+            by_id = {
+                i.id: i for i in self.session.exec(select(Item).where(col(Item.id).in_(detail_ids)))
+            }
         ordered = [by_id[i] for i in detail_ids if i in by_id]
         development.title = ordered[0].title
         dated = [r.published_at for r in rows if r.published_at is not None]
@@ -873,7 +1043,11 @@ class _Ingest:
         if change is not None:
             development.summary = page_change_summary(*change)
         elif not pages or is_page_baseline:
-            development.summary = _summary(self.settings, ordered, self.session, self.now)
+            made = self.summaries.get(ordered[0].id or 0) if len(ordered) == 1 else None
+            if made is not None and not self.settings.llm_enabled:
+                development.summary = made  # `_summary` of this one item, made by a worker
+            else:
+                development.summary = _summary(self.settings, ordered, self.session, self.now)
         # A page edited without a change recorded in this run keeps its last change summary.
         development.evidence = _development_evidence(ordered, primary, rules, is_page_baseline)
         development.search_text = _search_text(development, ordered)
@@ -885,6 +1059,21 @@ class _Ingest:
 
 
 _DevState = tuple[int, datetime]  # a development's (revision, updated_at)
+
+# Ids of pending items in the candidate pool: above any stored id (see `_Pool.settle`).
+_PROVISIONAL_IDS = 1 << 62
+
+
+@dataclass(eq=False)
+class _Pending:
+    """A new entry whose development is decided, not yet written."""
+
+    item: Item
+    entry: RawEntry
+    fingerprint: cluster.Fingerprint
+    key: int  # a stored development's id, or a provisional key (< 0) of `new_groups`
+    provisional_id: int  # its row's id in the candidate pool until written
+    joined: tuple[float, str] | None  # (score, why) when it joined another item's development
 
 
 @dataclass
@@ -920,7 +1109,7 @@ def _summary(settings: Settings, ordered: Sequence[Item], session: Session, now:
 
 
 def _development_evidence(
-    ordered: Sequence[Item], primary: dict[int | None, bool], rules: list[str], baseline: bool
+    ordered: Sequence[Item], primary: dict[int, bool], rules: list[str], baseline: bool
 ) -> dict[str, Any]:
     lead = ordered[0]
     evidence: dict[str, Any] = {
@@ -969,8 +1158,11 @@ def ingest_entries(
     for entry in entries:
         latest[entry.guid] = entry
     batch = list(latest.values())
-    by_guid, by_url, by_hash = run.existing(batch)
-    digests = [content_hash(e.title, e.text) for e in batch]
+    digests = [
+        analysis.digest if (analysis := run.prepared(e)) else content_hash(e.title, e.text)
+        for e in batch
+    ]
+    by_guid, by_url, by_hash = run.existing(batch, digests)
     run.load_pool(
         [
             e.published or e.updated or now
@@ -994,6 +1186,7 @@ def ingest_entries(
             by_guid[item.guid] = item
             by_url[item.url] = item
             by_hash[digest] = item
+    run.flush_pending()
     for development in list(run.touched.values()):
         run.refresh(development)
     session.flush()

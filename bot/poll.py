@@ -20,8 +20,10 @@ import threading
 import time
 import uuid
 from collections.abc import Sequence
+from concurrent.futures import BrokenExecutor, Executor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, Protocol
 
 import httpx
@@ -32,6 +34,7 @@ from bot.deps import Deps
 from bot.entries import RawEntry
 from bot.fetch import Fetcher, FetchLimits, FetchResult
 from bot.parse import ParseError, ParseResult, parse_body
+from bot.prepare import AnalysisKey, analysis_key, analysis_pool, parse_and_analyse, warm
 from bot.sources import load_sources_file, sync_sources
 from store.models import FetchLog, Source
 
@@ -121,6 +124,9 @@ class _Claimed:
     selector: str | None
     etag: str | None
     last_modified: str | None
+    jurisdictions: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    primary: bool = False
 
 
 def backoff_delay(interval_minutes: int, failures: int) -> timedelta:
@@ -195,6 +201,9 @@ def claim_sources(
                     selector=source.selector,
                     etag=source.etag,
                     last_modified=source.last_modified,
+                    jurisdictions=tuple(source.jurisdictions),
+                    topics=tuple(source.topics),
+                    primary=source.primary,
                 )
             )
         else:
@@ -202,13 +211,50 @@ def claim_sources(
     return claimed, busy
 
 
+async def _parse(
+    source: _Claimed | Source,
+    body: bytes,
+    *,
+    url: str,
+    content_type: str | None,
+    pool: Executor | None,
+    key: AnalysisKey | None,
+) -> ParseResult:
+    """Parse a body off the event loop: in the analysis pool (entries analysed too) if any."""
+    selector = source.selector
+    if pool is not None:
+        job = partial(
+            parse_and_analyse,
+            source.kind,
+            body,
+            url=url,
+            content_type=content_type,
+            selector=selector,
+            key=key,
+        )
+        try:
+            return await asyncio.get_running_loop().run_in_executor(pool, job)
+        except BrokenExecutor:
+            # A worker died (killed, out of memory): parse here; ingest analyses the entries.
+            log.warning("analysis worker failed; parsing %s in the poll process", source.name)
+    return await asyncio.to_thread(
+        parse_body, source.kind, body, url=url, content_type=content_type, selector=selector
+    )
+
+
 async def fetch_and_parse(
-    fetcher: Fetcher, source: _Claimed | Source, *, conditional: bool = True
+    fetcher: Fetcher,
+    source: _Claimed | Source,
+    *,
+    conditional: bool = True,
+    pool: Executor | None = None,
+    key: AnalysisKey | None = None,
 ) -> tuple[FetchResult, ParseResult | None, str | None]:
     """Fetch a source (all pages, for federal_register) and parse it.
 
     Returns the first response, the parsed entries (None when not modified or failed) and an
-    error message (None on success).
+    error message (None on success). With a `pool`, parsing and each entry's analysis for
+    `key` run in it (`bot.prepare`).
     """
     first = await fetcher.fetch(
         source.url,
@@ -226,13 +272,8 @@ async def fetch_and_parse(
     # A page's identity is the configured URL, whatever it redirected to.
     base = source.url if source.kind == "page" else (first.final_url or source.url)
     try:
-        parsed = await asyncio.to_thread(
-            parse_body,
-            source.kind,
-            first.body,
-            url=base,
-            content_type=first.content_type,
-            selector=source.selector,
+        parsed = await _parse(
+            source, first.body, url=base, content_type=first.content_type, pool=pool, key=key
         )
     except ParseError as exc:
         return first, None, f"parse error: {exc}"
@@ -245,8 +286,8 @@ async def fetch_and_parse(
         if not more.ok:
             return first, None, f"page {pages + 1}: {more.error or more.status}"
         try:
-            page = await asyncio.to_thread(
-                parse_body, source.kind, more.body, url=next_url, content_type=more.content_type
+            page = await _parse(
+                source, more.body, url=next_url, content_type=more.content_type, pool=pool, key=key
             )
         except ParseError as exc:
             return first, None, f"page {pages + 1}: parse error: {exc}"
@@ -257,8 +298,11 @@ async def fetch_and_parse(
 
 
 class _Poller:
-    def __init__(self, deps: Deps, *, owner: str, ingest: IngestFn) -> None:
+    def __init__(
+        self, deps: Deps, *, owner: str, ingest: IngestFn, pool: Executor | None = None
+    ) -> None:
         self.deps = deps
+        self.pool = pool
         self.owner = owner
         self.ingest = ingest
         self.development_ids: list[int] = []
@@ -277,7 +321,13 @@ class _Poller:
         started_at = self.deps.clock()
         row = PollRow(source=source.name, status="error")
         try:
-            result, parsed, error = await fetch_and_parse(fetcher, source)
+            key = analysis_key(
+                self.deps.settings.taxonomy_path,
+                source.jurisdictions,
+                source.topics,
+                source.primary,
+            )
+            result, parsed, error = await fetch_and_parse(fetcher, source, pool=self.pool, key=key)
         except Exception as exc:  # a bug in one source's handling must not stop the poll
             log.exception("poll of %s failed", source.name)
             result, parsed, error = FetchResult(url=source.url, status="error"), None, repr(exc)
@@ -433,7 +483,10 @@ async def poll_sources_async(
     )
     if progress is not None:
         progress.start(len(claimed))
-    poller = _Poller(deps, owner=owner, ingest=ingest or _default_ingest())
+    pool = analysis_pool(len(claimed))
+    if pool is not None:
+        warm(pool)
+    poller = _Poller(deps, owner=owner, ingest=ingest or _default_ingest(), pool=pool)
     poller.set_order([source.name for source in claimed])
 
     async def run_one(fetcher: Fetcher, source: _Claimed) -> PollRow:
@@ -442,8 +495,12 @@ async def poll_sources_async(
             progress.advance(row)
         return row
 
-    async with Fetcher(limits, transport=transport) as fetcher:
-        rows = await asyncio.gather(*(run_one(fetcher, source) for source in claimed))
+    try:
+        async with Fetcher(limits, transport=transport) as fetcher:
+            rows = await asyncio.gather(*(run_one(fetcher, source) for source in claimed))
+    finally:
+        if pool is not None:
+            await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)
     report.rows.extend(rows)
     report.rows.sort(key=lambda r: r.source)
     report.development_ids = poller.development_ids

@@ -24,12 +24,22 @@ def _now_dt(*, index: bool = False) -> Any:
     )
 
 
+# Plain functions, not the `list`/`dict` builtins: pydantic inspects a default factory's
+# signature on every construction, and a builtin's costs ~0.1 ms (ten times a row's build).
+def _empty_list() -> list[str]:
+    return []
+
+
+def _empty_dict() -> dict[str, Any]:
+    return {}
+
+
 def _strlist() -> Any:
-    return Field(default_factory=list, sa_column=Column(StrList(), nullable=False))
+    return Field(default_factory=_empty_list, sa_column=Column(StrList(), nullable=False))
 
 
 def _json() -> Any:
-    return Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    return Field(default_factory=_empty_dict, sa_column=Column(JSON, nullable=False))
 
 
 def _text(*, default: str = "") -> Any:
