@@ -16,11 +16,11 @@ AI-policy topic is always `low`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from bot.analysis.caseless import CaselessPattern
 from bot.vocab import IMPORTANCE_RANK
 
 _COMMENTARY_TYPES = {
@@ -62,7 +62,7 @@ _MEDIUM_TYPES = {
     "parliament",
     "debate",
 }
-_BINDING = re.compile(
+_BINDING = CaselessPattern(
     r"\b(?:interim final rule|final rule|executive order|signed into law|became law|becomes law|"
     r"enters? into force|entered into force|in force|takes? effect|took effect|effective (?:immediately|"
     r"from|on|today)|with immediate effect|now appl(?:y|ies)|now enforceable|published in the "
@@ -76,22 +76,19 @@ _BINDING = re.compile(
     r"(?:\w+ ){0,3}list|now (?:needs?|requires?)|will (?:need|require) (?:a |an )?"
     r"(?:government |export )?licen[cs]e|licen[cs]e (?:duty|obligation)|demands? (?:a )?licen[cs]e|"
     r"effective (?:from |on )?\d|from \d{1,2} (?:january|february|march|april|may|june|july|"
-    r"august|september|october|november|december)|will review applications)\b",
-    re.IGNORECASE,
+    r"august|september|october|november|december)|will review applications)\b"
 )
 # A proposal in the headline wins over binding words in its text ("the proposed rule would
 # take effect...").
-_PROPOSAL = re.compile(
+_PROPOSAL = CaselessPattern(
     r"\b(?:proposed rule|proposes|proposal|draft|consultation|call for evidence|comment period|request for "
-    r"comments?|white paper)\b",
-    re.IGNORECASE,
+    r"comments?|white paper)\b"
 )
-_MEDIUM = re.compile(
+_MEDIUM = CaselessPattern(
     r"\b(?:proposed rule|proposal|proposes|draft|consultation|call for evidence|request for "
     r"comments?|comment period|guidance|guidelines|statement|declaration|communiqu[eé]|framework|"
     r"white paper|strategy|action plan|plan to|will consider|roadmap|memorandum|agree(?:s|d)? to|"
-    r"summit|non-binding|voluntary)\b",
-    re.IGNORECASE,
+    r"summit|non-binding|voluntary)\b"
 )
 
 
@@ -125,16 +122,17 @@ def _item_importance(
     if doc_type in _BINDING_TYPES:
         return "high", f"binding document type ({doc_type})"
     proposal = _PROPOSAL.search(signal.title)
-    if proposal:
-        return "medium", f"proposal ({proposal.group(0).lower()})"
-    binding = _BINDING.search(head)
-    medium = _MEDIUM.search(head)
-    if doc_type in _MEDIUM_TYPES and not binding:
+    if proposal is not None:
+        return "medium", f"proposal ({proposal.lower()})"
+    lowered = head.lower()
+    binding = _BINDING.search(head, lowered)
+    if doc_type in _MEDIUM_TYPES and binding is None:
         return "medium", f"document type ({doc_type})"
-    if binding:
-        return "high", f"binding action ({binding.group(0).lower()})"
-    if medium:
-        return "medium", f"non-binding ({medium.group(0).lower()})"
+    if binding is not None:
+        return "high", f"binding action ({binding.lower()})"
+    medium = _MEDIUM.search(head, lowered)
+    if medium is not None:
+        return "medium", f"non-binding ({medium.lower()})"
     if signal.primary:
         return "medium", "primary source, no binding cue"
     return "low", "secondary source, no binding cue"
