@@ -26,6 +26,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from bot.analysis.caseless import FOLDS_TO_ASCII, CaselessPattern
+
 WINDOW_DAYS = 45
 NEAR_DAYS = 14
 LEDE_WORDS = 90
@@ -56,26 +58,23 @@ _COMMON = frozenset(
     """.split()  # noqa: SIM905
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9'’-]*|\d[\w.:-]*")
-_DOC_NUMBER = re.compile(
+_DOC_NUMBER = CaselessPattern(
     r"\b(?:\d{4}-\d{4,6}|\d{2,3} FR \d{3,6}|No\.\s?\d{1,4}|Announcement\s+(?:No\.?\s*)?\d{1,4}|"
-    r"EO\s?\d{5}|Executive Order\s+\d{5}|Regulation \(EU\) \d{4}/\d{1,4}|\d{4}/\d{1,4})\b",
-    re.IGNORECASE,
+    r"EO\s?\d{5}|Executive Order\s+\d{5}|Regulation \(EU\) \d{4}/\d{1,4}|\d{4}/\d{1,4})\b"
 )
 _CODE = re.compile(r"\b(?=[A-Za-z]*\d)(?=\d*[A-Za-z])[A-Z0-9]{2,4}\d{1,4}[A-Z]?\b")
-_MONEY = re.compile(
-    r"(?:[$€£¥]\s?\d[\d,.]*\s?(?:bn|billion|million|m|trillion|tn)?|\d[\d,.]*\s?(?:billion|million|trillion)\s(?:dollars|euros|pounds|yuan))",
-    re.IGNORECASE,
+_MONEY = CaselessPattern(
+    r"(?:[$€£¥]\s?\d[\d,.]*\s?(?:bn|billion|million|m|trillion|tn)?|\d[\d,.]*\s?(?:billion|million|trillion)\s(?:dollars|euros|pounds|yuan))"
 )
 _MODIFIERS = {
-    "suspension": re.compile(
-        r"\b(?:suspen\w+|paus\w+|shelv\w+|put on hold|delay\w*|postpon\w+)\b", re.I
+    "suspension": CaselessPattern(
+        r"\b(?:suspen\w+|paus\w+|shelv\w+|put on hold|delay\w*|postpon\w+)\b"
     ),
-    "extension": re.compile(
-        r"\b(?:extension of (?:the )?comment period|extends? (?:the )?comment period|comment period (?:is )?extended)\b",
-        re.I,
+    "extension": CaselessPattern(
+        r"\b(?:extension of (?:the )?comment period|extends? (?:the )?comment period|comment period (?:is )?extended)\b"
     ),
-    "revocation": re.compile(r"\b(?:revo\w+|rescind\w*|rescission|withdraw\w*|repeal\w*)\b", re.I),
-    "correction": re.compile(r"\b(?:correct(?:ion|ions|ing)|technical amendments?)\b", re.I),
+    "revocation": CaselessPattern(r"\b(?:revo\w+|rescind\w*|rescission|withdraw\w*|repeal\w*)\b"),
+    "correction": CaselessPattern(r"\b(?:correct(?:ion|ions|ing)|technical amendments?)\b"),
 }
 
 
@@ -108,10 +107,9 @@ def _content_stem(word: str) -> str:
     return "" if stem in _COMMON else stem
 
 
-# Non-ASCII characters that re.IGNORECASE matches to an ASCII letter (İ, ı, ſ, Kelvin K; see
-# test_cluster). Without them, an ASCII needle is in `text.lower()` wherever a case-insensitive
-# pattern containing it matches `text`, so a missing needle proves there is no match.
-_FOLDS_TO_ASCII = re.compile("[\u0130\u0131\u017f\u212a]")
+# Without the few non-ASCII letters that re.IGNORECASE matches to ASCII ones (FOLDS_TO_ASCII),
+# an ASCII needle is in `text.lower()` wherever a case-insensitive pattern holding it matches
+# `text`, so a missing needle proves there is no match.
 # Literal text that every match of the pattern contains (lower case), for the pre-checks.
 _MODIFIER_NEEDLES = {
     "suspension": ("suspen", "paus", "shelv", "put on hold", "delay", "postpon"),
@@ -145,9 +143,9 @@ def fingerprint(title: str, text: str) -> Fingerprint:
     # Cheap tests first: most items hold no document number, code, amount or modifier, and
     # each regex below scans the whole text. A test that passes only means the regex runs.
     lowered = full.lower()
-    exact = full.isascii() or not _FOLDS_TO_ASCII.search(full)
+    exact = full.isascii() or not FOLDS_TO_ASCII.search(full)
     if not exact or _DOC_DIGITS.search(full) or any(n in lowered for n in _DOC_NEEDLES):
-        docs = frozenset(_norm_doc(m) for m in _DOC_NUMBER.findall(full))
+        docs = frozenset(_norm_doc(m) for m in _DOC_NUMBER.findall(full, lowered))
     else:
         docs = frozenset()
     if _CODE_HINT.search(full):
@@ -155,19 +153,20 @@ def fingerprint(title: str, text: str) -> Fingerprint:
     else:
         codes = frozenset()
     if not exact or "illion" in lowered or any(c in full for c in "$€£¥"):
-        money = frozenset(re.sub(r"[\s,]", "", m.lower()) for m in _MONEY.findall(full))
+        money = frozenset(re.sub(r"[\s,]", "", m.lower()) for m in _MONEY.findall(full, lowered))
     else:
         money = frozenset()
     mentioned = [
         k
         for k, rx in _MODIFIERS.items()
-        if (not exact or any(n in lowered for n in _MODIFIER_NEEDLES[k])) and rx.search(full)
+        if (not exact or any(n in lowered for n in _MODIFIER_NEEDLES[k]))
+        and rx.search(full, lowered) is not None
     ]
     mentions = frozenset(mentioned)
     # From the headline only: a body often quotes the earlier action's full title. A match in
     # the title is also one in `full` (the title opens it, followed by "."), so only the
     # modifiers mentioned there need a look.
-    modifiers = frozenset(k for k in mentioned if _MODIFIERS[k].search(title))
+    modifiers = frozenset(k for k in mentioned if _MODIFIERS[k].search(title) is not None)
     return Fingerprint(words, docs, codes, money, modifiers, mentions)
 
 
