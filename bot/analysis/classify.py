@@ -76,7 +76,7 @@ def _role(text: str, match: Match, taxonomy: Taxonomy) -> str:
     if target_before is not None and target_before.search(before):
         return "target"
     after = text[match.end : match.end + 30]
-    if any(after.lower().startswith(w.lower()) for w in taxonomy.target_after):
+    if after.lower().startswith(_lowered(taxonomy.target_after)):
         return "target"
     if match.term.kind in ("demonyms", "places", "names"):
         if re.match(r"^['’]s\b", after) and not _is_subject(text, match):
@@ -92,6 +92,12 @@ def _role(text: str, match: Match, taxonomy: Taxonomy) -> str:
         if any(w in _EVENT_NOUNS for w in words[:3]):
             return "passing"
     return "actor"
+
+
+@lru_cache(maxsize=8)
+def _lowered(words: tuple[str, ...]) -> tuple[str, ...]:
+    """`words` lowercased, once per taxonomy: `startswith` takes them all in one call."""
+    return tuple(w.lower() for w in words)
 
 
 @lru_cache(maxsize=8)
