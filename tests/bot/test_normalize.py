@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from bot import normalize
 from bot.normalize import (
     canonical_url,
     date_to_utc,
@@ -121,3 +125,47 @@ def test_charset_declared_in_the_document_is_used() -> None:
 
 def test_byte_order_mark_wins() -> None:
     assert decode_body(b"\xef\xbb\xbfhello", "text/plain; charset=latin-1") == "hello"
+
+
+def _reference_clean_whitespace(text: str) -> str:
+    """clean_whitespace without its shortcuts: every substitution on every line."""
+    text = unicodedata.normalize("NFC", normalize._CONTROL.sub("", text))
+    lines = [
+        normalize._SPACES.sub(" ", line).strip() for line in text.replace("\r", "\n").split("\n")
+    ]
+    return normalize._MANY_NEWLINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+_PIECES = [*"ab .,<>&;p/", "  ", "\t", "\n", "\r", "\x00", "\x0c", "\xa0", "\u2003", "\u3000"]
+_WHITESPACE_HEAVY = st.lists(
+    st.sampled_from([*_PIECES, "\u2028", "\x85", "e\u0301", "\u00e9"]), max_size=40
+).map("".join)
+
+
+@given(text=_WHITESPACE_HEAVY)
+@settings(max_examples=1000, deadline=None)
+def test_clean_whitespace_shortcuts_change_nothing(text: str) -> None:
+    assert normalize.clean_whitespace(text) == _reference_clean_whitespace(text)
+
+
+_PARAGRAPH_TEXT = st.lists(
+    st.one_of(
+        st.characters(min_codepoint=0x20, max_codepoint=0x7E),
+        st.sampled_from(["&amp;", "&lt;", "&#39;", "&nbsp;", "<b>", "</p>", "<br>", "   ", " > "]),
+    ),
+    max_size=30,
+).map("".join)
+
+
+@given(inner=_PARAGRAPH_TEXT)
+@settings(
+    max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_a_plain_paragraph_reads_as_the_html_parser_reads_it(
+    inner: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    markup = f"<p>{inner}</p>"
+    fast = html_to_text(markup)
+    with monkeypatch.context() as patch:
+        patch.setattr(normalize, "_is_plain_paragraph", lambda _markup: False)
+        assert fast == html_to_text(markup)
