@@ -249,25 +249,29 @@ def _rss_entries(
     entries: list[RawEntry] = []
     for item in items:
         ns = "" if item.tag == "item" else _RSS1
-        title = html_to_text(_text_of(item.find(f"{ns}title")))
-        link_text = _text_of(item.find(f"{ns}link")).strip()
-        guid_el = item.find("guid")
+        # The first child of each tag, as item.find(tag) gives it: one pass instead of ten finds.
+        child: dict[Any, etree._Element] = {}
+        for element in item:
+            child.setdefault(element.tag, element)
+        title = html_to_text(_text_of(child.get(f"{ns}title")))
+        link_text = _text_of(child.get(f"{ns}link")).strip()
+        guid_el = child.get("guid")
         guid = _text_of(guid_el).strip()
         if not link_text and guid_el is not None and guid_el.get("isPermaLink", "true") != "false":
             link_text = guid if guid.startswith(("http://", "https://")) else ""
         if not guid and ns:
             guid = item.get("{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about") or ""
-        encoded = item.find(_CONTENT_ENCODED)
-        description = item.find(f"{ns}description")
+        encoded = child.get(_CONTENT_ENCODED)
+        description = child.get(f"{ns}description")
         raw_body = _text_of(encoded) if encoded is not None else _text_of(description)
         if encoded is not None and not raw_body.strip():
             raw_body = _text_of(description)
-        date_text = _text_of(item.find("pubDate")) or _text_of(item.find(f"{_DC}date"))
-        if date_text.strip() and parse_datetime(date_text) is None:
-            raise _FallBack  # let feedparser's wider date handling try
+        date_text = _text_of(child.get("pubDate")) or _text_of(child.get(f"{_DC}date"))
         published = parse_datetime(date_text)
-        author = (_text_of(item.find(f"{_DC}creator")) or _text_of(item.find("author"))).strip()
-        category = _text_of(item.find("category")).strip() or None
+        if date_text.strip() and published is None:
+            raise _FallBack  # let feedparser's wider date handling try
+        author = (_text_of(child.get(f"{_DC}creator")) or _text_of(child.get("author"))).strip()
+        category = _text_of(child.get("category")).strip() or None
         link = canonical_url(link_text, base=base) if link_text else ""
         entries.append(
             _entry(
