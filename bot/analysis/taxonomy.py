@@ -192,11 +192,19 @@ class Taxonomy:
         )
         size = len(text)
         wanted = frozenset(groups)
-        for subject, index, first_words, out in (
-            (text, self._by_first_word[0], self._first_words[0], result[0]),
-            (lowered, self._by_first_word[1], self._first_words[1], result[1]),
+        words = set(_ASCII_WORD_RUN.findall(text))
+        # The words of `lowered` are those of `text` lowercased (quicker than a second scan).
+        lowered_words = " ".join(words).lower().split()
+        for subject, index, hits, out in (
+            (text, self._by_first_word[0], self._first_words[0].intersection(words), result[0]),
+            (
+                lowered,
+                self._by_first_word[1],
+                self._first_words[1].intersection(lowered_words),
+                result[1],
+            ),
         ):
-            for word in first_words.intersection(_ASCII_WORD_RUN.findall(subject)):
+            for word in hits:
                 terms = index[word]
                 length = len(word)
                 at = subject.find(word)
