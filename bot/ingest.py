@@ -26,7 +26,7 @@ per call (`_Pool`: only the columns clustering needs) rather than three queries 
 and the call's own items join them; a call with few entries in a crowded window queries per
 entry instead (`_QueriedPool`). Caches carry work from one call to the next, each used only
 when a cheap check says the store has not changed under it: the candidates (`_POOLS`, checked
-against a signature of the stored items), a development's item rows (`_DEVELOPMENT_ROWS`,
+against a generation counter that every call storing items moves on), a development's item rows (`_DEVELOPMENT_ROWS`,
 checked against its revision and update time), and fingerprints and importance ratings (keyed
 by item id and content hash). A rolled-back call leaves the store behind a cache, which is then
 not used. Ingest is the only writer of items, so these checks see every change.
@@ -45,7 +45,7 @@ from operator import attrgetter
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Connection, Engine, String, func, type_coerce
+from sqlalchemy import Connection, Engine, String, func, insert, type_coerce, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -59,6 +59,7 @@ from bot.config import Settings
 from bot.entries import RawEntry
 from bot.prepare import EntryAnalysis, analysis_key, content_hash
 from bot.vocab import TOPICS
+from store.counters import bump_counter, read_counter
 from store.models import Development, Item, ItemVersion, Source
 
 SEARCH_TEXT_CAP = 20_000
@@ -136,24 +137,16 @@ _DEVELOPMENT_ROWS: WeakKeyDictionary[Engine, OrderedDict[int, tuple[_DevState, l
 )
 _DEVELOPMENT_CACHE_SIZE = 4096
 
-# The clustering candidates left by the last call, per engine, with the signature of the stored
-# items they mirror: (count, sum of ids, sum of versions) of the items with a development. Ingest
-# inserts items (count and ids grow) and bumps `version` on every edit, and a rolled-back call
-# leaves the stored signature behind the published one, so an equal signature means the same
-# items: the next call then starts from these rows instead of reading the whole window again.
-_POOLS: WeakKeyDictionary[Engine, tuple[tuple[int, int, int], _Pool]] = WeakKeyDictionary()
+# The clustering candidates left by the last call, per engine, with the items generation they
+# mirror: a counter in the `kv` table that every call storing items bumps in its own
+# transaction (ingest is the only writer of items). A rolled-back call leaves the stored
+# generation behind the published one, and another process's call moves it on, so an equal
+# generation means the same items: the next call then starts from these rows instead of reading
+# the whole window again. Two indexed reads (the newest item id too, which catches items deleted
+# behind ingest's back), where counting the items grew with the store.
+_POOLS: WeakKeyDictionary[Engine, tuple[tuple[int, int], _Pool]] = WeakKeyDictionary()
 _POOL_CACHE_MAX_ITEMS = 200_000  # above this, each call reads its window only
-
-
-def _pool_signature(session: Session) -> tuple[int, int, int]:
-    count, ids, versions = session.execute(
-        sa_select(
-            func.count(),
-            func.coalesce(func.sum(col(Item.id)), 0),
-            func.coalesce(func.sum(col(Item.version)), 0),
-        ).where(col(Item.development_id).is_not(None))
-    ).one()
-    return int(count), int(ids), int(versions)
+_GENERATION_KEY = "ingest:items_generation"
 
 
 def _engine_of(session: Session) -> Engine | None:
@@ -202,7 +195,7 @@ def _parse_utc(raw: str) -> datetime:
     return datetime.fromisoformat(raw).replace(tzinfo=UTC)
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class _PoolRow:
     """One stored item that a new item of this call may join (via its development)."""
 
@@ -213,7 +206,8 @@ class _PoolRow:
     topics: frozenset[str]
     digest: str
     source_id: int
-    # Set only on the rows of this call's items not yet written (see `_Ingest.flush_pending`).
+    # The item's clustering fingerprint once computed (it depends on the item id and content
+    # hash only, which never change for a row); a pending item's row has it from the start.
     fingerprint: cluster.Fingerprint | None = None
 
 
@@ -321,7 +315,7 @@ class _Pool:
         """
         row = self.by_id.pop(provisional_id, None)
         if row is not None:
-            row.item_id, row.development_id, row.fingerprint = item_id, development_id, None
+            row.item_id, row.development_id = item_id, development_id
             self.by_id[item_id] = row
 
     def discard(self, item_id: int) -> None:
@@ -421,10 +415,8 @@ class _Ingest:
         # New entries decided but not yet written, and the developments they start (by
         # provisional key, < 0): see `add` and `flush_pending`.
         self.pending: list[_Pending] = []
-        self.new_groups: dict[int, list[Item]] = {}
-        # Developments created by this call, with their items (all in memory): refreshed
-        # without reading them back.
-        self.built_here: dict[int, list[Item]] = {}
+        self.new_groups: dict[int, list[_NewItem]] = {}
+        self.created: list[int] = []  # developments written complete by `flush_pending`
         self.analysis_key = analysis_key(
             settings.taxonomy_path, source.jurisdictions, source.topics, source.primary
         )
@@ -498,7 +490,7 @@ class _Ingest:
             level, why = "low", "not AI policy"
         return {**verdict.evidence, "importance": {"level": level, "why": why}}
 
-    def remember_rating(self, item: Item, entry: RawEntry) -> None:
+    def remember_rating(self, item: _ItemLike, entry: RawEntry) -> None:
         """Keep the item's own importance (just rated for its evidence) for the refresh."""
         if item.id is None or (entry.doc_type or None) != item.doc_type:
             return  # a doc type cut to the column's length is rated again from the row
@@ -514,9 +506,9 @@ class _Ingest:
         return published is not None and published < self.now - self.max_age
 
     # --- new items -----------------------------------------------------------------------
-    def build_item(self, entry: RawEntry, digest: str, verdict: Classification) -> Item:
+    def build_item(self, entry: RawEntry, digest: str, verdict: Classification) -> _NewItem:
         published = entry.published or entry.updated
-        return Item(
+        return _NewItem(
             source_id=self.source_id,
             guid=entry.guid[:1000],
             url=entry.url,
@@ -535,18 +527,18 @@ class _Ingest:
             backfill=self.is_backfill(published),
         )
 
-    def add(self, entry: RawEntry, digest: str) -> Item:
+    def add(self, entry: RawEntry, digest: str) -> _ItemLike:
         """Store a new entry: decide its development now, write it with the call's others.
 
         The item waits in `pending` (its candidate row in the pool, so later entries of this
-        call can join it) until `flush_pending` writes every pending development and item in
-        two batched INSERTs, instead of two flushes per entry.
+        call can join it) until `flush_pending` writes the call's new developments, complete,
+        and its new items, each in one batched INSERT.
         """
         verdict = self.verdict(entry)
         item = self.build_item(entry, digest, verdict)
         if entry.is_page:
             self.flush_pending()
-            return self.add_page(item, entry, digest)
+            return self.add_page(item.to_item(), entry, digest)
         analysis = self.prepared(entry)
         fp = (
             analysis.fingerprint
@@ -570,9 +562,7 @@ class _Ingest:
         if development_id is not None and development_id < 0:
             key = development_id  # a development this call is creating
             self.new_groups[key].append(item)
-        elif (
-            development_id is not None and (stored := self.development(development_id)) is not None
-        ):
+        elif development_id is not None and (stored := self.development(development_id)):
             key = development_id
             stored.revision += 1
             stored.updated_at = self.now
@@ -599,54 +589,132 @@ class _Ingest:
         return item
 
     def flush_pending(self) -> None:
-        """Write the pending developments, then the pending items, each as one batch."""
+        """Write the pending entries: new developments complete, then items, in batches.
+
+        A development this call creates holds only this call's items, all in memory, so its
+        columns are computed before it is written (its full-text index row is made once); only
+        its evidence, which names item ids, is written after the items.
+        """
         if not self.pending:
             return
         pending, self.pending = self.pending, []
         groups, self.new_groups = self.new_groups, {}
-        created: dict[int, Development] = {}
+        by_key = {p.provisional_id: p for p in pending}
+        primary = {self.source_id: self.source.primary}
+        computed: dict[int, tuple[dict[str, Any], list[_Row], list[_NewItem], list[RatedItem]]] = {}
         for key, items in groups.items():
-            lead = items[0]
-            created[key] = Development(
-                title=lead.title,
-                published_at=lead.published_at,
-                first_seen_at=self.now,
-                updated_at=self.now,
-                # Each item after the first joined it: one revision each, as a stored one.
-                revision=len(items),
+            # One source's items: in order of date, then of writing (as ids will be).
+            order = {id(p.item): p.provisional_id for p in pending if p.key == key}
+            rows = [self.new_row(item, order[id(item)]) for item in items]
+            rows.sort(key=lambda r: (r.stamp, r.id))
+            ordered = [by_key[r.id].item for r in rows[:_DETAIL_ITEMS]]
+            ratings = [self.new_rating(by_key[r.id]) for r in rows]
+            analysis = self.prepared(by_key[rows[0].id].entry)
+            fields = self.fields(
+                rows,
+                ordered,
+                primary,
+                ratings,
+                page_change=None,
+                pages=False,
+                announce="",
+                made_summary=analysis.summary if analysis else None,
             )
-        self.session.add_all(created.values())
-        self.session.flush()
-        for key, development in created.items():
-            assert development.id is not None
-            self.touched[development.id] = development
-            self.developments[development.id] = development
-            self.built_here[development.id] = groups[key]
+            computed[key] = (fields, rows, ordered, ratings)
+        development_ids = self.insert_returning_ids(
+            Development,
+            [
+                {
+                    **{k: v for k, v in fields.items() if k != "evidence"},
+                    "evidence": {},
+                    "first_seen_at": self.now,
+                    "updated_at": self.now,
+                    # Each item after the first joined it: one revision each, as a stored one.
+                    "revision": len(groups[key]),
+                }
+                for key, (fields, _, _, _) in computed.items()
+            ],
+        )
+        real = dict(zip(computed, development_ids, strict=True))
         for p in pending:
-            development = created[p.key] if p.key < 0 else self.developments[p.key]
-            assert development.id is not None
-            if p.key > 0 and p.key in self.built_here:
-                self.built_here[p.key].append(p.item)  # joined one written earlier this call
-            p.item.development_id = development.id
+            p.item.development_id = real[p.key] if p.key < 0 else p.key
             if p.joined is not None:
                 score, why = p.joined
                 p.item.evidence = {
                     **p.item.evidence,
-                    "clustering": {"joined": development.id, "why": why, "score": score},
+                    "clustering": {"joined": p.item.development_id, "why": why, "score": score},
                 }
-        self.session.add_all(p.item for p in pending)
-        self.session.flush()
-        for p in pending:
+        item_ids = self.insert_returning_ids(Item, [p.item.columns() for p in pending])
+        for p, item_id in zip(pending, item_ids, strict=True):
             item = p.item
-            assert item.id is not None and item.development_id is not None
-            _remember(item.id, item.content_hash, p.fingerprint)
+            item.id = item_id
+            assert item.development_id is not None
+            _remember(item_id, item.content_hash, p.fingerprint)
+            self.changed_items.setdefault(item.development_id, set()).add(item_id)
+            self.remember_rating(item, p.entry)
             analysis = self.prepared(p.entry)
             if analysis is not None:
-                self.summaries[item.id] = analysis.summary
-            self.changed_items.setdefault(item.development_id, set()).add(item.id)
-            self.remember_rating(item, p.entry)
+                self.summaries[item_id] = analysis.summary
             if self.pool is not None:
-                self.pool.settle(p.provisional_id, item.id, item.development_id)
+                self.pool.settle(p.provisional_id, item_id, item.development_id)
+        evidence: list[dict[str, Any]] = []
+        for key, (_, rows, ordered, ratings) in computed.items():
+            for row in rows:
+                row.id = by_key[row.id].item.id or 0
+            _, rules = combine_importance(ratings)
+            evidence.append(
+                {
+                    "id": real[key],
+                    "evidence": _development_evidence(ordered, primary, rules, False),
+                }
+            )
+            self.remember_rows(real[key], (len(groups[key]), self.now), rows)
+            self.created.append(real[key])
+        if evidence:
+            self.session.execute(update(Development), evidence)
+
+    def new_row(self, item: _NewItem, row_id: int) -> _Row:
+        return _Row(
+            row_id,
+            item.source_id,
+            item.published_at,
+            item.first_seen_at,
+            list(item.jurisdictions),
+            list(item.topics),
+            item.doc_type,
+            item.backfill,
+            item.version,
+            item.confidence,
+            item.content_hash,
+        )
+
+    def new_rating(self, pending: _Pending) -> RatedItem:
+        """The item's own importance as a development combines it (see `ratings`)."""
+        item, analysis = pending.item, self.prepared(pending.entry)
+        if analysis is not None and (pending.entry.doc_type or None) == item.doc_type:
+            level, why = analysis.importance
+        else:
+            signal = ItemSignal(item.title, item.text, item.doc_type, self.source.primary, 0)
+            level, why = item_importance(signal)
+        return RatedItem(level, why, source_id=item.source_id, relevant=bool(item.topics))
+
+    def insert_returning_ids(
+        self, model: type[Item] | type[Development], rows: list[dict[str, Any]]
+    ) -> list[int]:
+        """INSERT the rows in one batch; their new ids in the same order."""
+        if not rows:
+            return []
+        statement = insert(model).returning(col(model.id), sort_by_parameter_order=True)
+        return [int(i) for i in self.session.execute(statement, rows).scalars()]
+
+    def remember_rows(self, development_id: int, state: _DevState, rows: list[_Row]) -> None:
+        """Cache a development's item rows for a later call's refresh (`development_rows`)."""
+        if self.row_cache is None:
+            return
+        self.row_cache[development_id] = (state, rows)
+        self.row_cache.move_to_end(development_id)
+        while len(self.row_cache) > _DEVELOPMENT_CACHE_SIZE:
+            self.row_cache.popitem(last=False)
 
     def add_page(self, item: Item, entry: RawEntry, digest: str) -> Item:
         """A watched page's first fetch: its own development and version 1."""
@@ -689,6 +757,12 @@ class _Ingest:
             self.pool = _Pool()
             return
         lo, hi = min(whens) - window, max(whens) + window
+        engine = _engine_of(self.session)
+        published_pool = _POOLS.get(engine) if engine is not None else None
+        if published_pool is not None and published_pool[0] == self.items_state():
+            # The last call's candidates mirror the store: nothing to read.
+            self.pool = published_pool[1].copy()
+            return
         published, seen = col(Item.published_at), col(Item.first_seen_at)
         in_window = self.session.execute(
             sa_select(func.count()).where(
@@ -702,23 +776,37 @@ class _Ingest:
         if in_window > len(whens) * 3 * _CANDIDATES_PER_SIDE:
             self.pool = _QueriedPool(self.session)
             return
-        engine = _engine_of(self.session)
-        published_pool = _POOLS.get(engine) if engine is not None else None
-        signature = _pool_signature(self.session)
-        if published_pool is not None and published_pool[0] == signature:
-            self.pool = published_pool[1].copy()
-        elif signature[0] <= _POOL_CACHE_MAX_ITEMS:
+        if self.count_clustered() <= _POOL_CACHE_MAX_ITEMS:
             self.pool = _Pool()
             self.pool.load(self.session)
         else:
             self.pool = _Pool()
             self.pool.load(self.session, lo=lo, hi=hi)
 
-    def publish_pool(self) -> None:
-        """Leave this call's candidates (every item with a development) to the next call."""
+    def items_state(self) -> tuple[int, int]:
+        """(items generation, newest item id): what a published pool is checked against."""
+        newest = self.session.execute(sa_select(func.max(col(Item.id)))).scalar_one_or_none()
+        return read_counter(self.session, _GENERATION_KEY), int(newest or 0)
+
+    def count_clustered(self) -> int:
+        return int(
+            self.session.execute(
+                sa_select(func.count()).where(col(Item.development_id).is_not(None))
+            ).scalar_one()
+        )
+
+    def publish_pool(self, *, wrote: bool) -> None:
+        """Leave this call's candidates (every item with a development) to the next call.
+
+        A call that wrote items moves the items generation on (see `_POOLS`), whether or not
+        its pool can be published, so no process's older pool is taken for the new store.
+        """
         engine = _engine_of(self.session)
+        if not wrote:
+            return
+        bump_counter(self.session, _GENERATION_KEY, now=self.now)
         if engine is not None and self.pool is not None and self.pool.complete:
-            _POOLS[engine] = (_pool_signature(self.session), self.pool)
+            _POOLS[engine] = (self.items_state(), self.pool)
 
     def development(self, development_id: int) -> Development | None:
         development = self.developments.get(development_id)
@@ -750,38 +838,45 @@ class _Ingest:
         if self.pool is None:
             self.load_pool([when])
         assert self.pool is not None
-        jset, tset = set(jurisdictions), set(topics)
-        rows: list[tuple[_PoolRow, float]] = []
+        jset, tset = frozenset(jurisdictions), frozenset(topics)
         near = self.pool.near(when, timedelta(days=cluster.WINDOW_DAYS))
         # Developments that already hold an item of this source: a source publishing a second
         # document is reporting a second event, unless it is a near-verbatim re-issue.
-        own = {row.development_id for row in near if row.source_id == self.source_id}
+        own: set[int] = set()
+        source_id = self.source_id
+        rows: list[_PoolRow] = []
+        # This runs over hundreds of rows for every new entry: one pass, cheapest tests first.
         for row in near:
-            jj, tt = row.jurisdictions, row.topics
-            if bool(tt) != bool(tset):
+            if row.source_id == source_id:
+                own.add(row.development_id)
+            topics_of = row.topics
+            if tset:
+                if (
+                    not topics_of
+                    or topics_of.isdisjoint(tset)
+                    or row.jurisdictions.isdisjoint(jset)
+                ):
+                    continue
+            elif topics_of:
                 continue
-            if tset and not (jj & jset and tt & tset):
-                continue
-            rows.append((row, (row.stamp - when).total_seconds() / 86400))
-        missing = [
-            r.item_id
-            for r, _ in rows
-            if r.fingerprint is None and (r.item_id, r.digest) not in _FINGERPRINTS
-        ]
-        for start in range(0, len(missing), _IN_CHUNK):
-            chunk = missing[start : start + _IN_CHUNK]
-            text_query = sa_select(
-                col(Item.id),
-                col(Item.content_hash),
-                col(Item.title),
-                func.substr(col(Item.text), 1, _CANDIDATE_TEXT_CHARS),
-            ).where(col(Item.id).in_(chunk))
-            for item_id, digest, title, text in self.session.execute(text_query).tuples():
-                _remember(item_id, digest, cluster.fingerprint(title, text or ""))
+            rows.append(row)
+        self.fill_fingerprints(rows)
+        words = fingerprint.words if fingerprint is not None else None
+        facts = fingerprint is not None and bool(
+            fingerprint.docs or fingerprint.codes or fingerprint.money
+        )
         out: list[cluster.Candidate] = []
-        for row, days in rows:
-            fp = row.fingerprint or _FINGERPRINTS.get((row.item_id, row.digest))
-            if fp is None or (fingerprint is not None and not cluster.may_match(fingerprint, fp)):
+        for row in rows:
+            fp = row.fingerprint
+            if fp is None:
+                continue
+            # `cluster.may_match`, spelled out: a shared word, or (if it states any) a fact.
+            if (
+                fingerprint is not None
+                and words is not None
+                and words.isdisjoint(fp.words)
+                and not (facts and cluster.shared_facts(fingerprint, fp))
+            ):
                 continue
             out.append(
                 cluster.Candidate(
@@ -790,11 +885,42 @@ class _Ingest:
                     jurisdictions=row.jurisdictions,
                     topics=row.topics,
                     relevant=bool(row.topics),
-                    days_apart=days,
+                    days_apart=(row.stamp - when).total_seconds() / 86400,
                     same_source=row.development_id in own,
                 )
             )
         return out
+
+    def fill_fingerprints(self, rows: Sequence[_PoolRow]) -> None:
+        """Give each row its item's fingerprint: from the cache, else from the stored text.
+
+        Kept on the row (rows are shared with the published pool, but a row's item id and
+        content hash never change, and the fingerprint depends only on them).
+        """
+        missing: list[_PoolRow] = []
+        for row in rows:
+            if row.fingerprint is None:
+                fp = _FINGERPRINTS.get((row.item_id, row.digest))
+                if fp is None:
+                    missing.append(row)
+                else:
+                    row.fingerprint = fp
+        if not missing:
+            return
+        by_id = {row.item_id: row for row in missing}
+        ids = list(by_id)
+        for start in range(0, len(ids), _IN_CHUNK):
+            text_query = sa_select(
+                col(Item.id),
+                col(Item.content_hash),
+                col(Item.title),
+                func.substr(col(Item.text), 1, _CANDIDATE_TEXT_CHARS),
+            ).where(col(Item.id).in_(ids[start : start + _IN_CHUNK]))
+            for item_id, digest, title, text in self.session.execute(text_query).tuples():
+                fp = cluster.fingerprint(title, text or "")
+                _remember(item_id, digest, fp)
+                if by_id[item_id].digest == digest:
+                    by_id[item_id].fingerprint = fp
 
     # --- changed items -------------------------------------------------------------------
     def update(self, item: Item, entry: RawEntry, digest: str) -> None:
@@ -932,37 +1058,6 @@ class _Ingest:
             ).tuples()
         ]
 
-    def memory_rows(self, development: Development, items: Sequence[Item]) -> list[_Row] | None:
-        """A development created by this call: its rows from its items in memory (all written).
-
-        Cached like `development_rows`, so a later call that joins it reads only its own items.
-        """
-        rows = []
-        for item in items:
-            if item.id is None or item.development_id != development.id:
-                return None  # not what the store holds: read it back instead
-            rows.append(
-                _Row(
-                    item.id,
-                    item.source_id,
-                    item.published_at,
-                    item.first_seen_at,
-                    list(item.jurisdictions),
-                    list(item.topics),
-                    item.doc_type,
-                    item.backfill,
-                    item.version,
-                    item.confidence,
-                    item.content_hash,
-                )
-            )
-        if self.row_cache is not None and development.id is not None:
-            self.row_cache[development.id] = ((development.revision, development.updated_at), rows)
-            self.row_cache.move_to_end(development.id)
-            while len(self.row_cache) > _DEVELOPMENT_CACHE_SIZE:
-                self.row_cache.popitem(last=False)
-        return list(rows)
-
     def development_rows(self, development_id: int) -> list[_Row]:
         """Every item row of a development: cached rows plus this call's items, or all read."""
         cache = self.row_cache
@@ -978,25 +1073,19 @@ class _Ingest:
         else:
             rows = self.item_rows(col(Item.development_id) == development_id)
         development = self.developments.get(development_id)
-        if cache is not None and development is not None:
-            cache[development_id] = ((development.revision, development.updated_at), rows)
-            cache.move_to_end(development_id)
-            while len(cache) > _DEVELOPMENT_CACHE_SIZE:
-                cache.popitem(last=False)
+        if development is not None:
+            self.remember_rows(development_id, (development.revision, development.updated_at), rows)
         return list(rows)
 
     def refresh(self, development: Development) -> None:
-        """Recompute a development's tags, title, importance, summary and announce state.
+        """Recompute a stored development's tags, title, importance, summary, announce state.
 
         Reads every item's tags and head (cheap columns), and full rows only for the first
         `_DETAIL_ITEMS` items in order (primary sources first), which is all the summary,
         evidence and search text use, so a development with many reports stays cheap.
         """
         assert development.id is not None
-        in_memory = self.built_here.get(development.id)
-        rows = self.memory_rows(development, in_memory) if in_memory else None
-        if rows is None:
-            rows = self.development_rows(development.id)
+        rows = self.development_rows(development.id)
         if not rows:
             return
         source_ids = {r.source_id for r in rows}
@@ -1013,6 +1102,44 @@ class _Ingest:
             }
         primary = {sid: flags[0] for sid, flags in sources.items()}
         rows.sort(key=lambda r: (not primary.get(r.source_id, False), r.stamp, r.id))
+        detail_ids = [r.id for r in rows[:_DETAIL_ITEMS]]
+        by_id = {
+            i.id: i for i in self.session.exec(select(Item).where(col(Item.id).in_(detail_ids)))
+        }
+        ordered = [by_id[i] for i in detail_ids if i in by_id]
+        pages = [r for r in rows if sources.get(r.source_id, (False, ""))[1] == "page"]
+        fields = self.fields(
+            rows,
+            ordered,
+            primary,
+            self.ratings(rows, primary),
+            page_change=self.page_changes.get(development.id),
+            pages=bool(pages),
+            announce=development.announce,
+            summary_now=development.summary,
+            made_summary=self.summaries.get(rows[0].id),
+        )
+        for name, value in fields.items():
+            if value is not _KEEP:
+                setattr(development, name, value)
+        self.session.add(development)
+
+    def fields(
+        self,
+        rows: Sequence[_Row],
+        ordered: Sequence[_ItemLike],
+        primary: dict[int, bool],
+        ratings: Sequence[RatedItem],
+        *,
+        page_change: tuple[str, str] | None,
+        pages: bool,
+        announce: str,
+        summary_now: str = "",
+        made_summary: str | None = None,
+    ) -> dict[str, Any]:
+        """A development's computed columns from its item rows in order (primary first) and
+        the full items among the first `_DETAIL_ITEMS`; `_KEEP` where the stored value stays.
+        """
         jurisdictions: list[str] = []
         topics: list[str] = []
         for row in rows:
@@ -1020,42 +1147,46 @@ class _Ingest:
             topics += [t for t in row.topics or [] if t not in topics]
         topics.sort(key=lambda t: TOPICS.index(t) if t in TOPICS else len(TOPICS))
         relevant = bool(topics)
-        development.jurisdictions = jurisdictions
-        development.topics = topics
-        development.relevant = relevant
-        detail_ids = [r.id for r in rows[:_DETAIL_ITEMS]]
-        if in_memory and rows is not None:
-            by_id = {i.id: i for i in in_memory}
-        else:
-            by_id = {
-                i.id: i for i in self.session.exec(select(Item).where(col(Item.id).in_(detail_ids)))
-            }
-        ordered = [by_id[i] for i in detail_ids if i in by_id]
-        development.title = ordered[0].title
+        title = ordered[0].title
         dated = [r.published_at for r in rows if r.published_at is not None]
-        development.published_at = min(dated) if dated else None
-        development.confidence = max(r.confidence for r in rows)
-        importance, rules = combine_importance(self.ratings(rows, primary))
-        development.importance = importance
-        pages = [r for r in rows if sources.get(r.source_id, (False, ""))[1] == "page"]
-        change = self.page_changes.get(development.id or 0)
-        is_page_baseline = bool(pages) and len(rows) == 1 and rows[0].version == 1
-        if change is not None:
-            development.summary = page_change_summary(*change)
+        importance, rules = combine_importance(ratings)
+        is_page_baseline = pages and len(rows) == 1 and rows[0].version == 1
+        summary: Any = _KEEP  # a page edited without a change recorded in this run keeps its last
+        if page_change is not None:
+            summary = page_change_summary(*page_change)
         elif not pages or is_page_baseline:
-            made = self.summaries.get(ordered[0].id or 0) if len(ordered) == 1 else None
+            made = made_summary if len(rows) == 1 else None
             if made is not None and not self.settings.llm_enabled:
-                development.summary = made  # `_summary` of this one item, made by a worker
+                summary = made  # `_summary` of this one item, made by a worker
             else:
-                development.summary = _summary(self.settings, ordered, self.session, self.now)
-        # A page edited without a change recorded in this run keeps its last change summary.
-        development.evidence = _development_evidence(ordered, primary, rules, is_page_baseline)
-        development.search_text = _search_text(development, ordered)
-        if development.announce != "posted":
+                summary = _summary(self.settings, ordered, self.session, self.now)
+        fields: dict[str, Any] = {
+            "jurisdictions": jurisdictions,
+            "topics": topics,
+            "relevant": relevant,
+            "title": title,
+            "published_at": min(dated) if dated else None,
+            "confidence": max(r.confidence for r in rows),
+            "importance": importance,
+            "summary": summary,
+            "evidence": _development_evidence(ordered, primary, rules, is_page_baseline),
+            "announce": _KEEP,
+        }
+        if announce != "posted":
             # Not AI policy, a page's first fetch, or only old items: stored, never announced.
             silent = not relevant or is_page_baseline or all(r.backfill for r in rows)
-            development.announce = "never" if silent else "pending"
-        self.session.add(development)
+            fields["announce"] = "never" if silent else "pending"
+        fields["search_text"] = _search_text(
+            title, summary_now if summary is _KEEP else summary, ordered
+        )
+        return fields
+
+
+class _Keep:
+    """Marks a computed column that keeps its stored value."""
+
+
+_KEEP: Any = _Keep()
 
 
 _DevState = tuple[int, datetime]  # a development's (revision, updated_at)
@@ -1064,11 +1195,46 @@ _DevState = tuple[int, datetime]  # a development's (revision, updated_at)
 _PROVISIONAL_IDS = 1 << 62
 
 
+@dataclass(eq=False, slots=True)
+class _NewItem:
+    """A new item's columns, before it is written (an ORM `Item` costs ~0.2 ms to build)."""
+
+    source_id: int
+    guid: str
+    url: str
+    title: str
+    text: str
+    author: str | None
+    doc_type: str | None
+    published_at: datetime | None
+    first_seen_at: datetime
+    updated_at: datetime
+    content_hash: str
+    jurisdictions: list[str]
+    topics: list[str]
+    confidence: float
+    evidence: dict[str, Any]
+    backfill: bool
+    version: int = 1
+    id: int | None = None
+    development_id: int | None = None
+
+    def columns(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in _NEW_ITEM_COLUMNS}
+
+    def to_item(self) -> Item:
+        return Item(**self.columns())
+
+
+_NEW_ITEM_COLUMNS = [f for f in _NewItem.__dataclass_fields__ if f != "id"]
+_ItemLike = Item | _NewItem
+
+
 @dataclass(eq=False)
 class _Pending:
     """A new entry whose development is decided, not yet written."""
 
-    item: Item
+    item: _NewItem
     entry: RawEntry
     fingerprint: cluster.Fingerprint
     key: int  # a stored development's id, or a provisional key (< 0) of `new_groups`
@@ -1102,14 +1268,16 @@ def _stamp(item: Item) -> datetime:
     return item.published_at or item.first_seen_at
 
 
-def _summary(settings: Settings, ordered: Sequence[Item], session: Session, now: datetime) -> str:
+def _summary(
+    settings: Settings, ordered: Sequence[_ItemLike], session: Session, now: datetime
+) -> str:
     return summarise_development(
         [(i.title, i.text) for i in ordered], settings=settings, session=session, now=now
     )
 
 
 def _development_evidence(
-    ordered: Sequence[Item], primary: dict[int, bool], rules: list[str], baseline: bool
+    ordered: Sequence[_ItemLike], primary: dict[int, bool], rules: list[str], baseline: bool
 ) -> dict[str, Any]:
     lead = ordered[0]
     evidence: dict[str, Any] = {
@@ -1134,8 +1302,8 @@ def _development_evidence(
     return evidence
 
 
-def _search_text(development: Development, ordered: Sequence[Item]) -> str:
-    parts = [development.title, development.summary]
+def _search_text(title: str, summary: str, ordered: Sequence[_ItemLike]) -> str:
+    parts = [title, summary]
     parts += [i.title for i in ordered]
     parts += [i.text for i in ordered]
     return "\n".join(p for p in parts if p)[:SEARCH_TEXT_CAP]
@@ -1172,24 +1340,33 @@ def ingest_entries(
         ]
     )
     new = updated = unchanged = 0
+    by_guid_any: dict[str, _ItemLike] = dict(by_guid)
+    by_url_any: dict[str, _ItemLike] = dict(by_url)
+    by_hash_any: dict[str, _ItemLike] = dict(by_hash)
     for entry, digest in zip(batch, digests, strict=True):
-        found = by_guid.get(entry.guid) or by_url.get(entry.url) or by_hash.get(digest)
+        found = by_guid_any.get(entry.guid) or by_url_any.get(entry.url) or by_hash_any.get(digest)
         if found is not None:
             if found.content_hash == digest or found.source_id != run.source_id:
                 unchanged += 1
                 continue
+            if isinstance(found, _NewItem):
+                # An entry of this call edited by a later one: write it, then edit the row.
+                run.flush_pending()
+                stored = session.get(Item, found.id)
+                assert stored is not None
+                found = stored
             run.update(found, entry, digest)
             updated += 1
         else:
             item = run.add(entry, digest)
             new += 1
-            by_guid[item.guid] = item
-            by_url[item.url] = item
-            by_hash[digest] = item
+            by_guid_any[item.guid] = item
+            by_url_any[item.url] = item
+            by_hash_any[digest] = item
     run.flush_pending()
     for development in list(run.touched.values()):
         run.refresh(development)
     session.flush()
-    run.publish_pool()
-    ids = sorted(d.id for d in run.touched.values() if d.id is not None)
+    run.publish_pool(wrote=bool(new or updated))
+    ids = sorted({d.id for d in run.touched.values() if d.id is not None} | set(run.created))
     return IngestResult(new=new, updated=updated, unchanged=unchanged, development_ids=ids)
