@@ -51,6 +51,12 @@ _FILLER_WORDS = {
     "in",
     "then",
 }
+# Compiled once: these run per jurisdiction signal.
+_WHITESPACE = re.compile(r"\s+")
+_POSSESSIVE = re.compile(r"^['’]s\b")
+_LOWER_WORDS = re.compile(r"[a-z][a-z-]*")
+_LETTER_WORDS = re.compile(r"[A-Za-z]+")
+_EVENT_WORDS = re.compile(r"[a-zé]+")
 _MAX_REPEATS = 3  # a term repeated more than this adds nothing
 _STRONG_TOPIC = 7.0  # topic evidence this strong survives negative phrases
 _TOPIC_ORDER = ("export-controls", "sovereignty", "regulation", "data-protection")
@@ -71,7 +77,7 @@ class Classification:
 def _role(text: str, match: Match, taxonomy: Taxonomy) -> str:
     """actor | target | passing, from the words around a jurisdiction signal."""
     before = text[max(0, match.start - 30) : match.start].lower()
-    before = re.sub(r"\s+", " ", before)
+    before = _WHITESPACE.sub(" ", before)
     target_before = _target_before_pattern(taxonomy.target_before)
     if target_before is not None and target_before.search(before):
         return "target"
@@ -79,10 +85,10 @@ def _role(text: str, match: Match, taxonomy: Taxonomy) -> str:
     if after.lower().startswith(_lowered(taxonomy.target_after)):
         return "target"
     if match.term.kind in ("demonyms", "places", "names"):
-        if re.match(r"^['’]s\b", after) and not _is_subject(text, match):
+        if _POSSESSIVE.match(after) and not _is_subject(text, match):
             return "passing"  # "Beijing's supply": a possessive outside the subject
-        tail = re.sub(r"^['’]s\b", "", after).lower()
-        words = re.findall(r"[a-z][a-z-]*", tail)[:3]
+        tail = _POSSESSIVE.sub("", after).lower()
+        words = _LOWER_WORDS.findall(tail)[:3]
         if any(" ".join(words[:n]) in taxonomy.company_nouns for n in (1, 2, 3)):
             return "passing"
         # "Dutch potato processors": a demonym qualifies a noun phrase ending in a company noun.
@@ -128,7 +134,7 @@ def _is_subject(text: str, match: Match) -> bool:
         prefix.rfind(": "),
     )
     lead = prefix[cut + 1 :] if cut >= 0 else prefix
-    words = re.findall(r"[A-Za-z]+", lead)
+    words = _LETTER_WORDS.findall(lead)
     if len(words) > 6:
         return False
     return all(w.lower() in _FILLER_WORDS or w.lower() == "both" or w[:1].isupper() for w in words)
@@ -377,7 +383,7 @@ def _summit_host(title: str, text: str, taxonomy: Taxonomy) -> str | None:
     for x in taxonomy.find(full, "jurisdiction"):
         if x.term.group != "jurisdiction" or x.term.kind != "places":
             continue
-        following = re.findall(r"[a-zé]+", full[x.end : x.end + 30].lower())[:2]
+        following = _EVENT_WORDS.findall(full[x.end : x.end + 30].lower())[:2]
         if any(word in _EVENT_NOUNS for word in following):
             return x.term.label
     return None
