@@ -861,22 +861,11 @@ class _Ingest:
                 continue
             rows.append(row)
         self.fill_fingerprints(rows)
-        words = fingerprint.words if fingerprint is not None else None
-        facts = fingerprint is not None and bool(
-            fingerprint.docs or fingerprint.codes or fingerprint.money
-        )
         out: list[cluster.Candidate] = []
+        may_join = cluster.may_join
         for row in rows:
             fp = row.fingerprint
-            if fp is None:
-                continue
-            # `cluster.may_match`, spelled out: a shared word, or (if it states any) a fact.
-            if (
-                fingerprint is not None
-                and words is not None
-                and words.isdisjoint(fp.words)
-                and not (facts and cluster.shared_facts(fingerprint, fp))
-            ):
+            if fp is None or (fingerprint is not None and not may_join(fingerprint, fp)):
                 continue
             out.append(
                 cluster.Candidate(

@@ -211,6 +211,25 @@ def may_match(a: Fingerprint, b: Fingerprint) -> bool:
     return not a.words.isdisjoint(b.words) or shared_facts(a, b)
 
 
+# The lowest score `best_match` accepts, whatever the dates, tags and sources.
+LOWEST_THRESHOLD = min(THRESHOLD_NEAR, THRESHOLD_FAR, THRESHOLD_IRRELEVANT, THRESHOLD_SAME_SOURCE)
+
+
+def may_join(a: Fingerprint, b: Fingerprint) -> bool:
+    """False when `best_match` could not pick one for the other, whatever the tags and dates.
+
+    Stricter than `may_match` and as exact: without a shared fact the score is the
+    similarity, which must reach the lowest threshold.
+    """
+    # Runs for hundreds of stored items per new one: fact sets are intersected only when both
+    # sides state facts of one kind, which is all `shared_facts` could find.
+    if ((a.docs and b.docs) or (a.codes and b.codes) or (a.money and b.money)) and shared_facts(
+        a, b
+    ):
+        return True
+    return not a.words.isdisjoint(b.words) and similarity(a, b) >= LOWEST_THRESHOLD
+
+
 @dataclass(frozen=True)
 class Candidate:
     """One stored item that a new item may join (via its development)."""

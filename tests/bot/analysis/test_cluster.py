@@ -210,3 +210,26 @@ _TEXTS = st.lists(_TRICKY, max_size=40).map(" ".join)
 @settings(max_examples=2000, deadline=None)
 def test_fingerprint_fast_paths_change_nothing(title: str, text: str) -> None:
     assert cluster.fingerprint(title, text) == _reference_fingerprint(title, text)
+
+
+_FACT_WORDS = [
+    "export", "chips", "entity", "list", "nvidia", "h20", "3A090", "2025-1234",
+    "suspends", "comment", "period", "sovereign", "compute", "cloud", "$5bn",
+]  # fmt: skip
+_FACT_TEXTS = st.lists(st.sampled_from(_FACT_WORDS), min_size=1, max_size=12).map(" ".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_FACT_TEXTS, _FACT_TEXTS, st.floats(-40, 40), st.booleans(), st.booleans())
+def test_may_join_never_rules_out_a_candidate_best_match_would_pick(
+    a: str, b: str, days: float, same_source: bool, relevant: bool
+) -> None:
+    new, old = fingerprint(a, a), fingerprint(b, b)
+    jurisdictions = frozenset({"US"})
+    topics = frozenset({"export-controls"} if relevant else set())
+    candidate = Candidate(1, old, jurisdictions, topics, relevant, days, same_source)
+    picked, _, _ = best_match(
+        new, jurisdictions=jurisdictions, topics=topics, relevant=relevant, candidates=[candidate]
+    )
+    if picked is not None:
+        assert cluster.may_join(new, old)

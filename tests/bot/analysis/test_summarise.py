@@ -109,3 +109,21 @@ def test_page_change_lists_added_and_removed_sentences() -> None:
 
 def test_a_formatting_only_page_change_says_so() -> None:
     assert "formatting" in page_change_summary("", "")
+
+
+_PIECES = [
+    "For immediate release", "MEDIA CONTACT", "Tel.", "phone:", "cookies", "Privacy Policy",
+    "Copyright 2024", "© 2025", "Sign up for", "READ MORE", "ENDS", "- ends -",
+    "This article is for", "@dsit", "https://x.test", "Today", "On Monday", "MAY", "effective",
+    "from 3", "this week", "immediately", "ſubscribe to", "K", "İstanbul", "2025", "the",
+    "minister", "announced", "rules", "chips", "-", " ", "\n",
+]  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES) | st.text(max_size=6), max_size=12).map(" ".join))
+def test_the_cheap_pre_checks_agree_with_the_patterns(sentence: str) -> None:
+    from bot.analysis import summarise
+
+    assert summarise._is_boilerplate_text(sentence) == bool(summarise._BOILERPLATE.search(sentence))
+    assert summarise._says_when(sentence) == bool(summarise._WHEN.search(sentence))
