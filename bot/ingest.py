@@ -45,7 +45,8 @@ from operator import attrgetter
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Connection, Engine, String, func, insert, type_coerce, update
+from sqlalchemy import Connection, Engine, String, Table, func, insert, type_coerce, update
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -704,8 +705,11 @@ class _Ingest:
         """INSERT the rows in one batch; their new ids in the same order."""
         if not rows:
             return []
-        statement = insert(model).returning(col(model.id), sort_by_parameter_order=True)
-        return [int(i) for i in self.session.execute(statement, rows).scalars()]
+        # Core, not the ORM's bulk path: the same SQL, without per-row mapping work.
+        table = sa_inspect(model).local_table  # type: ignore[union-attr]
+        assert isinstance(table, Table)
+        statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        return [int(i) for i in self.session.connection().execute(statement, rows).scalars()]
 
     def remember_rows(self, development_id: int, state: _DevState, rows: list[_Row]) -> None:
         """Cache a development's item rows for a later call's refresh (`development_rows`)."""
@@ -1309,7 +1313,17 @@ def ingest_entries(
     """Store `entries` of `source` (dedup, update, classify, cluster). Flushes, never commits."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    run = _Ingest(session, source, now, settings)
+    # Queries here never need the session's unwritten changes: items are written as they are
+    # decided (batched, or flushed by `update` and `add_page`), and developments are read
+    # through the identity map. Without autoflush, each query no longer writes the developments
+    # touched so far one UPDATE at a time; the flush at the end writes them together.
+    with session.no_autoflush:
+        return _ingest(session, _Ingest(session, source, now, settings), entries, now)
+
+
+def _ingest(
+    session: Session, run: _Ingest, entries: Sequence[RawEntry], now: datetime
+) -> IngestResult:
     # The same GUID twice in one response: the last one wins.
     latest: dict[str, RawEntry] = {}
     for entry in entries:

@@ -140,6 +140,38 @@ def test_an_edited_entry_updates_the_item_and_bumps_its_development(
         assert result.development_ids == [developments[0].id]
 
 
+def test_an_entry_edited_later_in_the_same_response_updates_the_new_item(
+    sessions: SessionFactory, settings: Settings
+) -> None:
+    # Two GUIDs for one URL in one response: the second is an edit of the first, which is
+    # still waiting to be written when the second is read.
+    first = _entry("a", BIS_TITLE, BIS_TEXT)
+    second = RawEntry(
+        guid="a-v2",
+        url=first.url,
+        title=BIS_TITLE + " (corrected)",
+        text=BIS_TEXT + " A correction was added.",
+        published=NOW,
+    )
+    with sessions() as session:
+        source = _source(session, "bis")
+        other = _entry("b", CHIPS_TITLE, CHIPS_TEXT)
+        result = ingest_entries(
+            session, source=source, entries=[first, other, second], now=NOW, settings=settings
+        )
+        session.commit()
+        assert (result.new, result.updated) == (2, 1)
+        item = session.exec(select(Item).where(Item.guid == "a")).one()
+        assert item.version == 2 and item.title.endswith("(corrected)")
+        development = session.get(Development, item.development_id)
+        assert development is not None
+        assert development.revision == 2 and development.title.endswith("(corrected)")
+        assert len(session.exec(select(Development)).all()) == 2
+        assert sorted(result.development_ids) == sorted(
+            {i.development_id for i in session.exec(select(Item))}
+        )
+
+
 def test_two_sources_reporting_one_event_share_a_development(
     sessions: SessionFactory, settings: Settings
 ) -> None:
