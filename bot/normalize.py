@@ -136,6 +136,9 @@ def html_to_text(markup: str | None) -> str:
     if _is_plain_paragraph(markup):
         # lxml would give "\n" + the paragraph's text + "\n", which cleans to the same.
         return clean_whitespace(markup[3:-4])
+    # lxml refuses control characters (ValueError on a node's text), and a hostile or broken
+    # feed may send them: they are dropped from the text anyway (`clean_whitespace`).
+    markup = _CONTROL.sub("", markup)
     try:
         root = lxml.html.fragment_fromstring(markup, create_parent="div")
     except (etree.ParserError, ValueError):

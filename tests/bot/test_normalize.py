@@ -169,3 +169,7 @@ def test_a_plain_paragraph_reads_as_the_html_parser_reads_it(
     with monkeypatch.context() as patch:
         patch.setattr(normalize, "_is_plain_paragraph", lambda _markup: False)
         assert fast == html_to_text(markup)
+
+
+def test_control_characters_in_html_are_dropped_not_an_error() -> None:
+    assert normalize.html_to_text("<p>a\x0cb <b>x</b>\x00</p>") == "ab x"

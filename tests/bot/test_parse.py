@@ -181,3 +181,21 @@ def test_page_without_selector_uses_main_text_extraction() -> None:
 def test_a_selector_that_matches_nothing_is_an_error() -> None:
     with pytest.raises(ParseError, match="matched nothing"):
         parse_body("page", fixture_bytes("page_v1_synthetic.html"), url=BASE, selector="#gone")
+
+
+def test_a_json_feed_item_with_control_characters_is_read() -> None:
+    feed = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "t",
+        "items": [
+            {"id": "1", "url": "https://example.test/1", "title": "Chips\u0007 rule",
+             "content_html": "<p>New <b>export\u000c controls</b> on chips.</p>"},
+        ],
+    }  # fmt: skip
+    result = parse_body(
+        "feed", json.dumps(feed).encode(), url="https://example.test/feed.json",
+        content_type="application/feed+json",
+    )  # fmt: skip
+    assert [(e.title, e.text) for e in result.entries] == [
+        ("Chips rule", "New export controls on chips.")
+    ]
