@@ -41,7 +41,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from operator import attrgetter
+from itertools import compress
+from operator import and_, attrgetter, not_
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -217,6 +218,9 @@ def _stamp_of(row: _PoolRow) -> datetime:
 
 
 _stamp_and_id = attrgetter("stamp", "item_id")
+_source_of = attrgetter("source_id")
+_topics_of = attrgetter("topics")
+_jurisdictions_of = attrgetter("jurisdictions")
 
 
 class _Pool:
@@ -846,24 +850,17 @@ class _Ingest:
         near = self.pool.near(when, timedelta(days=cluster.WINDOW_DAYS))
         # Developments that already hold an item of this source: a source publishing a second
         # document is reporting a second event, unless it is a near-verbatim re-issue.
-        own: set[int] = set()
-        source_id = self.source_id
-        rows: list[_PoolRow] = []
-        # This runs over hundreds of rows for every new entry: one pass, cheapest tests first.
-        for row in near:
-            if row.source_id == source_id:
-                own.add(row.development_id)
-            topics_of = row.topics
-            if tset:
-                if (
-                    not topics_of
-                    or topics_of.isdisjoint(tset)
-                    or row.jurisdictions.isdisjoint(jset)
-                ):
-                    continue
-            elif topics_of:
-                continue
-            rows.append(row)
+        # This runs over hundreds of rows for every new entry: the filters are C-level maps.
+        own = {
+            row.development_id
+            for row in compress(near, map(self.source_id.__eq__, map(_source_of, near)))
+        }
+        if tset:
+            shares_topic = map(not_, map(tset.isdisjoint, map(_topics_of, near)))
+            shares_place = map(not_, map(jset.isdisjoint, map(_jurisdictions_of, near)))
+            rows = list(compress(near, map(and_, shares_topic, shares_place)))
+        else:
+            rows = list(compress(near, map(not_, map(_topics_of, near))))
         self.fill_fingerprints(rows)
         out: list[cluster.Candidate] = []
         may_join = cluster.may_join
