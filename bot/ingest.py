@@ -49,6 +49,7 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import Connection, Engine, String, Table, func, insert, type_coerce, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select as sa_select
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from bot.analysis import cluster
@@ -218,6 +219,8 @@ def _stamp_of(row: _PoolRow) -> datetime:
 
 
 _stamp_and_id = attrgetter("stamp", "item_id")
+_DEFERRED_EVIDENCE: Any = Development.evidence  # SQLModel types these as plain values
+_DEFERRED_SEARCH_TEXT: Any = Development.search_text
 _source_of = attrgetter("source_id")
 _topics_of = attrgetter("topics")
 _jurisdictions_of = attrgetter("jurisdictions")
@@ -819,7 +822,13 @@ class _Ingest:
     def development(self, development_id: int) -> Development | None:
         development = self.developments.get(development_id)
         if development is None:
-            development = self.session.get(Development, development_id)
+            # Its evidence and search text are recomputed by `refresh`, never read: not loaded
+            # (they are the largest columns, the evidence a JSON document to decode).
+            development = self.session.get(
+                Development,
+                development_id,
+                options=[defer(_DEFERRED_EVIDENCE), defer(_DEFERRED_SEARCH_TEXT)],
+            )
             if development is not None:
                 self.developments[development_id] = development
                 self.stored_state[development_id] = (
