@@ -871,24 +871,23 @@ class _Ingest:
         else:
             rows = list(compress(near, map(not_, map(_topics_of, near))))
         self.fill_fingerprints(rows)
-        out: list[cluster.Candidate] = []
-        may_join = cluster.may_join
-        for row in rows:
-            fp = row.fingerprint
-            if fp is None or (fingerprint is not None and not may_join(fingerprint, fp)):
-                continue
-            out.append(
-                cluster.Candidate(
-                    development_id=row.development_id,
-                    fingerprint=fp,
-                    jurisdictions=row.jurisdictions,
-                    topics=row.topics,
-                    relevant=bool(row.topics),
-                    days_apart=(row.stamp - when).total_seconds() / 86400,
-                    same_source=row.development_id in own,
-                )
+        rows = [row for row in rows if row.fingerprint is not None]
+        if fingerprint is not None:
+            fingerprints = [row.fingerprint for row in rows if row.fingerprint is not None]
+            rows = list(compress(rows, cluster.joinable(fingerprint, fingerprints)))
+        return [
+            cluster.Candidate(
+                development_id=row.development_id,
+                fingerprint=row.fingerprint,
+                jurisdictions=row.jurisdictions,
+                topics=row.topics,
+                relevant=bool(row.topics),
+                days_apart=(row.stamp - when).total_seconds() / 86400,
+                same_source=row.development_id in own,
             )
-        return out
+            for row in rows
+            if row.fingerprint is not None
+        ]
 
     def fill_fingerprints(self, rows: Sequence[_PoolRow]) -> None:
         """Give each row its item's fingerprint: from the cache, else from the stored text.

@@ -22,7 +22,7 @@ Thresholds were tuned on odd ids of the public eval set and checked on even ids 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -228,6 +228,39 @@ def may_join(a: Fingerprint, b: Fingerprint) -> bool:
     ):
         return True
     return not a.words.isdisjoint(b.words) and similarity(a, b) >= LOWEST_THRESHOLD
+
+
+def joinable(new: Fingerprint, others: Sequence[Fingerprint]) -> list[bool]:
+    """`may_join(new, other)` for each of `others`, in one pass.
+
+    A new item is compared with hundreds of stored ones: this loop keeps the new item's parts
+    in locals and computes the similarity inline (the same arithmetic as `similarity`).
+    """
+    words = new.words
+    size_a = len(words)
+    docs, codes, money = new.docs, new.codes, new.money
+    threshold = LOWEST_THRESHOLD
+    out: list[bool] = []
+    for other in others:
+        if (
+            (docs and other.docs and not docs.isdisjoint(other.docs))
+            or (codes and other.codes and not codes.isdisjoint(other.codes))
+            or (money and other.money and not money.isdisjoint(other.money))
+        ):
+            out.append(True)
+            continue
+        other_words = other.words
+        if not size_a or not other_words:
+            out.append(False)
+            continue
+        shared = len(words & other_words)
+        if not shared:
+            out.append(False)
+            continue
+        size_b = len(other_words)
+        score = shared / min(size_a, size_b) * 0.5 + shared / (size_a + size_b - shared) * 0.5
+        out.append(score >= threshold)
+    return out
 
 
 @dataclass(frozen=True)

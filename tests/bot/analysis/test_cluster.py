@@ -233,3 +233,13 @@ def test_may_join_never_rules_out_a_candidate_best_match_would_pick(
     )
     if picked is not None:
         assert cluster.may_join(new, old)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_FACT_TEXTS, st.lists(_FACT_TEXTS, max_size=6))
+def test_joinable_is_may_join_for_each_stored_item(new: str, stored: list[str]) -> None:
+    fingerprints = [fingerprint(text, text) for text in stored]
+    mine = fingerprint(new, new)
+    assert cluster.joinable(mine, fingerprints) == [
+        cluster.may_join(mine, other) for other in fingerprints
+    ]
