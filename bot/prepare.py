@@ -127,7 +127,9 @@ def analysis_pool(sources: int) -> Executor | None:
     # from this (threaded) process, and start in milliseconds.
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(_PRELOAD)
-    return ProcessPoolExecutor(max_workers=min(cpus, 4), mp_context=context)
+    # One core stays with this process: it stores what the workers prepare, and storing (a
+    # single writer, clustering in order) is the slower half of a poll.
+    return ProcessPoolExecutor(max_workers=min(cpus - 1, 4), mp_context=context)
 
 
 def warm(pool: Executor) -> list[Any]:
