@@ -1010,117 +1010,142 @@ class _Ingest:
             row.rated = (key[3], rated)
         return [r.rated[1] for r in rows if r.rated is not None]
 
-    def item_rows(self, *where: Any) -> list[_Row]:
-        """The columns of items that a refresh needs for every item, read raw."""
-        return [
-            _Row(
-                item_id,
-                source_id,
-                _utc(published) if published is not None else None,
-                _utc(seen),
-                list(_code_list(item_j)),
-                list(_code_list(item_t)),
-                doc_type,
-                bool(backfill),
-                version,
-                confidence,
-                digest,
-            )
-            for (
-                item_id,
-                source_id,
-                published,
-                seen,
-                item_j,
-                item_t,
-                doc_type,
-                backfill,
-                version,
-                confidence,
-                digest,
-            ) in self.session.execute(
-                sa_select(
-                    col(Item.id),
-                    col(Item.source_id),
-                    # Raw values (see `_Pool.load`): a large development has many items.
-                    type_coerce(col(Item.published_at), String),
-                    type_coerce(col(Item.first_seen_at), String),
-                    type_coerce(col(Item.jurisdictions), String),
-                    type_coerce(col(Item.topics), String),
-                    col(Item.doc_type),
-                    col(Item.backfill),
-                    col(Item.version),
-                    col(Item.confidence),
-                    col(Item.content_hash),
-                ).where(*where)
-            ).tuples()
-        ]
-
-    def development_rows(self, development_id: int) -> list[_Row]:
-        """Every item row of a development: cached rows plus this call's items, or all read."""
-        cache = self.row_cache
-        cached = cache.get(development_id) if cache is not None else None
-        changed = self.changed_items.get(development_id, set())
-        stored = self.stored_state.get(development_id)
-        if cached is not None and stored is not None and cached[0] == stored:
-            rows = [r for r in cached[1] if r.id not in changed]
-            for chunk in _chunks_of(sorted(changed)):
-                rows += self.item_rows(
-                    col(Item.development_id) == development_id, col(Item.id).in_(chunk)
+    def item_rows(self, *where: Any) -> dict[int, list[_Row]]:
+        """The columns of items that a refresh needs for every item, read raw, by development."""
+        by_development: dict[int, list[_Row]] = {}
+        for (
+            development_id,
+            item_id,
+            source_id,
+            published,
+            seen,
+            item_j,
+            item_t,
+            doc_type,
+            backfill,
+            version,
+            confidence,
+            digest,
+        ) in self.session.execute(
+            sa_select(
+                col(Item.development_id),
+                col(Item.id),
+                col(Item.source_id),
+                # Raw values (see `_Pool.load`): a large development has many items.
+                type_coerce(col(Item.published_at), String),
+                type_coerce(col(Item.first_seen_at), String),
+                type_coerce(col(Item.jurisdictions), String),
+                type_coerce(col(Item.topics), String),
+                col(Item.doc_type),
+                col(Item.backfill),
+                col(Item.version),
+                col(Item.confidence),
+                col(Item.content_hash),
+            ).where(*where)
+        ).tuples():
+            by_development.setdefault(development_id, []).append(
+                _Row(
+                    item_id,
+                    source_id,
+                    _utc(published) if published is not None else None,
+                    _utc(seen),
+                    list(_code_list(item_j)),
+                    list(_code_list(item_t)),
+                    doc_type,
+                    bool(backfill),
+                    version,
+                    confidence,
+                    digest,
                 )
-        else:
-            rows = self.item_rows(col(Item.development_id) == development_id)
-        development = self.developments.get(development_id)
-        if development is not None:
-            self.remember_rows(development_id, (development.revision, development.updated_at), rows)
-        return list(rows)
+            )
+        return by_development
 
-    def refresh(self, development: Development) -> None:
-        """Recompute a stored development's tags, title, importance, summary, announce state.
+    def development_rows(self, development_ids: Sequence[int]) -> dict[int, list[_Row]]:
+        """Every item row of each development: cached rows plus this call's items, or all
+        read; one query per kind for all of them."""
+        cache = self.row_cache
+        rows: dict[int, list[_Row]] = {}
+        changed_ids: list[int] = []
+        unknown: list[int] = []
+        for development_id in development_ids:
+            cached = cache.get(development_id) if cache is not None else None
+            changed = self.changed_items.get(development_id, set())
+            stored = self.stored_state.get(development_id)
+            if cached is not None and stored is not None and cached[0] == stored:
+                rows[development_id] = [r for r in cached[1] if r.id not in changed]
+                changed_ids += changed
+            else:
+                rows[development_id] = []
+                unknown.append(development_id)
+        for chunk in _chunks_of(sorted(changed_ids)):
+            for development_id, read in self.item_rows(col(Item.id).in_(chunk)).items():
+                if development_id in rows and development_id not in unknown:
+                    rows[development_id] += read
+        for chunk in _chunks_of(unknown):
+            for development_id, read in self.item_rows(col(Item.development_id).in_(chunk)).items():
+                rows[development_id] = read
+        for development_id, read in rows.items():
+            development = self.developments.get(development_id)
+            if development is not None:
+                state = (development.revision, development.updated_at)
+                self.remember_rows(development_id, state, read)
+        return {development_id: list(read) for development_id, read in rows.items()}
+
+    def refresh(self, developments: Sequence[Development]) -> None:
+        """Recompute stored developments' tags, title, importance, summary, announce state.
 
         Reads every item's tags and head (cheap columns), and full rows only for the first
         `_DETAIL_ITEMS` items in order (primary sources first), which is all the summary,
-        evidence and search text use, so a development with many reports stays cheap.
+        evidence and search text use, so a development with many reports stays cheap. Each
+        kind of read is one query for all the developments a call touched.
         """
-        assert development.id is not None
-        rows = self.development_rows(development.id)
-        if not rows:
-            return
-        source_ids = {r.source_id for r in rows}
-        if source_ids == {self.source_id}:
-            sources = {self.source_id: (self.source.primary, self.source.kind)}
-        else:
-            sources = {
-                sid: (is_primary, kind)
-                for sid, is_primary, kind in self.session.execute(
-                    sa_select(col(Source.id), col(Source.primary), col(Source.kind)).where(
-                        col(Source.id).in_(source_ids)
-                    )
-                ).tuples()
-            }
+        ids = [d.id for d in developments if d.id is not None]
+        rows_of = self.development_rows(ids)
+        source_ids = {r.source_id for rows in rows_of.values() for r in rows}
+        sources = {self.source_id: (self.source.primary, self.source.kind)}
+        others = sorted(source_ids - {self.source_id})
+        for chunk in _chunks_of(others):
+            sources.update(
+                {
+                    sid: (is_primary, kind)
+                    for sid, is_primary, kind in self.session.execute(
+                        sa_select(col(Source.id), col(Source.primary), col(Source.kind)).where(
+                            col(Source.id).in_(chunk)
+                        )
+                    ).tuples()
+                }
+            )
         primary = {sid: flags[0] for sid, flags in sources.items()}
-        rows.sort(key=lambda r: (not primary.get(r.source_id, False), r.stamp, r.id))
-        detail_ids = [r.id for r in rows[:_DETAIL_ITEMS]]
-        by_id = {
-            i.id: i for i in self.session.exec(select(Item).where(col(Item.id).in_(detail_ids)))
-        }
-        ordered = [by_id[i] for i in detail_ids if i in by_id]
-        pages = [r for r in rows if sources.get(r.source_id, (False, ""))[1] == "page"]
-        fields = self.fields(
-            rows,
-            ordered,
-            primary,
-            self.ratings(rows, primary),
-            page_change=self.page_changes.get(development.id),
-            pages=bool(pages),
-            announce=development.announce,
-            summary_now=development.summary,
-            made_summary=self.summaries.get(rows[0].id),
-        )
-        for name, value in fields.items():
-            if value is not _KEEP:
-                setattr(development, name, value)
-        self.session.add(development)
+        detail_ids: dict[int, list[int]] = {}
+        for development_id, rows in rows_of.items():
+            rows.sort(key=lambda r: (not primary.get(r.source_id, False), r.stamp, r.id))
+            detail_ids[development_id] = [r.id for r in rows[:_DETAIL_ITEMS]]
+        by_id: dict[int | None, Item] = {}
+        for chunk in _chunks_of(sorted({i for ids in detail_ids.values() for i in ids})):
+            by_id.update(
+                {i.id: i for i in self.session.exec(select(Item).where(col(Item.id).in_(chunk)))}
+            )
+        for development in developments:
+            rows = rows_of.get(development.id or 0) or []
+            if not rows or development.id is None:
+                continue
+            ordered = [by_id[i] for i in detail_ids[development.id] if i in by_id]
+            pages = any(sources.get(r.source_id, (False, ""))[1] == "page" for r in rows)
+            fields = self.fields(
+                rows,
+                ordered,
+                primary,
+                self.ratings(rows, primary),
+                page_change=self.page_changes.get(development.id),
+                pages=pages,
+                announce=development.announce,
+                summary_now=development.summary,
+                made_summary=self.summaries.get(rows[0].id),
+            )
+            for name, value in fields.items():
+                if value is not _KEEP:
+                    setattr(development, name, value)
+            self.session.add(development)
 
     def fields(
         self,
@@ -1372,8 +1397,7 @@ def _ingest(
             by_url_any[item.url] = item
             by_hash_any[digest] = item
     run.flush_pending()
-    for development in list(run.touched.values()):
-        run.refresh(development)
+    run.refresh(list(run.touched.values()))
     session.flush()
     run.publish_pool(wrote=bool(new or updated))
     ids = sorted({d.id for d in run.touched.values() if d.id is not None} | set(run.created))
