@@ -425,6 +425,7 @@ class _Ingest:
         self.pending: list[_Pending] = []
         self.new_groups: dict[int, list[_NewItem]] = {}
         self.created: list[int] = []  # developments written complete by `flush_pending`
+        self.joins: dict[int, int] = {}  # stored development id -> pending items joining it
         self.analysis_key = analysis_key(
             settings.taxonomy_path, source.jurisdictions, source.topics, source.primary
         )
@@ -570,11 +571,9 @@ class _Ingest:
         if development_id is not None and development_id < 0:
             key = development_id  # a development this call is creating
             self.new_groups[key].append(item)
-        elif development_id is not None and (stored := self.development(development_id)):
-            key = development_id
-            stored.revision += 1
-            stored.updated_at = self.now
-            self.touched[development_id] = stored
+        elif development_id is not None:
+            key = development_id  # a stored development: loaded with the others when written
+            self.joins[key] = self.joins.get(key, 0) + 1
         else:
             key, joined = -(len(self.new_groups) + 1), None
             self.new_groups[key] = [item]
@@ -605,6 +604,7 @@ class _Ingest:
         """
         if not self.pending:
             return
+        self.join_stored(self.pending)
         pending, self.pending = self.pending, []
         groups, self.new_groups = self.new_groups, {}
         by_key = {p.provisional_id: p for p in pending}
@@ -680,6 +680,33 @@ class _Ingest:
             self.created.append(real[key])
         if evidence:
             self.session.execute(update(Development), evidence)
+
+    def join_stored(self, pending: Sequence[_Pending]) -> None:
+        """Load the stored developments that pending items join (one query) and bump them."""
+        joins, self.joins = self.joins, {}
+        wanted = [key for key in joins if key not in self.developments]
+        for chunk in _chunks_of(wanted):
+            query = (
+                select(Development)
+                .where(col(Development.id).in_(chunk))
+                .options(defer(_DEFERRED_EVIDENCE), defer(_DEFERRED_SEARCH_TEXT))
+            )
+            for loaded in self.session.exec(query):
+                assert loaded.id is not None
+                self.developments[loaded.id] = loaded
+                self.stored_state[loaded.id] = (loaded.revision, loaded.updated_at)
+        for key, count in joins.items():
+            joined = self.developments.get(key)
+            if joined is not None:
+                # One revision per item that joined it, as when each was written alone.
+                joined.revision += count
+                joined.updated_at = self.now
+                self.touched[key] = joined
+                continue
+            for p in pending:  # gone from the store: each item starts its own development
+                if p.key == key:
+                    p.key, p.joined = -(len(self.new_groups) + 1), None
+                    self.new_groups[p.key] = [p.item]
 
     def new_row(self, item: _NewItem, row_id: int) -> _Row:
         return _Row(
