@@ -21,15 +21,25 @@ Rules:
   becomes `"pending"` once one of its items is recent. A development with no AI-policy topic is
   `"never"`. A development already `"posted"` keeps that state.
 
-Speed (a first poll stores thousands of items, one call per source): candidates are read once
-per call (`_Pool`: only the columns clustering needs) rather than three queries per new entry,
-and the call's own items join them; a call with few entries in a crowded window queries per
-entry instead (`_QueriedPool`). Caches carry work from one call to the next, each used only
-when a cheap check says the store has not changed under it: the candidates (`_POOLS`, checked
-against a generation counter that every call storing items moves on), a development's item rows (`_DEVELOPMENT_ROWS`,
-checked against its revision and update time), and fingerprints and importance ratings (keyed
-by item id and content hash). A rolled-back call leaves the store behind a cache, which is then
-not used. Ingest is the only writer of items, so these checks see every change.
+Speed (a first poll stores thousands of items, one call per source):
+- Work that depends only on an entry (content hash, classification, importance, fingerprint,
+  one-item summary) arrives precomputed from worker processes (`bot.prepare`) on large polls;
+  it is used only when made for this source's settings, and computed here otherwise.
+- A new entry's development is decided at once, in memory; its item waits (`pending`) and
+  joins the candidates as a provisional row, so later entries of the call can join it. The
+  call's new developments are then computed whole from their items in memory and written in
+  one batched INSERT (their full-text rows made once), then the items in another; the stored
+  developments they join are loaded in one query and refreshed together.
+- Candidates are read once per call (`_Pool`: only the columns clustering needs) rather than
+  three queries per new entry; a call with few entries in a crowded window queries per entry
+  instead (`_QueriedPool`, which writes each item as it is decided).
+- Caches carry work from one call to the next, each used only when a cheap check says the
+  store has not changed under it: the candidates (`_POOLS`, checked against a generation
+  counter that every call storing items moves on, and the newest item id), a development's
+  item rows (`_DEVELOPMENT_ROWS`, checked against its revision and update time), and
+  fingerprints and importance ratings (keyed by item id and content hash). A rolled-back call
+  leaves the store behind a cache, which is then not used. Ingest is the only writer of items,
+  so these checks see every change.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 Each source is claimed with a lease (an atomic UPDATE on `sources.lease_until`), so several
 replicas on PostgreSQL never fetch one source at the same time. Fetching and parsing of all
-claimed sources run concurrently (parsing off the event loop); storing is one short
+claimed sources run concurrently (parsing off the event loop; on a poll of many sources, in
+worker processes that also analyse each entry: `bot.prepare`); storing is one short
 transaction per source, so one source's failure (network, parse, or store) never touches
 another. Failures back off exponentially through `next_due_at`.
 
