@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from evidence_support import without_ids
 from sqlalchemy import delete
 from sqlmodel import Session, select
 
@@ -167,9 +168,7 @@ def test_an_entry_edited_later_in_the_same_response_updates_the_new_item(
         assert development is not None
         assert development.revision == 2 and development.title.endswith("(corrected)")
         assert len(session.exec(select(Development)).all()) == 2
-        assert sorted(result.development_ids) == sorted(
-            {i.development_id for i in session.exec(select(Item))}
-        )
+        assert set(result.development_ids) == {i.development_id for i in session.exec(select(Item))}
 
 
 def test_two_sources_reporting_one_event_share_a_development(
@@ -340,20 +339,10 @@ def _development_fields(session: Session, development_id: int) -> tuple[object, 
         development.topics,
         development.importance,
         development.summary,
-        _without_ids(development.evidence),
+        without_ids(development.evidence),
         development.search_text,
         development.announce,
     )
-
-
-def _without_ids(value: object) -> object:
-    """Evidence without row ids, which differ between two runs on PostgreSQL (sequences)."""
-    if isinstance(value, dict):
-        ids = ("id", "lead_item", "joined")
-        return {k: _without_ids(v) for k, v in value.items() if k not in ids}
-    if isinstance(value, list):
-        return [_without_ids(v) for v in value]
-    return value
 
 
 def _three_polls(sessions: SessionFactory, settings: Settings) -> tuple[object, ...]:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from evidence_support import without_ids
 from sourceserver import SourceServer
 from sqlalchemy import delete
 from sqlmodel import col, select
@@ -118,26 +119,16 @@ def _snapshot(sessions: SessionFactory) -> list[tuple[object, ...]]:
                     item.topics,
                     item.confidence,
                     item.content_hash,
-                    _without_ids(item.evidence),
+                    without_ids(item.evidence),
                     development.title,
                     development.summary,
                     development.importance,
                     development.announce,
                     development.search_text,
-                    _without_ids(development.evidence),
+                    without_ids(development.evidence),
                 )
             )
         return rows
-
-
-def _without_ids(value: object) -> object:
-    if isinstance(value, dict):
-        # Row ids differ between the two runs on PostgreSQL (sequences are not reset).
-        ids = ("id", "lead_item", "joined")
-        return {k: _without_ids(v) for k, v in value.items() if k not in ids}
-    if isinstance(value, list):
-        return [_without_ids(v) for v in value]
-    return value
 
 
 def _wipe(sessions: SessionFactory) -> None:
