@@ -752,8 +752,21 @@ class _Ingest:
         # Core, not the ORM's bulk path: the same SQL, without per-row mapping work.
         table = sa_inspect(model).local_table  # type: ignore[union-attr]
         assert isinstance(table, Table)
+        connection = self.session.connection()
+        if connection.dialect.name == "sqlite":
+            # SQLite cannot return ids in parameter order from one multi-row INSERT, so
+            # SQLAlchemy would send one INSERT per row. Every transaction here holds the write
+            # lock from its start (BEGIN IMMEDIATE, `store.db`), so the ids SQLite would give
+            # (one past the largest) are ours to write: one executemany.
+            newest = connection.execute(sa_select(func.max(table.c.id))).scalar_one_or_none()
+            first = int(newest or 0) + 1
+            ids = list(range(first, first + len(rows)))
+            connection.execute(
+                insert(table), [{**row, "id": i} for row, i in zip(rows, ids, strict=True)]
+            )
+            return ids
         statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-        return [int(i) for i in self.session.connection().execute(statement, rows).scalars()]
+        return [int(i) for i in connection.execute(statement, rows).scalars()]
 
     def remember_rows(self, development_id: int, state: _DevState, rows: list[_Row]) -> None:
         """Cache a development's item rows for a later call's refresh (`development_rows`)."""
