@@ -235,9 +235,14 @@ async def _parse(
         )
         try:
             return await asyncio.get_running_loop().run_in_executor(pool, job)
-        except BrokenExecutor:
-            # A worker died (killed, out of memory): parse here; ingest analyses the entries.
-            log.warning("analysis worker failed; parsing %s in the poll process", source.name)
+        except (BrokenExecutor, OSError, RuntimeError) as exc:
+            # A worker died (killed, out of memory) or the pool is gone: parse here, and ingest
+            # analyses the entries itself. (An error of the parse itself comes again below.)
+            log.warning(
+                "analysis worker failed (%s); parsing %s in the poll process",
+                type(exc).__name__,
+                source.name,
+            )
     return await asyncio.to_thread(
         parse_body, source.kind, body, url=url, content_type=content_type, selector=selector
     )
@@ -306,7 +311,9 @@ class _Poller:
         self.pool = pool
         self.owner = owner
         self.ingest = ingest
-        self.development_ids: list[int] = []
+        # In first-seen order; a dict, as a first poll touches thousands (a list's `in` was
+        # quadratic).
+        self.development_ids: dict[int, None] = {}
         # Fetches run concurrently, but sources are stored one at a time in a fixed order (by
         # name): what clusters with what never depends on which server answered first.
         self._stored: dict[str, asyncio.Event] = {}
@@ -392,8 +399,7 @@ class _Poller:
                 notes = [n for n in [parsed.note, *parsed.warnings] if n]
                 row.error = "; ".join(notes) or None
                 for development_id in getattr(outcome, "development_ids", []) or []:
-                    if development_id not in self.development_ids:
-                        self.development_ids.append(int(development_id))
+                    self.development_ids.setdefault(int(development_id), None)
                 self._mark_success(source, result, now, status="ok")
             row.seconds = time.monotonic() - started
             session.add(source)
@@ -486,7 +492,12 @@ async def poll_sources_async(
         progress.start(len(claimed))
     pool = analysis_pool(len(claimed))
     if pool is not None:
-        warm(pool)
+        try:
+            warm(pool)
+        except (OSError, RuntimeError) as exc:  # no processes here (sandbox, limits)
+            log.warning("no analysis workers (%s); the poll works in one process", exc)
+            pool.shutdown(wait=False, cancel_futures=True)
+            pool = None
     poller = _Poller(deps, owner=owner, ingest=ingest or _default_ingest(), pool=pool)
     poller.set_order([source.name for source in claimed])
 
@@ -504,7 +515,7 @@ async def poll_sources_async(
             await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)
     report.rows.extend(rows)
     report.rows.sort(key=lambda r: r.source)
-    report.development_ids = poller.development_ids
+    report.development_ids = list(poller.development_ids)
     report.seconds = time.monotonic() - started
     return report
 

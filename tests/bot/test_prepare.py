@@ -195,3 +195,17 @@ def test_a_dead_worker_pool_falls_back_to_parsing_in_the_poll(
     report = poll_sources(many_sources, all_sources=True)
     assert report.exit_code == 0
     assert report.new == 6
+
+
+class _NoProcessesPool(Executor):
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
+        raise OSError("cannot start a process here")
+
+
+def test_a_machine_that_cannot_start_workers_polls_in_one_process(
+    many_sources: Deps, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.poll.analysis_pool", lambda sources: _NoProcessesPool())
+    report = poll_sources(many_sources, all_sources=True)
+    assert report.exit_code == 0
+    assert report.new == 6
