@@ -51,7 +51,7 @@ with new requirements after months of talks with industry groups and trading par
 critics argued the measures could slow research and raise costs for smaller firms that rely on
 imported hardware analysts expect further guidance later this year as ministers weigh responses
 from universities businesses and civil society a spokesperson declined to comment on timing but
-noted that consultation documents remain open for written evidence until the deadline""".split()
+noted that consultation documents remain open for written evidence until the deadline""".split()  # noqa: SIM905
 _SYLLABLES = tuple(c + v for c in "bdfgklmnprstvz" for v in "aeiou")
 # Prose draws on a large vocabulary with a long tail (Zipf weights), as real text does: two
 # unrelated reports share common words, not most of their content words.
@@ -59,7 +59,7 @@ _VOCABULARY = FILLER + random.Random(1).sample(
     [a + b + c for a in _SYLLABLES for b in _SYLLABLES for c in _SYLLABLES], 8000
 )
 _WEIGHTS = [1 / (rank + 1) ** 0.5 for rank in range(len(_VOCABULARY))]
-_FUNCTION_WORDS = "the of and to in a that for on with as by is was it from at has be".split()
+_FUNCTION_WORDS = "the of and to in a that for on with as by is was it from at has be".split()  # noqa: SIM905
 DOMAIN = (
     "export controls",
     "advanced computing",

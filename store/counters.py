@@ -35,9 +35,7 @@ def bump_counter(session: Session, key: str, *, now: datetime) -> int:
         insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
         # Two replicas may both find no row: the second insert is a no-op, not an error.
         session.execute(
-            insert(KeyValue)
-            .values(key=key, value="0", updated_at=now)
-            .on_conflict_do_nothing()
+            insert(KeyValue).values(key=key, value="0", updated_at=now).on_conflict_do_nothing()
         )
         session.execute(bump)
     return read_counter(session, key)
