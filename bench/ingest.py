@@ -14,7 +14,9 @@ Usage: python bench/ingest.py [--sources 200] [--items 50] [--delay-ms 100]
 3. Naive baseline in the same run, same feeds, fresh store: sequential `httpx.get`, then
    `feedparser.parse`, then one INSERT and COMMIT per item.
 4. Attribution: the same first poll with storing replaced by a counter ("fetch+parse only"),
-   so the table shows how much of the first poll is fetching and parsing versus storing.
+   so the table shows how much of the first poll is fetching and parsing versus storing. On a
+   poll this large the entries are also analysed in the worker processes (`bot.prepare`), so
+   that row includes the analysis: all the work outside the storing process.
 5. Peak memory: the resident-set high-water mark of each phase, each phase in its own child
    process (so one phase's peak cannot hide another's).
 
