@@ -202,15 +202,6 @@ def shared_facts(a: Fingerprint, b: Fingerprint) -> bool:
     return bool((a.docs & b.docs) or (a.codes & b.codes) or (a.money & b.money))
 
 
-def may_match(a: Fingerprint, b: Fingerprint) -> bool:
-    """False when `best_match` could not pick one for the other, whatever the tags and dates.
-
-    Without a shared word the similarity is 0, and without a shared fact nothing is added, so
-    the score is under every threshold: a cheap test that spares building such candidates.
-    """
-    return not a.words.isdisjoint(b.words) or shared_facts(a, b)
-
-
 # The lowest score `best_match` accepts, whatever the dates, tags and sources.
 LOWEST_THRESHOLD = min(THRESHOLD_NEAR, THRESHOLD_FAR, THRESHOLD_IRRELEVANT, THRESHOLD_SAME_SOURCE)
 
@@ -218,8 +209,8 @@ LOWEST_THRESHOLD = min(THRESHOLD_NEAR, THRESHOLD_FAR, THRESHOLD_IRRELEVANT, THRE
 def may_join(a: Fingerprint, b: Fingerprint) -> bool:
     """False when `best_match` could not pick one for the other, whatever the tags and dates.
 
-    Stricter than `may_match` and as exact: without a shared fact the score is the
-    similarity, which must reach the lowest threshold.
+    Without a shared fact nothing is added to the similarity, which must then reach the lowest
+    threshold: a cheap test that spares building candidates that could never be picked.
     """
     # Runs for hundreds of stored items per new one: fact sets are intersected only when both
     # sides state facts of one kind, which is all `shared_facts` could find.

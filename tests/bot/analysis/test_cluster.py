@@ -167,7 +167,7 @@ def test_a_pair_that_may_not_match_is_never_matched(
         relevant=relevant,
         candidates=[candidate],
     )
-    if not cluster.may_match(new, stored):
+    if not cluster.may_join(new, stored):
         assert matched is None
 
 
