@@ -70,14 +70,14 @@ from bot.analysis.summarise import page_change, page_change_summary
 from bot.analysis.taxonomy import Taxonomy, load_taxonomy
 from bot.config import Settings
 from bot.entries import RawEntry
-from bot.prepare import EntryAnalysis, analysis_key, content_hash
+from bot.prepare import FINGERPRINT_TEXT_CHARS, EntryAnalysis, analysis_key, content_hash
 from bot.vocab import TOPICS
 from store.counters import bump_counter, read_counter
 from store.models import Development, Item, ItemVersion, Source
 
 SEARCH_TEXT_CAP = 20_000
 _IN_CHUNK = 500
-_CANDIDATE_TEXT_CHARS = 1500
+_CANDIDATE_TEXT_CHARS = FINGERPRINT_TEXT_CHARS  # what a fingerprint reads of an item's text
 _CANDIDATES_PER_SIDE = 200
 _DETAIL_ITEMS = 20
 _FINGERPRINT_CACHE_SIZE = 50_000
@@ -637,6 +637,7 @@ class _Ingest:
                 pages=False,
                 announce="",
                 made_summary=analysis.summary if analysis else None,
+                evidence=False,
             )
             computed[key] = (fields, rows, ordered, ratings)
         development_ids = self.insert_returning_ids(
@@ -1209,6 +1210,7 @@ class _Ingest:
         announce: str,
         summary_now: str = "",
         made_summary: str | None = None,
+        evidence: bool = True,
     ) -> dict[str, Any]:
         """A development's computed columns from its item rows in order (primary first) and
         the full items among the first `_DETAIL_ITEMS`; `_KEEP` where the stored value stays.
@@ -1242,7 +1244,12 @@ class _Ingest:
             "confidence": max(r.confidence for r in rows),
             "importance": importance,
             "summary": summary,
-            "evidence": _development_evidence(ordered, primary, rules, is_page_baseline),
+            # Evidence names item ids: a caller whose items are not written yet makes it later.
+            "evidence": (
+                _development_evidence(ordered, primary, rules, is_page_baseline)
+                if evidence
+                else _KEEP
+            ),
             "announce": _KEEP,
         }
         if announce != "posted":

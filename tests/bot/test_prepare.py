@@ -182,30 +182,31 @@ def test_a_poll_with_worker_processes_stores_what_an_in_process_poll_stores(
     assert len({row[7] for row in expected}) == 3  # two reports of each event joined
 
 
-class _DeadPool(Executor):
+class _FailingPool(Executor):
+    """A pool whose every submit fails as `error` does."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
     def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
-        raise BrokenExecutor("a worker died")
+        raise self.error
 
 
-def test_a_dead_worker_pool_falls_back_to_parsing_in_the_poll(
-    many_sources: Deps, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("error", "warmed"),
+    [
+        # A worker died after the pool started: each parse falls back.
+        (BrokenExecutor("a worker died"), True),
+        # No process can start here: the poll gives up the pool when warming it.
+        (OSError("cannot start a process here"), False),
+    ],
+)
+def test_a_pool_that_fails_leaves_the_poll_to_one_process(
+    many_sources: Deps, monkeypatch: pytest.MonkeyPatch, error: Exception, warmed: bool
 ) -> None:
-    monkeypatch.setattr("bot.poll.analysis_pool", lambda sources: _DeadPool())
-    monkeypatch.setattr("bot.poll.warm", lambda pool: [])
-    report = poll_sources(many_sources, all_sources=True)
-    assert report.exit_code == 0
-    assert report.new == 6
-
-
-class _NoProcessesPool(Executor):
-    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
-        raise OSError("cannot start a process here")
-
-
-def test_a_machine_that_cannot_start_workers_polls_in_one_process(
-    many_sources: Deps, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr("bot.poll.analysis_pool", lambda sources: _NoProcessesPool())
+    monkeypatch.setattr("bot.poll.analysis_pool", lambda sources: _FailingPool(error))
+    if warmed:
+        monkeypatch.setattr("bot.poll.warm", lambda pool: [])
     report = poll_sources(many_sources, all_sources=True)
     assert report.exit_code == 0
     assert report.new == 6
