@@ -291,8 +291,13 @@ def classify(
         # Not AI policy: tag a jurisdiction only when its government acts (an OFAC designation,
         # a national export ban), not a market or a place named in a report.
         acting = [c for c in jurisdictions if c in governing or c in subject]
-        for code in set(jurisdictions) - set(acting):
-            rules.append(f"{code}: not AI policy and no government acting")
+        # In the order found (a set's order varies between processes: the stored evidence
+        # would not be byte-stable).
+        rules.extend(
+            f"{code}: not AI policy and no government acting"
+            for code in jurisdictions
+            if code not in acting
+        )
         jurisdictions = acting
     jurisdictions.sort(key=lambda c: -j_score[c])
 
