@@ -25,7 +25,7 @@ from bot.analysis import cluster
 from bot.analysis.classify import Classification, classify
 from bot.analysis.importance import ItemSignal, item_importance
 from bot.analysis.summarise import summarise_items
-from bot.analysis.taxonomy import load_taxonomy
+from bot.analysis.taxonomy import Taxonomy, load_taxonomy
 from bot.entries import RawEntry
 from bot.parse import ParseResult, parse_body
 
@@ -77,8 +77,12 @@ def content_hash(title: str, text: str) -> str:
     return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
 
 
-def analyse_entry(entry: RawEntry, key: AnalysisKey) -> EntryAnalysis:
-    taxonomy = load_taxonomy(Path(key.taxonomy_path) if key.taxonomy_path else None)
+def analyse_entry(
+    entry: RawEntry, key: AnalysisKey, *, taxonomy: Taxonomy | None = None
+) -> EntryAnalysis:
+    """The analysis of one entry; `taxonomy` is the one `key` names, if the caller has it."""
+    if taxonomy is None:
+        taxonomy = _taxonomy_of(key)
     verdict = classify(
         entry.title,
         entry.text,
@@ -110,14 +114,21 @@ def parse_and_analyse(
 ) -> ParseResult:
     """`parse_body`, then each entry's analysis attached (pages are not analysed here)."""
     result = parse_body(kind, body, url=url, content_type=content_type, selector=selector)
-    if key is not None:
+    if key is not None and result.entries:
+        # Once per response: finding the taxonomy checks its file (a stat and a realpath),
+        # which cost as much as an entry's importance rating.
+        taxonomy = _taxonomy_of(key)
         result.entries = [
             entry
             if entry.is_page
-            else dataclasses.replace(entry, analysis=analyse_entry(entry, key))
+            else dataclasses.replace(entry, analysis=analyse_entry(entry, key, taxonomy=taxonomy))
             for entry in result.entries
         ]
     return result
+
+
+def _taxonomy_of(key: AnalysisKey) -> Taxonomy:
+    return load_taxonomy(Path(key.taxonomy_path) if key.taxonomy_path else None)
 
 
 def analysis_pool(sources: int) -> Executor | None:
