@@ -36,6 +36,7 @@ from bot.analysis.importance import ItemSignal, item_importance  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.entries import RawEntry  # noqa: E402
 from bot.ingest import ingest_entries  # noqa: E402
+from bot.ingest_cache import IngestCache  # noqa: E402
 from store.db import make_engine, migrate, session_factory  # noqa: E402
 from store.models import Item, Source  # noqa: E402
 
@@ -86,6 +87,7 @@ def run_pipeline(items: list[dict[str, Any]], database_url: str) -> tuple[Any, d
                 session.add(source)
                 session.flush()
                 sources[name] = source
+        cache = IngestCache()  # carried from call to call, as a poll does
         for item in sorted(items, key=lambda i: i["id"]):
             published = _published(item)
             entry = RawEntry(
@@ -102,6 +104,7 @@ def run_pipeline(items: list[dict[str, Any]], database_url: str) -> tuple[Any, d
                 entries=[entry],
                 now=published,
                 settings=settings,
+                cache=cache,
             )
         session.commit()
         stored = {i.guid: i for i in session.exec(select(Item))}

@@ -69,10 +69,12 @@ def _sources(session: Session, items: Iterable[dict[str, Any]]) -> dict[str, Sou
 def _load_with_ingest(sessions: Any, items: list[dict[str, Any]], settings: Settings) -> bool:
     try:
         from bot.ingest import ingest_entries  # type: ignore[attr-defined, unused-ignore]
+        from bot.ingest_cache import IngestCache
     except ImportError:
         return False
     with session_scope(sessions) as session:
         sources = _sources(session, items)
+    cache = IngestCache()  # carried from call to call, as a poll does
     for item in items:
         with session_scope(sessions) as session:
             source = session.get(Source, sources[item["source_name"]].id)
@@ -89,6 +91,7 @@ def _load_with_ingest(sessions: Any, items: list[dict[str, Any]], settings: Sett
                 entries=[entry],
                 now=_published(item["published"]) + timedelta(hours=12),
                 settings=settings,
+                cache=cache,
             )
     return True
 

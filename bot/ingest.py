@@ -33,11 +33,11 @@ Speed (a first poll stores thousands of items, one call per source):
 - Candidates are read once per call (`_Pool`: only the columns clustering needs) rather than
   three queries per new entry; a call with few entries in a crowded window queries per entry
   instead (`_QueriedPool`, which writes each item as it is decided).
-- Caches carry work from one call to the next, each used only when a cheap check says the
-  store has not changed under it: the candidates (`_POOLS`, checked against a generation
-  counter that every call storing items moves on, and the newest item id), a development's
-  item rows (`_DEVELOPMENT_ROWS`, checked against its revision and update time), and
-  fingerprints and importance ratings (keyed by item id and content hash). A rolled-back call
+- Caches (`bot.ingest_cache`, one per store, owned by `Deps`) carry work from one call to the
+  next, each used only when a cheap check says the store has not changed under it: the
+  candidates (checked against a generation counter that every call storing items moves on,
+  and the newest item id), a development's item rows (checked against its revision and update
+  time), and fingerprints and importance ratings (keyed by item id and content hash). A rolled-back call
   leaves the store behind a cache, which is then not used. Ingest is the only writer of items,
   so these checks see every change.
 """
@@ -46,7 +46,6 @@ from __future__ import annotations
 
 import json
 from bisect import bisect_left, bisect_right, insort_right
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -54,7 +53,6 @@ from functools import lru_cache
 from itertools import compress
 from operator import and_, attrgetter, not_
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection, Engine, String, Table, func, insert, type_coerce, update
 from sqlalchemy import inspect as sa_inspect
@@ -70,6 +68,7 @@ from bot.analysis.summarise import page_change, page_change_summary
 from bot.analysis.taxonomy import Taxonomy, load_taxonomy
 from bot.config import Settings
 from bot.entries import RawEntry
+from bot.ingest_cache import IngestCache
 from bot.prepare import FINGERPRINT_TEXT_CHARS, EntryAnalysis, analysis_key, content_hash
 from bot.vocab import TOPICS
 from store.counters import bump_counter, read_counter
@@ -80,12 +79,6 @@ _IN_CHUNK = 500
 _CANDIDATE_TEXT_CHARS = FINGERPRINT_TEXT_CHARS  # what a fingerprint reads of an item's text
 _CANDIDATES_PER_SIDE = 200
 _DETAIL_ITEMS = 20
-_FINGERPRINT_CACHE_SIZE = 50_000
-
-# Fingerprints of stored items by (id, content hash): a bounded cache, so that polling many
-# sources does not re-read and re-hash the same neighbours. A fingerprint depends only on the
-# title and the first characters of the text, which the content hash covers: never stale.
-_FINGERPRINTS: OrderedDict[tuple[int, str], cluster.Fingerprint] = OrderedDict()
 
 
 @lru_cache(maxsize=4096)
@@ -127,38 +120,25 @@ def _code_list(value: object) -> tuple[str, ...]:
 _RatingKey = tuple[int, str, str | None, bool]
 
 
-# Items' own importance ratings, so that refreshing a development with many items does not
-# re-run the importance rules over every item's text each time one item joins.
-_RATINGS: OrderedDict[_RatingKey, tuple[str, str]] = OrderedDict()
-
-
-def _rate(key: _RatingKey, rating: tuple[str, str]) -> None:
-    _RATINGS[key] = rating
-    _RATINGS.move_to_end(key)
-    while len(_RATINGS) > _FINGERPRINT_CACHE_SIZE:
-        _RATINGS.popitem(last=False)
-
-
-# The item rows of developments refreshed before, per engine (so never across databases), with
-# the development's (revision, updated_at) they belong to. Ingest bumps both whenever an item
-# joins a development or changes, so a development read with the same pair still has exactly
-# those items: its next refresh re-reads only the items this call added or edited, instead of
-# every item of a large development for each item that joins it. A rolled-back call leaves the
-# stored pair behind the cached one, so its rows are not used.
-_DEVELOPMENT_ROWS: WeakKeyDictionary[Engine, OrderedDict[int, tuple[_DevState, list[_Row]]]] = (
-    WeakKeyDictionary()
-)
-_DEVELOPMENT_CACHE_SIZE = 4096
-
-# The clustering candidates left by the last call, per engine, with the items generation they
-# mirror: a counter in the `kv` table that every call storing items bumps in its own
-# transaction (ingest is the only writer of items). A rolled-back call leaves the stored
-# generation behind the published one, and another process's call moves it on, so an equal
-# generation means the same items: the next call then starts from these rows instead of reading
-# the whole window again. Two indexed reads (the newest item id too, which catches items deleted
-# behind ingest's back), where counting the items grew with the store.
-_POOLS: WeakKeyDictionary[Engine, tuple[tuple[int, int], _Pool]] = WeakKeyDictionary()
-_POOL_CACHE_MAX_ITEMS = 200_000  # above this, each call reads its window only
+# Caches (`bot.ingest_cache.IngestCache`, one per store, owned by `Deps`):
+# - a development's item rows with the development's (revision, updated_at) they belong to.
+#   Ingest bumps both whenever an item joins a development or changes, so a development read
+#   with the same pair still has exactly those items: its next refresh re-reads only the items
+#   this call added or edited, instead of every item of a large development for each item that
+#   joins it. A rolled-back call leaves the stored pair behind the cached one, so its rows are
+#   not used.
+# - the clustering candidates left by the last call, with the items generation they mirror: a
+#   counter in the `kv` table that every call storing items bumps in its own transaction
+#   (ingest is the only writer of items). A rolled-back call leaves the stored generation
+#   behind the published one, and another process's call moves it on, so an equal generation
+#   means the same items: the next call then starts from these rows instead of reading the
+#   whole window again. Two indexed reads (the newest item id too, which catches items deleted
+#   behind ingest's back), where counting the items grew with the store.
+# - fingerprints of stored items by (id, content hash), so that polling many sources does not
+#   re-read and re-hash the same neighbours (a fingerprint depends only on the title and the
+#   first characters of the text, which the content hash covers: never stale), and items' own
+#   importance ratings, so that refreshing a large development does not re-run the importance
+#   rules over every item's text each time one item joins.
 _GENERATION_KEY = "ingest:items_generation"
 
 
@@ -167,13 +147,6 @@ def _engine_of(session: Session) -> Engine | None:
     if isinstance(bind, Engine):
         return bind
     return bind.engine if isinstance(bind, Connection) else None
-
-
-def _remember(item_id: int, digest: str, fp: cluster.Fingerprint) -> None:
-    _FINGERPRINTS[(item_id, digest)] = fp
-    _FINGERPRINTS.move_to_end((item_id, digest))
-    while len(_FINGERPRINTS) > _FINGERPRINT_CACHE_SIZE:
-        _FINGERPRINTS.popitem(last=False)
 
 
 @dataclass(frozen=True)
@@ -414,7 +387,14 @@ class _QueriedPool(_Pool):
 
 
 class _Ingest:
-    def __init__(self, session: Session, source: Source, now: datetime, settings: Settings) -> None:
+    def __init__(
+        self,
+        session: Session,
+        source: Source,
+        now: datetime,
+        settings: Settings,
+        cache: IngestCache,
+    ) -> None:
         if source.id is None:
             raise ValueError("the source must be stored (flushed) before ingesting its entries")
         self.session = session
@@ -440,10 +420,7 @@ class _Ingest:
             settings.taxonomy_path, source.jurisdictions, source.topics, source.primary
         )
         self.summaries: dict[int, str] = {}  # item id -> its one-item summary, made off-process
-        engine = _engine_of(session)
-        self.row_cache = (
-            _DEVELOPMENT_ROWS.setdefault(engine, OrderedDict()) if engine is not None else None
-        )
+        self.cache = cache
 
     # --- lookups -------------------------------------------------------------------------
     def existing(
@@ -516,10 +493,10 @@ class _Ingest:
         key = (item.id, item.content_hash, item.doc_type, self.source.primary)
         analysis = self.prepared(entry)
         if analysis is not None:
-            _rate(key, analysis.importance)
+            self.cache.ratings.put(key, analysis.importance)
             return
         signal = ItemSignal(item.title, entry.text, item.doc_type, self.source.primary, 0)
-        _rate(key, item_importance(signal))
+        self.cache.ratings.put(key, item_importance(signal))
 
     def is_backfill(self, published: datetime | None) -> bool:
         return published is not None and published < self.now - self.max_age
@@ -668,7 +645,7 @@ class _Ingest:
             item = p.item
             item.id = item_id
             assert item.development_id is not None
-            _remember(item_id, item.content_hash, p.fingerprint)
+            self.cache.fingerprints.put((item_id, item.content_hash), p.fingerprint)
             self.changed_items.setdefault(item.development_id, set()).add(item_id)
             self.remember_rating(item, p.entry)
             analysis = self.prepared(p.entry)
@@ -771,12 +748,7 @@ class _Ingest:
 
     def remember_rows(self, development_id: int, state: _DevState, rows: list[_Row]) -> None:
         """Cache a development's item rows for a later call's refresh (`development_rows`)."""
-        if self.row_cache is None:
-            return
-        self.row_cache[development_id] = (state, rows)
-        self.row_cache.move_to_end(development_id)
-        while len(self.row_cache) > _DEVELOPMENT_CACHE_SIZE:
-            self.row_cache.popitem(last=False)
+        self.cache.development_rows.put(development_id, (state, rows))
 
     def add_page(self, item: Item, entry: RawEntry, digest: str) -> Item:
         """A watched page's first fetch: its own development and version 1."""
@@ -819,8 +791,7 @@ class _Ingest:
             self.pool = _Pool()
             return
         lo, hi = min(whens) - window, max(whens) + window
-        engine = _engine_of(self.session)
-        published_pool = _POOLS.get(engine) if engine is not None else None
+        published_pool = self.cache.pool
         if published_pool is not None and published_pool[0] == self.items_state():
             # The last call's candidates mirror the store: nothing to read.
             self.pool = published_pool[1].copy()
@@ -838,7 +809,7 @@ class _Ingest:
         if in_window > len(whens) * 3 * _CANDIDATES_PER_SIDE:
             self.pool = _QueriedPool(self.session)
             return
-        if self.count_clustered() <= _POOL_CACHE_MAX_ITEMS:
+        if self.count_clustered() <= self.cache.pool_max_items:
             self.pool = _Pool()
             self.pool.load(self.session)
         else:
@@ -860,15 +831,14 @@ class _Ingest:
     def publish_pool(self, *, wrote: bool) -> None:
         """Leave this call's candidates (every item with a development) to the next call.
 
-        A call that wrote items moves the items generation on (see `_POOLS`), whether or not
-        its pool can be published, so no process's older pool is taken for the new store.
+        A call that wrote items moves the items generation on (see the caches above), whether
+        or not its pool can be published, so no process's older pool is taken for the new store.
         """
-        engine = _engine_of(self.session)
         if not wrote:
             return
         bump_counter(self.session, _GENERATION_KEY, now=self.now)
-        if engine is not None and self.pool is not None and self.pool.complete:
-            _POOLS[engine] = (self.items_state(), self.pool)
+        if self.pool is not None and self.pool.complete:
+            self.cache.pool = (self.items_state(), self.pool)
 
     def development(self, development_id: int) -> Development | None:
         development = self.developments.get(development_id)
@@ -949,7 +919,7 @@ class _Ingest:
         missing: list[_PoolRow] = []
         for row in rows:
             if row.fingerprint is None:
-                fp = _FINGERPRINTS.get((row.item_id, row.digest))
+                fp = self.cache.fingerprints.get((row.item_id, row.digest))
                 if fp is None:
                     missing.append(row)
                 else:
@@ -967,7 +937,7 @@ class _Ingest:
             ).where(col(Item.id).in_(ids[start : start + _IN_CHUNK]))
             for item_id, digest, title, text in self.session.execute(text_query).tuples():
                 fp = cluster.fingerprint(title, text or "")
-                _remember(item_id, digest, fp)
+                self.cache.fingerprints.put((item_id, digest), fp)
                 if by_id[item_id].digest == digest:
                     by_id[item_id].fingerprint = fp
 
@@ -1040,7 +1010,8 @@ class _Ingest:
         keys: list[_RatingKey] = [
             (r.id, r.digest, r.doc_type, primary.get(r.source_id, False)) for r in pending
         ]
-        missing = [k[0] for k in keys if k not in _RATINGS]
+        ratings = self.cache.ratings
+        missing = [k[0] for k in keys if k not in ratings]
         for start in range(0, len(missing), _IN_CHUNK):
             chunk = missing[start : start + _IN_CHUNK]
             head_query = sa_select(
@@ -1053,9 +1024,9 @@ class _Ingest:
                 if key[0] in heads:
                     title, head = heads[key[0]]
                     signal = ItemSignal(title, head or "", key[2], key[3], 0)
-                    _rate(key, item_importance(signal))
+                    ratings.put(key, item_importance(signal))
         for row, key in zip(pending, keys, strict=True):
-            level, why = _RATINGS.get(key) or ("low", "item not found")
+            level, why = ratings.get(key) or ("low", "item not found")
             rated = RatedItem(level, why, source_id=row.source_id, relevant=bool(row.topics))
             # Kept on the row (cached with the development's rows) for the next refresh.
             row.rated = (key[3], rated)
@@ -1114,12 +1085,12 @@ class _Ingest:
     def development_rows(self, development_ids: Sequence[int]) -> dict[int, list[_Row]]:
         """Every item row of each development: cached rows plus this call's items, or all
         read; one query per kind for all of them."""
-        cache = self.row_cache
+        cache = self.cache.development_rows
         rows: dict[int, list[_Row]] = {}
         changed_ids: list[int] = []
         unknown: list[int] = []
         for development_id in development_ids:
-            cached = cache.get(development_id) if cache is not None else None
+            cached = cache.get(development_id)
             changed = self.changed_items.get(development_id, set())
             stored = self.stored_state.get(development_id)
             if cached is not None and stored is not None and cached[0] == stored:
@@ -1396,16 +1367,21 @@ def ingest_entries(
     entries: Sequence[RawEntry],
     now: datetime,
     settings: Settings,
+    cache: IngestCache | None = None,
 ) -> IngestResult:
-    """Store `entries` of `source` (dedup, update, classify, cluster). Flushes, never commits."""
+    """Store `entries` of `source` (dedup, update, classify, cluster). Flushes, never commits.
+
+    `cache` carries work to the next call on the same store (`Deps.ingest_cache`); without
+    one, the call starts from the store alone (same result, more reading).
+    """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     # Queries here never need the session's unwritten changes: items are written as they are
     # decided (batched, or flushed by `update` and `add_page`), and developments are read
     # through the identity map. Without autoflush, each query no longer writes the developments
     # touched so far one UPDATE at a time; the flush at the end writes them together.
-    with session.no_autoflush:
-        return _ingest(session, _Ingest(session, source, now, settings), entries, now)
+    with (cache or IngestCache()).claim(_engine_of(session)) as claimed, session.no_autoflush:
+        return _ingest(session, _Ingest(session, source, now, settings, claimed), entries, now)
 
 
 def _ingest(

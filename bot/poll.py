@@ -142,10 +142,10 @@ def default_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-def _default_ingest() -> IngestFn:
-    from bot.ingest import ingest_entries  # landing with the ingest part; imported lazily
+def _default_ingest(deps: Deps) -> IngestFn:
+    from bot.ingest import ingest_entries  # heavy (the analysis modules): imported when polling
 
-    return ingest_entries
+    return partial(ingest_entries, cache=deps.ingest_cache)
 
 
 def claim_sources(
@@ -498,7 +498,7 @@ async def poll_sources_async(
             log.warning("no analysis workers (%s); the poll works in one process", exc)
             pool.shutdown(wait=False, cancel_futures=True)
             pool = None
-    poller = _Poller(deps, owner=owner, ingest=ingest or _default_ingest(), pool=pool)
+    poller = _Poller(deps, owner=owner, ingest=ingest or _default_ingest(deps), pool=pool)
     poller.set_order([source.name for source in claimed])
 
     async def run_one(fetcher: Fetcher, source: _Claimed) -> PollRow:

@@ -13,6 +13,7 @@ from bot import ingest
 from bot.config import Settings
 from bot.entries import RawEntry
 from bot.ingest import ingest_entries
+from bot.ingest_cache import IngestCache
 from store.db import SessionFactory
 from store.models import Development, Item, ItemVersion, Source
 
@@ -345,7 +346,9 @@ def _development_fields(session: Session, development_id: int) -> tuple[object, 
     )
 
 
-def _three_polls(sessions: SessionFactory, settings: Settings) -> tuple[object, ...]:
+def _three_polls(
+    sessions: SessionFactory, settings: Settings, cache: IngestCache
+) -> tuple[object, ...]:
     """A development that gains an item in each of three committed calls."""
     with sessions() as session:
         sources = [_source(session, name, primary=name == "bis") for name in ("bis", "a", "b")]
@@ -359,6 +362,7 @@ def _three_polls(sessions: SessionFactory, settings: Settings) -> tuple[object, 
                 entries=[_entry(f"e{hour}", title, text)],
                 now=NOW + timedelta(hours=hour),
                 settings=settings,
+                cache=cache,
             )
             session.commit()
             ids += result.development_ids
@@ -367,17 +371,20 @@ def _three_polls(sessions: SessionFactory, settings: Settings) -> tuple[object, 
 
 
 def test_a_refresh_from_remembered_rows_equals_a_refresh_that_reads_every_item(
-    sessions: SessionFactory, settings: Settings, monkeypatch: pytest.MonkeyPatch
+    sessions: SessionFactory, settings: Settings
 ) -> None:
-    remembered = _three_polls(sessions, settings)
+    cache = IngestCache()
+    remembered = _three_polls(sessions, settings, cache)
+    assert len(cache.development_rows) == 1 and cache.pool is not None
     with sessions() as session:
         session.execute(delete(Item))
         session.execute(delete(Development))
         session.execute(delete(Source))
         session.commit()
-    monkeypatch.setattr(ingest, "_DEVELOPMENT_CACHE_SIZE", 0)  # every refresh reads all items
-    monkeypatch.setattr(ingest, "_POOL_CACHE_MAX_ITEMS", -1)  # every call reads its window
-    assert _three_polls(sessions, settings) == remembered
+    # Every refresh reads all items; every call reads its window.
+    forgetful = IngestCache(developments=0, pool_max_items=-1)
+    assert _three_polls(sessions, settings, forgetful) == remembered
+    assert len(forgetful.development_rows) == 0 and forgetful.pool is None
 
 
 def test_a_call_reads_candidates_again_after_a_rolled_back_call(
@@ -391,6 +398,7 @@ def test_a_call_reads_candidates_again_after_a_rolled_back_call(
         original(self, session, **window)
 
     monkeypatch.setattr(ingest._Pool, "load", counting_load)
+    cache = IngestCache()
 
     def call(session: Session, source: Source, guid: str, title: str, text: str) -> None:
         ingest_entries(
@@ -399,6 +407,7 @@ def test_a_call_reads_candidates_again_after_a_rolled_back_call(
             entries=[_entry(guid, title, text)],
             now=NOW,
             settings=settings,
+            cache=cache,
         )
 
     with sessions() as session:
@@ -417,6 +426,7 @@ def test_a_call_reads_candidates_again_after_a_rolled_back_call(
 def test_a_rolled_back_call_leaves_no_item_in_a_later_refresh(
     sessions: SessionFactory, settings: Settings
 ) -> None:
+    cache = IngestCache()
     with sessions() as session:
         bis, news = _source(session, "bis"), _source(session, "news", primary=False)
         first = ingest_entries(
@@ -425,6 +435,7 @@ def test_a_rolled_back_call_leaves_no_item_in_a_later_refresh(
             entries=[_entry("a", BIS_TITLE, BIS_TEXT)],
             now=NOW,
             settings=settings,
+            cache=cache,
         )
         session.commit()
         joined = ingest_entries(
@@ -433,6 +444,7 @@ def test_a_rolled_back_call_leaves_no_item_in_a_later_refresh(
             entries=[_entry("n", NEWS_TITLE, NEWS_TEXT)],
             now=NOW + timedelta(hours=1),
             settings=settings,
+            cache=cache,
         )
         assert joined.development_ids == first.development_ids
         session.rollback()
@@ -442,6 +454,7 @@ def test_a_rolled_back_call_leaves_no_item_in_a_later_refresh(
             entries=[_entry("a", BIS_TITLE, BIS_TEXT + " Updated.")],
             now=NOW + timedelta(hours=2),
             settings=settings,
+            cache=cache,
         )
         session.commit()
         assert edited.development_ids == first.development_ids

@@ -369,3 +369,17 @@ def test_sources_are_stored_in_name_order_whatever_answers_first(
         ).one()
     assert first_ids["a-slow"] is not None and first_ids["b-fast"] is not None
     assert last_slow is not None and last_slow < first_ids["b-fast"]
+
+
+def test_a_poll_leaves_its_candidates_to_the_next_in_the_deps_cache(
+    poll_deps: Deps, source_server: SourceServer
+) -> None:
+    write_sources(
+        poll_deps.settings.sources_path,
+        {"rss": ("feed", source_server.fixture("/rss", "rss2_synthetic.xml"))},
+    )
+    assert poll_deps.ingest_cache.pool is None
+    report = poll_sources(poll_deps, all_sources=True)
+    assert report.new > 0
+    published = poll_deps.ingest_cache.pool
+    assert published is not None and len(published[1].by_id) == report.new
