@@ -36,6 +36,7 @@ import resource
 import sys
 import tempfile
 import time
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -110,25 +111,38 @@ def host_for(index: int) -> str:
 def make_feed(source: int, items: int, seed: int, *, sources: int = 200) -> bytes:
     """One source's RSS: mostly its own events; about one item in eight reports an event
     that another source also reports (same subject and distinctive words, other wording)."""
-    rng = random.Random(seed * 100_003 + source)
-    shared = _events(max(sources * items // 40, 1), seed)
-    now = datetime(2026, 11, 26, 12, tzinfo=UTC)
     parts = [
         '<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel>',
         f"<title>Source {source}</title><link>http://{host_for(source)}/</link>",
         "<description>bench feed</description>",
+        *(xml for _, _, xml in feed_items(source, items, seed, sources=sources)),
+        "</channel></rss>\n",
     ]
+    return "".join(parts).encode("utf-8")
+
+
+def feed_items(
+    source: int, items: int, seed: int, *, sources: int = 200
+) -> list[tuple[str, str, str]]:
+    """(guid, event, RSS item) of each of one source's items: items with the same event report
+    one real-world event (the clustering's ground truth)."""
+    rng = random.Random(seed * 100_003 + source)
+    shared = _events(max(sources * items // 40, 1), seed)
+    now = datetime(2026, 11, 26, 12, tzinfo=UTC)
+    out = []
     own = _events(items, seed * 7_919 + source + 1)
     for i in range(items):
         if rng.random() < 0.125:
             event_index = rng.randrange(len(shared))
             body, subject, words = shared[event_index]
+            event = f"shared-{event_index}"
             # Reports of one event fall within a few days of each other.
             published = datetime(2026, 11, 1, tzinfo=UTC) + timedelta(
                 hours=event_index % 600 + rng.randint(0, 48)
             )
         else:
             body, subject, words = own[i]
+            event = f"own-{source}-{i}"
             published = now - timedelta(minutes=rng.randint(0, 60 * 24 * 30))
         sentences = []
         for _ in range(rng.randint(4, 7)):
@@ -142,15 +156,19 @@ def make_feed(source: int, items: int, seed: int, *, sources: int = 200) -> byte
             sentences.append(" ".join(prose).capitalize() + ".")
         text = f"{body} {rng.choice(VERBS)} {subject} ({' '.join(words)}). " + " ".join(sentences)
         title = f"{body} {rng.choice(VERBS)} {subject} {words[2]}"
-        parts.append(
-            f"<item><title>{title}</title>"
-            f"<link>http://{host_for(source)}/news/{i}?utm_source=rss</link>"
-            f'<guid isPermaLink="false">s{source}-i{i}</guid>'
-            f"<pubDate>{format_datetime(published)}</pubDate>"
-            f"<description>&lt;p&gt;{text}&lt;/p&gt;</description></item>"
+        guid = f"s{source}-i{i}"
+        out.append(
+            (
+                guid,
+                event,
+                f"<item><title>{title}</title>"
+                f"<link>http://{host_for(source)}/news/{i}?utm_source=rss</link>"
+                f'<guid isPermaLink="false">{guid}</guid>'
+                f"<pubDate>{format_datetime(published)}</pubDate>"
+                f"<description>&lt;p&gt;{text}&lt;/p&gt;</description></item>",
+            )
         )
-    parts.append("</channel></rss>\n")
-    return "".join(parts).encode("utf-8")
+    return out
 
 
 # --- the loopback feed server (child process) -------------------------------------------
@@ -262,6 +280,13 @@ def _phase_ours(
             "errors": sorted({r.error for r in report.rows if r.status == "error" and r.error})[:3],
             "peak_rss_mb": _peak_rss_mb(),
         }
+    if store:
+        from sqlmodel import select
+
+        from store.models import Item
+
+        with deps.sessions() as session:
+            figures["clusters"] = dict(session.exec(select(Item.guid, Item.development_id)).all())
     out.put(figures)
 
 
@@ -310,6 +335,31 @@ def _phase_naive(urls: list[str], database_url: str, out: Any) -> None:
                 stored += 1
     seconds = time.perf_counter() - started
     out.put({"seconds": seconds, "items": stored, "bytes": received, "peak_rss_mb": _peak_rss_mb()})
+
+
+def clustering_quality(
+    predicted: dict[str, int | None], gold: dict[str, str]
+) -> dict[str, float | int]:
+    """Pairwise precision and recall of the stored developments against the corpus's events,
+    and the largest development against the largest event (chaining shows as a large gap)."""
+
+    def pairs(sizes: Counter[Any]) -> int:
+        return sum(n * (n - 1) // 2 for n in sizes.values())
+
+    guids = [g for g in gold if predicted.get(g) is not None]
+    by_development = Counter(predicted[g] for g in guids)
+    by_event = Counter(gold[g] for g in guids)
+    together = pairs(Counter((predicted[g], gold[g]) for g in guids))
+    found, true = pairs(by_development), pairs(by_event)
+    return {
+        "items": len(guids),
+        "developments": len(by_development),
+        "events": len(by_event),
+        "precision": round(together / found, 4) if found else 1.0,
+        "recall": round(together / true, 4) if true else 1.0,
+        "largest_development": max(by_development.values(), default=0),
+        "largest_event": max(by_event.values(), default=0),
+    }
 
 
 def _run_child(target: Any, *args: Any) -> dict[str, Any]:
@@ -384,6 +434,12 @@ def main() -> None:
         server.join(timeout=5)
 
     first, second = ours["first"], ours["second"]
+    gold = {
+        guid: event
+        for source in range(args.sources)
+        for guid, event, _ in feed_items(source, args.items, args.seed, sources=args.sources)
+    }
+    quality = clustering_quality(ours["clusters"], gold) if "clusters" in ours else None
     first_rate = first["items"] / first["seconds"]
     naive_rate = naive["items"] / naive["seconds"]
     speedup = first_rate / naive_rate if naive_rate else float("inf")
@@ -421,6 +477,14 @@ def main() -> None:
     # The fetch+parse row stores nothing: no first poll can beat it, so its ratio is the
     # ceiling of the first poll's ratio on this machine.
     print(f"ceiling (fetch+parse+analysis, storing nothing): {ceiling:.1f}x the baseline's items/s")
+    if quality is not None:
+        print(
+            f"clustering of the first poll against the corpus's events: pairwise precision "
+            f"{quality['precision']:.3f}, recall {quality['recall']:.3f}; "
+            f"{quality['developments']} developments for {quality['events']} events; largest "
+            f"development {quality['largest_development']} items (largest event "
+            f"{quality['largest_event']})"
+        )
     print(
         json.dumps(
             {
@@ -450,6 +514,7 @@ def main() -> None:
                 "speedup_target_met": speedup >= 10,
                 "bytes_target_met": bytes_share < 0.02 and second["statuses"] == ["not_modified"],
                 "errors": first["errors"] + second["errors"],
+                "clustering": quality,
             }
         )
     )
