@@ -38,6 +38,7 @@ from bot.parse import ParseError, ParseResult, parse_body
 from bot.prepare import AnalysisKey, analysis_key, analysis_pool, parse_and_analyse, warm
 from bot.sources import load_sources_file, sync_sources
 from store.models import FetchLog, Source
+from store.statistics import PlannerStatistics
 
 log = logging.getLogger(__name__)
 
@@ -318,6 +319,8 @@ class _Poller:
         # name): what clusters with what never depends on which server answered first.
         self._stored: dict[str, asyncio.Event] = {}
         self._previous: dict[str, str] = {}
+        # A first poll loads thousands of items in seconds: keep the planner's view in step.
+        self.statistics = PlannerStatistics(deps.engine)
 
     def set_order(self, names: Sequence[str]) -> None:
         ordered = sorted(names)
@@ -405,6 +408,7 @@ class _Poller:
             session.add(source)
             session.add(self._log_row(claimed.id, row, started_at, now))
             session.commit()
+        self.statistics.wrote(row.new)
 
     def _store_failure_only(self, claimed: _Claimed, row: PollRow, started_at: datetime) -> None:
         with self.deps.sessions() as session:
