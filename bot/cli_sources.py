@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from bot import cli_common
@@ -210,28 +211,52 @@ def _specs_or_exit(settings: Settings) -> tuple[list[SourceSpec], str]:
         raise _fail(str(exc)) from None
 
 
-async def _check(
-    specs: Sequence[SourceSpec], settings: Settings
-) -> list[tuple[str, str, int, str]]:
+async def _check(targets: Sequence[Source], settings: Settings) -> list[tuple[str, str, int, str]]:
     async with Fetcher(FetchLimits.from_settings(settings)) as fetcher:
 
-        async def one(spec: SourceSpec) -> tuple[str, str, int, str]:
-            target = Source(name=spec.name, kind=spec.kind, url=spec.url, selector=spec.selector)
+        async def one(target: Source) -> tuple[str, str, int, str]:
             result, parsed, error = await fetch_and_parse(fetcher, target, conditional=False)
             if error is not None or parsed is None:
-                return spec.name, "error", 0, error or result.status
+                return target.name, "error", 0, error or result.status
             notes = "; ".join(n for n in [parsed.note, *parsed.warnings] if n)
-            return spec.name, "ok", len(parsed.entries), notes
+            return target.name, "ok", len(parsed.entries), notes
 
-        return list(await asyncio.gather(*(one(spec) for spec in specs)))
+        return list(await asyncio.gather(*(one(target) for target in targets)))
+
+
+def _slack_sources(settings: Settings) -> list[Source]:
+    """The enabled sources added from Slack: they are watched too, but not in the file."""
+    deps = open_store(settings)
+    try:
+        with deps.sessions() as session:
+            query = select(Source).where(col(Source.origin) == "slack", col(Source.enabled))
+            return list(session.exec(query.order_by(col(Source.name))).all())
+    finally:
+        if deps.engine is not None:
+            deps.engine.dispose()
 
 
 @sources_app.command("check")
 def check_sources() -> None:
-    """Fetch and parse each source of the sources file once, storing nothing."""
+    """Fetch and parse each source once (the file's and those added from Slack), storing nothing."""
     settings = cli_common.settings_or_exit()
     specs, where = _specs_or_exit(settings)
-    results = asyncio.run(_check(specs, settings))
+    targets = [
+        Source(name=spec.name, kind=spec.kind, url=spec.url, selector=spec.selector)
+        for spec in specs
+    ]
+    in_file = {spec.name for spec in specs}
+    try:
+        added = [source for source in _slack_sources(settings) if source.name not in in_file]
+    except SQLAlchemyError as exc:  # the file's sources can still be checked
+        Console(stderr=True).print(
+            f"note: sources added from Slack not checked: the store is unavailable "
+            f"({type(exc).__name__})"
+        )
+        added = []
+    if added:
+        where += f" + {len(added)} added from Slack"
+    results = asyncio.run(_check([*targets, *added], settings))
     table = Table(title=f"check ({where})")
     for name in ("source", "status", "entries", "note or error"):
         table.add_column(name)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,8 @@ from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
 from bot.cli import app
+from bot.sources import SourceSpec, add_slack_source
+from store.db import SessionFactory
 
 
 @pytest.fixture
@@ -127,6 +130,23 @@ def test_sources_check_fetches_without_storing(env: Path, source_server: SourceS
     assert "empty feed" in result.stdout and "HTTP 500" in result.stdout
     export = runner.invoke(app, ["export", "--json"])
     assert json.loads(export.stdout) == []
+
+
+def test_sources_check_covers_sources_added_from_slack(
+    env: Path, source_server: SourceServer, sessions: SessionFactory
+) -> None:
+    sources_file(env, {"good-feed": ("feed", source_server.fixture("/rss", "rss2_synthetic.xml"))})
+    spec = SourceSpec("added-feed", "feed", source_server.route("/gone", status=404), False)
+    with sessions() as session:
+        add_slack_source(session, spec=spec, added_by="U123", now=datetime.now(UTC))
+        session.commit()
+    result = runner.invoke(app, ["sources", "check"])
+    assert result.exit_code == 3, result.output  # the Slack source fails
+    assert "1 added from Slack" in result.stdout
+    added = next(line for line in result.stdout.splitlines() if "added-feed" in line)
+    assert "error" in added and "404" in added
+    good = next(line for line in result.stdout.splitlines() if "good-feed" in line)
+    assert " ok " in good
 
 
 def test_export_json_and_csv_in_the_contract_shape(env: Path, source_server: SourceServer) -> None:
