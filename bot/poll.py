@@ -20,7 +20,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import BrokenExecutor, Executor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -29,20 +29,32 @@ from typing import Any, Protocol
 
 import httpx
 from sqlalchemy import or_, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from bot.deps import Deps
 from bot.entries import RawEntry
 from bot.fetch import Fetcher, FetchLimits, FetchResult
 from bot.parse import ParseError, ParseResult, parse_body
-from bot.prepare import AnalysisKey, analysis_key, analysis_pool, parse_and_analyse, warm
+from bot.prepare import (
+    AnalysisKey,
+    analysis_key,
+    analysis_pool,
+    content_hash,
+    parse_and_analyse,
+    warm,
+)
 from bot.sources import load_sources_file, sync_sources
-from store.models import FetchLog, Source
+from store.models import FetchLog, Item, Source
 from store.statistics import PlannerStatistics
 
 log = logging.getLogger(__name__)
 
-MAX_FEDERAL_REGISTER_PAGES = 3
+# Federal Register pages (newest first) are followed until one holds nothing new or changed
+# for this store, at most this many: a first poll or a long outage catches up, an ordinary poll
+# reads one or two pages. Without the store's view (`sources check`): the first few only.
+MAX_FEDERAL_REGISTER_PAGES = 10
+UNGUIDED_FEDERAL_REGISTER_PAGES = 3
 MAX_BACKOFF = timedelta(hours=24)
 _ACCEPT = {
     "feed": "application/rss+xml, application/atom+xml, application/feed+json, "
@@ -256,12 +268,14 @@ async def fetch_and_parse(
     conditional: bool = True,
     pool: Executor | None = None,
     key: AnalysisKey | None = None,
+    stored: Mapping[str, str] | None = None,
 ) -> tuple[FetchResult, ParseResult | None, str | None]:
-    """Fetch a source (all pages, for federal_register) and parse it.
+    """Fetch a source (its pages, for federal_register) and parse it.
 
     Returns the first response, the parsed entries (None when not modified or failed) and an
     error message (None on success). With a `pool`, parsing and each entry's analysis for
-    `key` run in it (`bot.prepare`).
+    `key` run in it (`bot.prepare`). `stored` (GUID -> content hash of the source's stored
+    items) lets federal_register paging stop at the first page with nothing new or changed.
     """
     first = await fetcher.fetch(
         source.url,
@@ -286,7 +300,9 @@ async def fetch_and_parse(
         return first, None, f"parse error: {exc}"
     pages = 1
     next_url = parsed.next_url
-    while source.kind == "federal_register" and next_url and pages < MAX_FEDERAL_REGISTER_PAGES:
+    limit = MAX_FEDERAL_REGISTER_PAGES if stored is not None else UNGUIDED_FEDERAL_REGISTER_PAGES
+    fresh = _holds_news(parsed.entries, stored)
+    while source.kind == "federal_register" and next_url and pages < limit and fresh:
         more = await fetcher.fetch(next_url, accept=_ACCEPT["federal_register"])
         first.bytes_received += more.bytes_received
         first.header_bytes += more.header_bytes
@@ -301,7 +317,19 @@ async def fetch_and_parse(
         parsed.entries.extend(page.entries)
         next_url = page.next_url
         pages += 1
+        fresh = _holds_news(page.entries, stored)
     return first, parsed, None
+
+
+def _holds_news(entries: Sequence[RawEntry], stored: Mapping[str, str] | None) -> bool:
+    """Whether a page has an entry the store lacks or holds in another version."""
+    if stored is None:
+        return True
+    return any(
+        stored.get(entry.guid)
+        != (entry.analysis.digest if entry.analysis else content_hash(entry.title, entry.text))
+        for entry in entries
+    )
 
 
 class _Poller:
@@ -338,7 +366,14 @@ class _Poller:
                 source.topics,
                 source.primary,
             )
-            result, parsed, error = await fetch_and_parse(fetcher, source, pool=self.pool, key=key)
+            stored = (
+                await asyncio.to_thread(self._stored_versions, source.id)
+                if source.kind == "federal_register"
+                else None
+            )
+            result, parsed, error = await fetch_and_parse(
+                fetcher, source, pool=self.pool, key=key, stored=stored
+            )
         except Exception as exc:  # a bug in one source's handling must not stop the poll
             log.exception("poll of %s failed", source.name)
             result, parsed, error = FetchResult(url=source.url, status="error"), None, repr(exc)
@@ -363,6 +398,14 @@ class _Poller:
             if done is not None:
                 done.set()
         return row
+
+    def _stored_versions(self, source_id: int) -> dict[str, str]:
+        """GUID -> content hash of the source's stored items (what paging compares with)."""
+        with self.deps.sessions() as session:
+            query = sa_select(col(Item.guid), col(Item.content_hash)).where(
+                col(Item.source_id) == source_id
+            )
+            return {guid: digest for guid, digest in session.execute(query).tuples()}
 
     def _store(
         self,

@@ -3,6 +3,7 @@ poll is conditional and stores nothing new, and replicas never fetch one source 
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -383,3 +384,64 @@ def test_a_poll_leaves_its_candidates_to_the_next_in_the_deps_cache(
     assert report.new > 0
     published = poll_deps.ingest_cache.pool
     assert published is not None and len(published[1].by_id) == report.new
+
+
+def _federal_register_pages(
+    server: SourceServer, pages: list[list[str]], *, prefix: str = "/fr"
+) -> str:
+    """Serve `documents.json` pages of these document numbers, each linking to the next."""
+    for index, numbers in enumerate(pages):
+        following = f"{{base}}{prefix}/p{index + 2}" if index + 1 < len(pages) else None
+        body = {
+            "count": sum(map(len, pages)),
+            "total_pages": len(pages),
+            "next_page_url": following,
+            "results": [
+                {
+                    "document_number": number,
+                    "title": f"Entity List additions {number}",
+                    "abstract": f"BIS adds entities to the Entity List ({number}).",
+                    "type": "Rule",
+                    "publication_date": "2026-11-20",
+                    "html_url": f"https://www.federalregister.gov/d/{number}",
+                }
+                for number in numbers
+            ],
+        }
+        server.route(
+            f"{prefix}/p{index + 1}",
+            body=json.dumps(body),
+            content_type="application/json",
+        )
+    return server.url + f"{prefix}/p1"
+
+
+def test_federal_register_paging_catches_up_then_stops_at_a_page_with_nothing_new(
+    poll_deps: Deps, source_server: SourceServer
+) -> None:
+    pages = [[f"2026-{p}{d}" for d in range(2)] for p in range(5)]
+    url = _federal_register_pages(source_server, pages)
+    write_sources(poll_deps.settings.sources_path, {"bis": ("federal_register", url)})
+    first = poll_sources(poll_deps, all_sources=True)
+    assert first.rows[0].new == 10  # every page: a first poll catches up
+    assert all(len(source_server.requests_to(f"/fr/p{n}")) == 1 for n in range(1, 6))
+
+    unchanged = poll_sources(poll_deps, all_sources=True)
+    assert unchanged.rows[0].new == 0
+    assert [len(source_server.requests_to(f"/fr/p{n}")) for n in (1, 2)] == [2, 1]
+
+    # A new document tops page 1 and pushes the others down: page 2 holds nothing new, so
+    # paging stops there (page 3 is not read).
+    shifted = [["2026-new", "2026-00"], ["2026-01", "2026-10"], ["2026-11", "2026-20"]]
+    _federal_register_pages(source_server, [*shifted, *pages[3:]])
+    third = poll_sources(poll_deps, all_sources=True)
+    assert third.rows[0].new == 1
+    assert [len(source_server.requests_to(f"/fr/p{n}")) for n in (1, 2, 3, 4)] == [3, 2, 1, 1]
+
+    # An edited document is news too: the page after it is read as well.
+    edited = json.loads(source_server.get_route("/fr/p1").body)  # type: ignore[union-attr]
+    edited["results"][1]["abstract"] = "BIS corrects the addresses of two entities."
+    source_server.route("/fr/p1", body=json.dumps(edited), content_type="application/json")
+    fourth = poll_sources(poll_deps, all_sources=True)
+    assert (fourth.rows[0].new, fourth.rows[0].updated) == (0, 1)
+    assert [len(source_server.requests_to(f"/fr/p{n}")) for n in (1, 2, 3)] == [4, 3, 1]
