@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from sqlalchemy.engine import Engine
 
 from bot.config import Settings
-from bot.ingest_cache import IngestCache
 from store.db import SessionFactory, make_engine, migrate, session_factory
 
 Clock = Callable[[], datetime]
@@ -30,8 +29,6 @@ class Deps:
     # pool so heavy questions cannot starve the acknowledgements of new requests of CPU;
     # None runs them in the listener's own thread (tests, one-off commands).
     background: Executor | None = None
-    # What one ingest call leaves to the next on this store (see `bot.ingest_cache`).
-    ingest_cache: IngestCache = field(default_factory=IngestCache, compare=False)
 
 
 def open_store(

@@ -33,12 +33,12 @@ Speed (a first poll stores thousands of items, one call per source):
 - Candidates are read once per call (`_Pool`: only the columns clustering needs) rather than
   three queries per new entry; a call with few entries in a crowded window queries per entry
   instead (`_QueriedPool`, which writes each item as it is decided).
-- Caches (`bot.ingest_cache`, one per store, owned by `Deps`) carry work from one call to the
-  next, each used only when a cheap check says the store has not changed under it: the
+- Caches (`bot.ingest_cache`, one per poll, passed in by the caller) carry work from one call
+  to the next, each used only when a cheap check says the store has not changed under it: the
   candidates (checked against a generation counter that every call storing items moves on,
   and the newest item id), a development's item rows (checked against its revision and update
-  time), and fingerprints and importance ratings (keyed by item id and content hash). A rolled-back call
-  leaves the store behind a cache, which is then not used. Ingest is the only writer of items,
+  time), and fingerprints and importance ratings (keyed by item id and content hash). A
+  rolled-back call leaves the store behind a cache, which is then not used. Ingest is the only writer of items,
   so these checks see every change.
 """
 
@@ -120,7 +120,7 @@ def _code_list(value: object) -> tuple[str, ...]:
 _RatingKey = tuple[int, str, str | None, bool]
 
 
-# Caches (`bot.ingest_cache.IngestCache`, one per store, owned by `Deps`):
+# Caches (`bot.ingest_cache.IngestCache`, one per poll):
 # - a development's item rows with the development's (revision, updated_at) they belong to.
 #   Ingest bumps both whenever an item joins a development or changes, so a development read
 #   with the same pair still has exactly those items: its next refresh re-reads only the items
@@ -1371,7 +1371,7 @@ def ingest_entries(
 ) -> IngestResult:
     """Store `entries` of `source` (dedup, update, classify, cluster). Flushes, never commits.
 
-    `cache` carries work to the next call on the same store (`Deps.ingest_cache`); without
+    `cache` carries work to the next call on the same store (a poll passes one); without
     one, the call starts from the store alone (same result, more reading).
     """
     if now.tzinfo is None:

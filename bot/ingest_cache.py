@@ -1,13 +1,16 @@
-"""What ingest carries from one call to the next for one store: owned by `Deps`, not the module.
+"""What ingest carries from one call to the next: one cache per poll, not module globals.
 
 `bot.ingest` uses each part only when a cheap check says the store has not changed under it
 (see its docstring): the clustering candidates of the last call (checked against the items
 generation and the newest item id), developments' item rows (checked against the
 development's revision and update time), and fingerprints and importance ratings (keyed by
-item id and content hash, so never stale). A cache belongs to one database: used with another,
-it starts empty. One ingest call uses it at a time; a call that finds it in use (another
-thread's poll) works with an empty private one, which costs time, never correctness, and
-cannot deadlock against the database's own write lock.
+item id and content hash, so never stale). A poll owns one, so its memory (tens of MB after
+a first poll of 10,000 items: fingerprints mostly) is freed when the poll ends, and polls in
+other threads never share one; the next poll reads its candidates afresh, once. A cache
+belongs to one database: used with another, it starts empty. One ingest call uses it at a
+time; a call that finds it in use (a cache shared by mistake between threads) works with an
+empty private one, which costs time, never correctness, and cannot deadlock against the
+database's own write lock.
 """
 
 from __future__ import annotations

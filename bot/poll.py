@@ -155,10 +155,13 @@ def default_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-def _default_ingest(deps: Deps) -> IngestFn:
+def _default_ingest() -> IngestFn:
+    """Ingest with one cache for the whole poll: each source's call starts from what the
+    previous one left (candidates, fingerprints), and the memory goes with the poll."""
     from bot.ingest import ingest_entries  # heavy (the analysis modules): imported when polling
+    from bot.ingest_cache import IngestCache
 
-    return partial(ingest_entries, cache=deps.ingest_cache)
+    return partial(ingest_entries, cache=IngestCache())
 
 
 def claim_sources(
@@ -545,7 +548,7 @@ async def poll_sources_async(
             log.warning("no analysis workers (%s); the poll works in one process", exc)
             pool.shutdown(wait=False, cancel_futures=True)
             pool = None
-    poller = _Poller(deps, owner=owner, ingest=ingest or _default_ingest(deps), pool=pool)
+    poller = _Poller(deps, owner=owner, ingest=ingest or _default_ingest(), pool=pool)
     poller.set_order([source.name for source in claimed])
 
     async def run_one(fetcher: Fetcher, source: _Claimed) -> PollRow:

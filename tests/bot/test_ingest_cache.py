@@ -1,4 +1,4 @@
-"""IngestCache: what one ingest call leaves to the next, per store, owned by Deps."""
+"""IngestCache: what one ingest call leaves to the next (a poll owns one)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from pathlib import Path
 from sqlmodel import Session
 
 from bot.config import Settings
-from bot.deps import Deps
 from bot.entries import RawEntry
 from bot.ingest import ingest_entries
 from bot.ingest_cache import Bounded, IngestCache
@@ -97,8 +96,3 @@ def test_a_busy_cache_gives_another_call_an_empty_private_one(settings: Settings
 def _claim(cache: IngestCache, engine: object) -> IngestCache:
     with cache.claim(engine) as claimed:  # type: ignore[arg-type]
         return claimed
-
-
-def test_every_deps_has_its_own_cache(deps: Deps) -> None:
-    again = Deps(settings=deps.settings, sessions=deps.sessions)
-    assert again.ingest_cache is not deps.ingest_cache

@@ -7,6 +7,7 @@ import json
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sourceserver import SourceServer
@@ -372,18 +373,35 @@ def test_sources_are_stored_in_name_order_whatever_answers_first(
     assert last_slow is not None and last_slow < first_ids["b-fast"]
 
 
-def test_a_poll_leaves_its_candidates_to_the_next_in_the_deps_cache(
-    poll_deps: Deps, source_server: SourceServer
+def test_a_poll_reads_the_candidates_once_for_all_its_sources(
+    poll_deps: Deps, source_server: SourceServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from bot import ingest
+
+    loads: list[int] = []
+    original = ingest._Pool.load
+
+    def counting_load(self: ingest._Pool, *args: Any, **kwargs: Any) -> None:
+        loads.append(1)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(ingest._Pool, "load", counting_load)
     write_sources(
         poll_deps.settings.sources_path,
-        {"rss": ("feed", source_server.fixture("/rss", "rss2_synthetic.xml"))},
+        {
+            "rss": ("feed", source_server.fixture("/rss", "rss2_synthetic.xml")),
+            "atom": ("feed", source_server.fixture("/atom", "atom_govuk_org_synthetic.xml")),
+            "rdf": ("feed", source_server.fixture("/rdf", "rss1_synthetic.rdf")),
+        },
     )
-    assert poll_deps.ingest_cache.pool is None
-    report = poll_sources(poll_deps, all_sources=True)
-    assert report.new > 0
-    published = poll_deps.ingest_cache.pool
-    assert published is not None and len(published[1].by_id) == report.new
+    assert poll_sources(poll_deps, all_sources=True).new > 0
+    assert len(loads) == 1  # the first source's call; the others start from its pool
+    write_sources(
+        poll_deps.settings.sources_path,
+        {"json-feed": ("feed", source_server.fixture("/jf", "jsonfeed_synthetic.json"))},
+    )
+    assert poll_sources(poll_deps, all_sources=True).new > 0
+    assert len(loads) == 2  # a new poll, a new cache: read once more
 
 
 def _federal_register_pages(
