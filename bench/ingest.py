@@ -1,7 +1,7 @@
 """Polling throughput: N sources x M items over loopback, against a naive baseline.
 
 Usage: python bench/ingest.py [--sources 200] [--items 50] [--delay-ms 100]
-                              [--concurrency 16] [--database-url URL]
+                              [--concurrency 16] [--database-url URL] [--ceiling-workers N]
 
 1. A loopback feed server runs in its own process (asyncio, HTTP/1.1 keep-alive). Every source
    is an RSS 2.0 feed of M items on its own loopback address (127.0.x.y), so per-host
@@ -17,6 +17,8 @@ Usage: python bench/ingest.py [--sources 200] [--items 50] [--delay-ms 100]
    so the table shows how much of the first poll is fetching and parsing versus storing. On a
    poll this large the entries are also analysed in the worker processes (`bot.prepare`), so
    that row includes the analysis: all the work outside the storing process.
+   With `--ceiling-workers N`, the same again with N analysis workers (on a poll that stores
+   nothing every core can analyse): no first poll on this machine can beat that row.
 5. Peak memory: the resident-set high-water mark of each phase, each phase in its own child
    process (so one phase's peak cannot hide another's).
 
@@ -242,11 +244,28 @@ class _CountOnly:
 
 
 def _phase_ours(
-    urls: list[str], database_url: str, concurrency: int, store: bool, out: Any
+    urls: list[str],
+    database_url: str,
+    concurrency: int,
+    store: bool,
+    workers: int | None,
+    out: Any,
 ) -> None:
     from bot.config import Settings
     from bot.deps import open_store
     from bot.poll import poll_sources
+
+    if workers is not None:
+        import os
+        from types import SimpleNamespace
+
+        import bot.prepare
+
+        # The pool is sized from the CPU count (one core kept for storing): show `bot.prepare`
+        # (only) one more core than asked for.
+        bot.prepare.os = SimpleNamespace(  # type: ignore[assignment]
+            cpu_count=lambda: workers + 1, getpid=os.getpid
+        )
 
     workdir = Path(tempfile.mkdtemp(prefix="policybot-bench-"))
     sources_path = workdir / "sources.toml"
@@ -398,6 +417,13 @@ def main() -> None:
         "--database-url", default=None, help="a PostgreSQL URL whose schema may be DROPPED"
     )
     parser.add_argument(
+        "--ceiling-workers",
+        type=int,
+        default=0,
+        help="also measure fetch+parse+analysis with this many analysis workers (storing "
+        "nothing, so every core can analyse): the ceiling of any first poll on this machine",
+    )
+    parser.add_argument(
         "--skip-store",
         action="store_true",
         help="measure fetching + parsing only (storing replaced by a counter) for our polls",
@@ -419,16 +445,36 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="policybot-bench-"))
     try:
         fetch_run = _run_child(
-            _phase_ours, urls, _fresh_db(args.database_url, "fetch", tmp), args.concurrency, False
+            _phase_ours,
+            urls,
+            _fresh_db(args.database_url, "fetch", tmp),
+            args.concurrency,
+            False,
+            None,
         )
         fetch_only = fetch_run["first"]
         if args.skip_store:
             ours = fetch_run
         else:
             ours = _run_child(
-                _phase_ours, urls, _fresh_db(args.database_url, "ours", tmp), args.concurrency, True
+                _phase_ours,
+                urls,
+                _fresh_db(args.database_url, "ours", tmp),
+                args.concurrency,
+                True,
+                None,
             )
         naive = _run_child(_phase_naive, urls, _fresh_db(args.database_url, "naive", tmp))
+        whole = None
+        if args.ceiling_workers:
+            whole = _run_child(
+                _phase_ours,
+                urls,
+                _fresh_db(args.database_url, "whole", tmp),
+                args.concurrency,
+                False,
+                args.ceiling_workers,
+            )["first"]
     finally:
         stop.set()
         server.join(timeout=5)
@@ -461,6 +507,7 @@ def main() -> None:
         ("first poll", first),
         ("second poll", second),
         ("fetch+parse only", fetch_only),
+        *([(f"fetch+parse, {args.ceiling_workers} workers", whole)] if whole else []),
     )
     for label, row in rows:
         rate = row["items"] / row["seconds"] if row["seconds"] else 0.0
@@ -477,6 +524,12 @@ def main() -> None:
     # The fetch+parse row stores nothing: no first poll can beat it, so its ratio is the
     # ceiling of the first poll's ratio on this machine.
     print(f"ceiling (fetch+parse+analysis, storing nothing): {ceiling:.1f}x the baseline's items/s")
+    whole_ceiling = (whole["items"] / whole["seconds"]) / naive_rate if whole else None
+    if whole_ceiling is not None:
+        print(
+            f"with {args.ceiling_workers} analysis workers and nothing stored: "
+            f"{whole_ceiling:.1f}x the baseline's items/s"
+        )
     if quality is not None:
         print(
             f"clustering of the first poll against the corpus's events: pairwise precision "
@@ -508,6 +561,8 @@ def main() -> None:
                 "first_poll_failed": first["failed"],
                 "fetch_parse_only_items_per_s": round(fetch_only_rate, 1),
                 "fetch_parse_only_speedup": round(ceiling, 2),
+                "ceiling_workers": args.ceiling_workers or None,
+                "ceiling_workers_speedup": round(whole_ceiling, 2) if whole_ceiling else None,
                 "fetch_parse_only_seconds": round(fetch_only["seconds"], 2),
                 "peak_rss_mb_ours": round(second["peak_rss_mb"], 1),
                 "peak_rss_mb_naive": round(naive["peak_rss_mb"], 1),
