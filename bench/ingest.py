@@ -536,7 +536,8 @@ def main() -> None:
             f"{quality['precision']:.3f}, recall {quality['recall']:.3f}; "
             f"{quality['developments']} developments for {quality['events']} events; largest "
             f"development {quality['largest_development']} items (largest event "
-            f"{quality['largest_event']})"
+            f"{quality['largest_event']}). Random prose: a stress test of clustering at this "
+            "density, not an estimate of its quality (bench/eval.py measures that)"
         )
     print(
         json.dumps(
