@@ -70,7 +70,7 @@ class PlannerStatistics:
             if self.written < max(self.MIN_ROWS, self.known):
                 return
             analyze(self.engine)
-        except SQLAlchemyError as exc:  # statistics are an optimisation: never fail a poll
+        except (SQLAlchemyError, OSError) as exc:  # an optimisation: never fail a poll
             log.warning("could not refresh planner statistics (%s); leaving it to autovacuum", exc)
             self.engine = None
             return
