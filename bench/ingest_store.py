@@ -1,13 +1,17 @@
 """How fast does `ingest_entries` take 50 new entries into a store of N items?
 
-    .venv/bin/python bench/ingest_store.py [--items 10000] [--batch 50] [--database-url URL]
+    .venv/bin/python bench/ingest_store.py [--items 10000] [--batch 50] [--days 90]
+                                           [--database-url URL]
 
 Fills a temporary SQLite store (or the database given) with N items in N/3 developments spread
-over 90 days, written directly (the fill is not what is measured), then times three batches of
-`--batch` new entries through the real `ingest_entries` (dedup lookups, classification,
-candidate query, clustering, development refresh), each in its own transaction. The naive
-baseline, in the same run, does what a straightforward implementation would: for every new
-entry, read every stored item and compare it with the entry (5 entries timed, scaled up). The last line is one JSON object.
+over `--days` days, written directly (the fill is not what is measured), then times three
+batches of `--batch` new entries through the real `ingest_entries` (dedup lookups,
+classification, candidate query, clustering, development refresh), each in its own
+transaction, with one cache as a poll has. Then, traced apart (tracing slows Python), one more
+batch with a fresh cache, as a poll's first call: its peak memory and what its cache keeps.
+The naive baseline, in the same run, does what a straightforward implementation would: for
+every new entry, read every stored item and compare it with the entry (5 entries timed,
+scaled up). The last line is one JSON object.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import random
 import sys
 import tempfile
 import time
+import tracemalloc
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -60,7 +65,7 @@ def _text(rnd: random.Random, i: int) -> tuple[str, str, str]:
     return title, text, code
 
 
-def fill(database_url: str, n: int) -> tuple[Any, int]:
+def fill(database_url: str, n: int, days: int = 90) -> tuple[Any, int]:
     rnd = random.Random(1)
     engine = make_engine(database_url)
     migrate(engine)
@@ -72,7 +77,7 @@ def fill(database_url: str, n: int) -> tuple[Any, int]:
         developments: list[Development] = []
         for i in range(n):
             title, text, code = _text(rnd, i)
-            published = BASE + timedelta(minutes=rnd.randint(0, 90 * 24 * 60))
+            published = BASE + timedelta(minutes=rnd.randint(0, days * 24 * 60))
             if i % 3 == 0:
                 development = Development(
                     title=title,
@@ -139,12 +144,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=10_000)
     parser.add_argument("--batch", type=int, default=50)
+    parser.add_argument("--days", type=int, default=90, help="the days the stored items span")
     parser.add_argument("--database-url", default="")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
         started = time.perf_counter()
-        engine, source_id = fill(url, args.items)
+        engine, source_id = fill(url, args.items, args.days)
         fill_seconds = time.perf_counter() - started
         settings = Settings(database_url=url, _env_file=None)  # type: ignore[call-arg]
         sessions = session_factory(engine)
@@ -167,6 +173,26 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 session.commit()
                 timings.append(time.perf_counter() - t0)
+        # Memory, apart (tracing slows Python down): one more batch with a fresh cache, as the
+        # first call of a poll; the peak during it, and what its cache keeps for the next call.
+        tracemalloc.start()
+        before = tracemalloc.get_traced_memory()[0]
+        fresh = IngestCache()
+        with sessions() as session:
+            source = session.get(Source, source_id)
+            assert source is not None
+            ingest_entries(
+                session,
+                source=source,
+                entries=batch(rnd, 150_000, args.batch),
+                now=BASE + timedelta(days=46),
+                settings=settings,
+                cache=fresh,
+            )
+            session.commit()
+        kept, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        peak_mb, kept_mb = (peak - before) / 1e6, (kept - before) / 1e6
         # The baseline is slow: time 5 entries and scale to the batch.
         entries = batch(rnd, 200_000, 5)
         t0 = time.perf_counter()
@@ -184,6 +210,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"speed-up: {naive_seconds / best:.1f}x")
     print(
+        f"memory of a poll's first call: peak {peak_mb:.1f} MB, kept in its cache {kept_mb:.1f} MB"
+    )
+    print(
         json.dumps(
             {
                 "store_items": args.items,
@@ -192,6 +221,9 @@ def main(argv: list[str] | None = None) -> int:
                 "ingest_ms_per_entry": round(best / args.batch * 1000, 2),
                 "naive_seconds": round(naive_seconds, 3),
                 "speedup": round(naive_seconds / best, 1),
+                "days": args.days,
+                "first_call_peak_mb": round(peak_mb, 1),
+                "first_call_kept_mb": round(kept_mb, 1),
             }
         )
     )
