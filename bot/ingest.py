@@ -78,6 +78,10 @@ SEARCH_TEXT_CAP = 20_000
 _IN_CHUNK = 500
 _CANDIDATE_TEXT_CHARS = FINGERPRINT_TEXT_CHARS  # what a fingerprint reads of an item's text
 _CANDIDATES_PER_SIDE = 200
+# A call reads every clustered item, not just its date window, while they are at most this
+# many times the window plus a small store's worth: see `load_pool`.
+_WHOLE_STORE_FACTOR = 4
+_WHOLE_STORE_MIN = 2_000
 _DETAIL_ITEMS = 20
 
 
@@ -224,14 +228,22 @@ class _Pool:
         self.undated: list[_PoolRow] = []  # by (first seen, id)
         self.by_id: dict[int, _PoolRow] = {}
         self.complete = False  # holds every item with a development, not only a window
+        # Or every such item dated in this range (by published date, else first seen).
+        self.coverage: tuple[datetime, datetime] | None = None
 
     def copy(self) -> _Pool:
         """An independent pool with the same rows (rows are never changed, only replaced)."""
         pool = _Pool()
         pool.dated, pool.undated, pool.by_id = list(self.dated), list(self.undated), {}
         pool.by_id.update(self.by_id)
-        pool.complete = self.complete
+        pool.complete, pool.coverage = self.complete, self.coverage
         return pool
+
+    def covers(self, lo: datetime, hi: datetime) -> bool:
+        """Whether this pool holds every clustered item dated from `lo` to `hi`."""
+        if self.complete:
+            return True
+        return self.coverage is not None and self.coverage[0] <= lo and hi <= self.coverage[1]
 
     def load(
         self, session: Session, *, lo: datetime | None = None, hi: datetime | None = None
@@ -257,6 +269,7 @@ class _Pool:
                 | (published.is_(None) & (seen >= lo) & (seen <= hi))
             )
         self.complete = lo is None and hi is None
+        self.coverage = (lo, hi) if lo is not None and hi is not None else None
         dated: list[_PoolRow] = []
         undated: list[_PoolRow] = []
         for item_id, dev_id, item_j, item_t, pub, first, digest, source_id in session.execute(
@@ -792,8 +805,9 @@ class _Ingest:
             return
         lo, hi = min(whens) - window, max(whens) + window
         published_pool = self.cache.pool
-        if published_pool is not None and published_pool[0] == self.items_state():
-            # The last call's candidates mirror the store: nothing to read.
+        current = published_pool is not None and published_pool[0] == self.items_state()
+        if published_pool is not None and current and published_pool[1].covers(lo, hi):
+            # The last call's candidates mirror the store here: nothing to read.
             self.pool = published_pool[1].copy()
             return
         published, seen = col(Item.published_at), col(Item.first_seen_at)
@@ -809,12 +823,20 @@ class _Ingest:
         if in_window > len(whens) * 3 * _CANDIDATES_PER_SIDE:
             self.pool = _QueriedPool(self.session)
             return
-        if self.count_clustered() <= self.cache.pool_max_items:
-            self.pool = _Pool()
+        self.pool = _Pool()
+        clustered = self.count_clustered()
+        # Every clustered item (a complete pool, which every later call of the poll starts
+        # from) when that is not much more than the window; else the window only, so a few new
+        # items in a store of years need not read and hold years of rows. A window grows to
+        # take in the last call's, so the calls of one poll soon read nothing.
+        whole = _WHOLE_STORE_FACTOR * in_window + _WHOLE_STORE_MIN
+        if clustered <= min(self.cache.pool_max_items, whole):
             self.pool.load(self.session)
-        else:
-            self.pool = _Pool()
-            self.pool.load(self.session, lo=lo, hi=hi)
+            return
+        if published_pool is not None and current and published_pool[1].coverage is not None:
+            lo = min(lo, published_pool[1].coverage[0])
+            hi = max(hi, published_pool[1].coverage[1])
+        self.pool.load(self.session, lo=lo, hi=hi)
 
     def items_state(self) -> tuple[int, int]:
         """(items generation, newest item id): what a published pool is checked against."""
@@ -829,7 +851,8 @@ class _Ingest:
         )
 
     def publish_pool(self, *, wrote: bool) -> None:
-        """Leave this call's candidates (every item with a development) to the next call.
+        """Leave this call's candidates (every clustered item, or those of a date range) to
+        the next call.
 
         A call that wrote items moves the items generation on (see the caches above), whether
         or not its pool can be published, so no process's older pool is taken for the new store.
@@ -837,7 +860,7 @@ class _Ingest:
         if not wrote:
             return
         bump_counter(self.session, _GENERATION_KEY, now=self.now)
-        if self.pool is not None and self.pool.complete:
+        if self.pool is not None and (self.pool.complete or self.pool.coverage is not None):
             self.cache.pool = (self.items_state(), self.pool)
 
     def development(self, development_id: int) -> Development | None:

@@ -381,10 +381,11 @@ def test_a_refresh_from_remembered_rows_equals_a_refresh_that_reads_every_item(
         session.execute(delete(Development))
         session.execute(delete(Source))
         session.commit()
-    # Every refresh reads all items; every call reads its window.
+    # Every refresh reads all items; candidates come from date windows, never the whole store.
     forgetful = IngestCache(developments=0, pool_max_items=-1)
     assert _three_polls(sessions, settings, forgetful) == remembered
-    assert len(forgetful.development_rows) == 0 and forgetful.pool is None
+    assert len(forgetful.development_rows) == 0
+    assert forgetful.pool is not None and not forgetful.pool[1].complete
 
 
 def test_a_call_reads_candidates_again_after_a_rolled_back_call(
@@ -541,3 +542,101 @@ def test_a_verbatim_reissue_under_a_new_guid_joins_its_own_development(
         )
         session.commit()
         assert len(session.exec(select(Development)).all()) == 1
+
+
+def _long_store(sessions: SessionFactory, settings: Settings) -> list[tuple[str, str, int]]:
+    """Items of one source a week apart over three years, each its own development (their
+    words are their own): (title, text, days ago)."""
+    syllables = [c + v for c in "bdfgklmnprstvz" for v in "aeiou"]
+
+    def word(n: int) -> str:
+        return "".join(syllables[(n // 70**k) % 70] for k in range(3)).capitalize()
+
+    stored = []
+    with sessions() as session:
+        source = _source(session, "archive")
+        for week in range(0, 156, 4):
+            entries = []
+            for k in range(4):
+                i = week + k
+                names = " ".join(word(7 * i + j) for j in range(6))
+                title = f"Commerce export controls on {names}"
+                text = f"The Bureau of Industry and Security restricts exports of {names}."
+                stored.append((title, text, i * 7))
+                entries.append(_entry(f"a{i}", title, text, days_ago=i * 7))
+            ingest_entries(session, source=source, entries=entries, now=NOW, settings=settings)
+            session.commit()
+    return stored
+
+
+def _reports(
+    sessions: SessionFactory,
+    settings: Settings,
+    stored: list[tuple[str, str, int]],
+    cache: IngestCache,
+) -> list[list[int]]:
+    """Three calls of another source re-reporting stored items (recent, recent, old)."""
+    out = []
+    with sessions() as session:
+        news = _source(session, "wire", primary=False)
+        for batch in ([0, 2], [1], [100, 120]):
+            entries = [
+                _entry(f"w{i}", stored[i][0], stored[i][1] + " Reuters.", days_ago=stored[i][2])
+                for i in batch
+            ]
+            result = ingest_entries(
+                session, source=news, entries=entries, now=NOW, settings=settings, cache=cache
+            )
+            session.commit()
+            out.append(result.development_ids)
+    return out
+
+
+def _partition(sessions: SessionFactory) -> set[frozenset[str]]:
+    """Which items share a development, by GUID (development ids differ between stores)."""
+    groups: dict[int | None, set[str]] = {}
+    with sessions() as session:
+        for item in session.exec(select(Item)):
+            groups.setdefault(item.development_id, set()).add(item.guid)
+    return {frozenset(g) for g in groups.values()}
+
+
+def test_candidates_from_date_windows_match_candidates_from_the_whole_store(
+    sessions: SessionFactory, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ingest, "_WHOLE_STORE_MIN", 0)  # a small store counts as large here
+    stored = _long_store(sessions, settings)
+    loads: list[tuple[datetime | None, datetime | None]] = []
+    original = ingest._Pool.load
+
+    def recording_load(self: ingest._Pool, session: Session, **window: datetime | None) -> None:
+        loads.append((window.get("lo"), window.get("hi")))
+        original(self, session, **window)
+
+    monkeypatch.setattr(ingest._Pool, "load", recording_load)
+    windowed = _reports(sessions, settings, stored, IngestCache())
+    # Three years of items and 90-day windows: each read is a window; the second call, inside
+    # the first one's, reads nothing; the third, outside it, reads one taking in both.
+    assert len(loads) == 2
+    (lo1, hi1), (lo2, hi2) = loads
+    assert lo1 is not None and lo2 is not None and lo2 < lo1 and hi2 == hi1
+    assert all(
+        len(ids) == len(batch)
+        for ids, batch in zip(windowed, ([0, 2], [1], [100, 120]), strict=True)
+    )
+    by_windows = _partition(sessions)
+    # Every report joined its item, and nothing else was joined.
+    assert sorted(map(len, by_windows), reverse=True)[:6] == [2, 2, 2, 2, 2, 1]
+
+    # The same calls on the same store, reading the whole store, decide the same.
+    with sessions() as session:
+        session.execute(delete(Item))
+        session.execute(delete(Development))
+        session.execute(delete(Source))
+        session.commit()
+    stored_again = _long_store(sessions, settings)
+    monkeypatch.setattr(ingest, "_WHOLE_STORE_FACTOR", 10**9)
+    loads.clear()
+    _reports(sessions, settings, stored_again, IngestCache())
+    assert loads == [(None, None)]
+    assert _partition(sessions) == by_windows
