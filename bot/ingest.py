@@ -31,8 +31,10 @@ Speed (a first poll stores thousands of items, one call per source):
   one batched INSERT (their full-text rows made once), then the items in another; the stored
   developments they join are loaded in one query and refreshed together.
 - Candidates are read once per call (`_Pool`: only the columns clustering needs) rather than
-  three queries per new entry; a call with few entries in a crowded window queries per entry
-  instead (`_QueriedPool`, which writes each item as it is decided).
+  three queries per new entry: every clustered item when the store is not much larger than the
+  call's date window, else the window (kept with the range it covers, which later calls
+  reuse or widen); a call with few entries in a crowded window queries per entry instead
+  (`_QueriedPool`, which writes each item as it is decided).
 - Caches (`bot.ingest_cache`, one per poll, passed in by the caller) carry work from one call
   to the next, each used only when a cheap check says the store has not changed under it: the
   candidates (checked against a generation counter that every call storing items moves on,
