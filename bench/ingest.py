@@ -444,37 +444,20 @@ def main() -> None:
     urls = [f"http://{host_for(i)}:{port_box.value}/feed.xml" for i in range(args.sources)]
     tmp = Path(tempfile.mkdtemp(prefix="policybot-bench-"))
     try:
-        fetch_run = _run_child(
-            _phase_ours,
-            urls,
-            _fresh_db(args.database_url, "fetch", tmp),
-            args.concurrency,
-            False,
-            None,
-        )
+
+        def run_ours(name: str, store: bool, workers: int | None = None) -> dict[str, Any]:
+            database = _fresh_db(args.database_url, name, tmp)
+            return _run_child(_phase_ours, urls, database, args.concurrency, store, workers)
+
+        fetch_run = run_ours("fetch", False)
         fetch_only = fetch_run["first"]
-        if args.skip_store:
-            ours = fetch_run
-        else:
-            ours = _run_child(
-                _phase_ours,
-                urls,
-                _fresh_db(args.database_url, "ours", tmp),
-                args.concurrency,
-                True,
-                None,
-            )
+        ours = fetch_run if args.skip_store else run_ours("ours", True)
         naive = _run_child(_phase_naive, urls, _fresh_db(args.database_url, "naive", tmp))
-        whole = None
-        if args.ceiling_workers:
-            whole = _run_child(
-                _phase_ours,
-                urls,
-                _fresh_db(args.database_url, "whole", tmp),
-                args.concurrency,
-                False,
-                args.ceiling_workers,
-            )["first"]
+        whole = (
+            run_ours("whole", False, args.ceiling_workers)["first"]
+            if args.ceiling_workers
+            else None
+        )
     finally:
         stop.set()
         server.join(timeout=5)

@@ -40,8 +40,8 @@ Speed (a first poll stores thousands of items, one call per source):
   candidates (checked against a generation counter that every call storing items moves on,
   and the newest item id), a development's item rows (checked against its revision and update
   time), and fingerprints and importance ratings (keyed by item id and content hash). A
-  rolled-back call leaves the store behind a cache, which is then not used. Ingest is the only writer of items,
-  so these checks see every change.
+  rolled-back call leaves the store behind a cache, which is then not used. Ingest is the only
+  writer of items, so these checks see every change.
 """
 
 from __future__ import annotations
@@ -806,11 +806,11 @@ class _Ingest:
             self.pool = _Pool()
             return
         lo, hi = min(whens) - window, max(whens) + window
-        published_pool = self.cache.pool
-        current = published_pool is not None and published_pool[0] == self.items_state()
-        if published_pool is not None and current and published_pool[1].covers(lo, hi):
-            # The last call's candidates mirror the store here: nothing to read.
-            self.pool = published_pool[1].copy()
+        # The last call's candidates, if they still mirror the store.
+        last = self.cache.pool
+        reusable = last[1] if last is not None and last[0] == self.items_state() else None
+        if reusable is not None and reusable.covers(lo, hi):
+            self.pool = reusable.copy()  # nothing to read
             return
         published, seen = col(Item.published_at), col(Item.first_seen_at)
         in_window = self.session.execute(
@@ -835,9 +835,8 @@ class _Ingest:
         if clustered <= min(self.cache.pool_max_items, whole):
             self.pool.load(self.session)
             return
-        if published_pool is not None and current and published_pool[1].coverage is not None:
-            lo = min(lo, published_pool[1].coverage[0])
-            hi = max(hi, published_pool[1].coverage[1])
+        if reusable is not None and reusable.coverage is not None:
+            lo, hi = min(lo, reusable.coverage[0]), max(hi, reusable.coverage[1])
         self.pool.load(self.session, lo=lo, hi=hi)
 
     def items_state(self) -> tuple[int, int]:
