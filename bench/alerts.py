@@ -35,15 +35,15 @@ if str(ROOT) not in sys.path:
 
 from sqlmodel import Session, col, select  # noqa: E402
 
-from bot.alerts import (  # noqa: E402
+from bot.alerts.delivery import (  # noqa: E402
     _alert_development,
     _candidate_developments,
     _delivered_keys,
     match_developments,
     subscription_matches,
 )
-from bot.blocks.alerts import AlertMessage, AlertSubscription, build_alert_message  # noqa: E402
-from bot.subscriptions import describe_subscription  # noqa: E402
+from bot.alerts.subscriptions import describe_subscription  # noqa: E402
+from bot.slack.blocks.alerts import AlertMessage, AlertSubscription, build_alert_message  # noqa: E402
 from bot.vocab import IMPORTANCE, JURISDICTIONS, TOPICS  # noqa: E402
 from store.db import make_engine, migrate  # noqa: E402
 from store.models import Delivery, Development, Subscription  # noqa: E402

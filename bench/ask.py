@@ -40,12 +40,12 @@ from rank_bm25 import BM25Okapi
 from slack_sdk import WebClient
 from sqlmodel import SQLModel
 
-from bot.answers import answer_question
-from bot.app import build_app
+from bot.answers.engine import answer_question
+from bot.answers.query import STOPWORDS
 from bot.config import Settings
 from bot.deps import Deps
-from bot.query import STOPWORDS
-from bot.web import create_web_app
+from bot.slack.app import build_app
+from bot.slack.web import create_web_app
 from handlers import register_all
 from store.db import make_engine, migrate, session_factory
 from store.models import Development

@@ -2,7 +2,7 @@
 
 Usage: python bench/briefing.py [--developments 30] [--skip-baseline] [--database-url URL]
 
-1. The fake Slack Web API server from the tests (`tests/fakeslack.py`) runs on loopback with
+1. The fake Slack Web API server from the tests (`tests/support/fakeslack.py`) runs on loopback with
    `enforce_per_channel_rate=1.0`: a second `chat.postMessage` to a channel within one second
    is answered HTTP 429 with `Retry-After: 1`, as Slack documents.
 2. Ours: `run_briefing` (claim, parent, one reply per development, each ts committed) through
@@ -40,10 +40,10 @@ from slack_sdk import WebClient  # noqa: E402
 from slack_sdk.errors import SlackApiError  # noqa: E402
 from slack_sdk.http_retry import RateLimitErrorRetryHandler  # noqa: E402
 
-from bot.briefing import preview_briefing, run_briefing  # noqa: E402
+from bot.briefings.briefing import preview_briefing, run_briefing  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.deps import open_store  # noqa: E402
-from bot.slack import SlackPoster, make_web_client  # noqa: E402
+from bot.slack.client import SlackPoster, make_web_client  # noqa: E402
 from store.db import session_scope  # noqa: E402
 from store.models import Development, Item, Source  # noqa: E402
 

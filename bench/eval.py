@@ -3,7 +3,7 @@
     .venv/bin/python bench/eval.py PATH [--split odd|even|all] [--show-errors]
 
 Runs the real pipeline: every item of PATH/items.jsonl becomes a `RawEntry` and goes through
-`bot.ingest.ingest_entries` into a temporary SQLite store, in id order, with one `Source` per
+`bot.developments.ingest.ingest_entries` into a temporary SQLite store, in id order, with one `Source` per
 `source_name` (`primary` from `source_kind`) and `now` = the item's published date, so backfill
 hides nothing. Tags and clusters are then read back from the store and scored:
 jurisdiction and topic micro-F1 (an item with no topic counts as `[other]`), pairwise
@@ -37,9 +37,9 @@ from sqlmodel import select  # noqa: E402
 
 from bot.analysis.importance import ItemSignal, item_importance  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.entries import RawEntry  # noqa: E402
-from bot.ingest import ingest_entries  # noqa: E402
-from bot.ingest_cache import IngestCache  # noqa: E402
+from bot.developments.ingest import ingest_entries  # noqa: E402
+from bot.developments.ingest_cache import IngestCache  # noqa: E402
+from bot.sources.entries import RawEntry  # noqa: E402
 from store.db import make_engine, migrate, session_factory  # noqa: E402
 from store.models import Item, Source  # noqa: E402
 

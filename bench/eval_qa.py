@@ -2,10 +2,10 @@
 
 Usage: python bench/eval_qa.py EVAL_DIR [--database-url URL]
 
-Builds a fresh store from EVAL_DIR/items.jsonl (through `bot.ingest.ingest_entries` when it
+Builds a fresh store from EVAL_DIR/items.jsonl (through `bot.developments.ingest.ingest_entries` when it
 exists, the same path `policybot poll` uses; otherwise one development per gold cluster, tagged
 by the classifier, and the report says so), then asks every question of EVAL_DIR/qa.jsonl through
-the real answer engine (`bot.answers.answer_question`) with `asked_at` (or the day after the
+the real answer engine (`bot.answers.engine.answer_question`) with `asked_at` (or the day after the
 newest item) as now. A hit is any of the top 3 cited developments containing an item of an
 expected development. Questions are also scored in two halves (odd and even ids) so a rule that
 only fits some questions shows up as a gap between them.
@@ -27,9 +27,9 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from bot.answers import answer_question
+from bot.answers.engine import answer_question
 from bot.config import Settings
-from bot.entries import RawEntry
+from bot.sources.entries import RawEntry
 from store.db import make_engine, migrate, session_factory, session_scope
 from store.models import Development, Item, Source
 
@@ -68,8 +68,8 @@ def _sources(session: Session, items: Iterable[dict[str, Any]]) -> dict[str, Sou
 
 def _load_with_ingest(sessions: Any, items: list[dict[str, Any]], settings: Settings) -> bool:
     try:
-        from bot.ingest import ingest_entries  # type: ignore[attr-defined, unused-ignore]
-        from bot.ingest_cache import IngestCache
+        from bot.developments.ingest import ingest_entries  # type: ignore[attr-defined, unused-ignore]
+        from bot.developments.ingest_cache import IngestCache
     except ImportError:
         return False
     with session_scope(sessions) as session:
@@ -252,13 +252,13 @@ def score_qa(eval_dir: Path | str, *, database_url: str | None = None) -> dict[s
 
             engine, _stored = run_pipeline(items, url)
             sessions = session_factory(engine)
-            mode = "bench/eval.py run_pipeline (bot.ingest)"
+            mode = "bench/eval.py run_pipeline (bot.developments.ingest)"
         except ImportError:
             engine = make_engine(url)
             migrate(engine)
             sessions = session_factory(engine)
             if _load_with_ingest(sessions, items, settings):
-                mode = "bot.ingest"
+                mode = "bot.developments.ingest"
             else:
                 mode = _load_gold_clusters(sessions, items)
         rows = ask_all(sessions, items, questions, settings)

@@ -15,7 +15,7 @@ Usage: python bench/ingest.py [--sources 200] [--items 50] [--delay-ms 100]
    `feedparser.parse`, then one INSERT and COMMIT per item.
 4. Attribution: the same first poll with storing replaced by a counter ("fetch+parse only"),
    so the table shows how much of the first poll is fetching and parsing versus storing. On a
-   poll this large the entries are also analysed in the worker processes (`bot.prepare`), so
+   poll this large the entries are also analysed in the worker processes (`bot.developments.prepare`), so
    that row includes the analysis: all the work outside the storing process.
    With `--ceiling-workers N`, the same again with N analysis workers (on a poll that stores
    nothing every core can analyse): no first poll on this machine can beat that row.
@@ -253,17 +253,17 @@ def _phase_ours(
 ) -> None:
     from bot.config import Settings
     from bot.deps import open_store
-    from bot.poll import poll_sources
+    from bot.sources.poll import poll_sources
 
     if workers is not None:
         import os
         from types import SimpleNamespace
 
-        import bot.prepare
+        import bot.developments.prepare
 
-        # The pool is sized from the CPU count (one core kept for storing): show `bot.prepare`
+        # The pool is sized from the CPU count (one core kept for storing): show `bot.developments.prepare`
         # (only) one more core than asked for.
-        bot.prepare.os = SimpleNamespace(  # type: ignore[assignment]
+        bot.developments.prepare.os = SimpleNamespace(  # type: ignore[assignment]
             cpu_count=lambda: workers + 1, getpid=os.getpid
         )
 

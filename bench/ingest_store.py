@@ -35,9 +35,9 @@ from sqlmodel import select  # noqa: E402
 
 from bot.analysis import cluster  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.entries import RawEntry  # noqa: E402
-from bot.ingest import content_hash, ingest_entries  # noqa: E402
-from bot.ingest_cache import IngestCache  # noqa: E402
+from bot.developments.ingest import content_hash, ingest_entries  # noqa: E402
+from bot.developments.ingest_cache import IngestCache  # noqa: E402
+from bot.sources.entries import RawEntry  # noqa: E402
 from store.db import make_engine, migrate, session_factory  # noqa: E402
 from store.models import Development, Item, Source  # noqa: E402
 

@@ -43,11 +43,11 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
+from support.fakeslack import FakeSlack  # noqa: E402
 
-from bot.demo_snapshot import serve_snapshot  # noqa: E402
+from bot.demo.snapshot import serve_snapshot  # noqa: E402
 from store.db import make_engine, migrate  # noqa: E402
 from store.models import Development, Item, Source  # noqa: E402
-from tests.fakeslack import FakeSlack  # noqa: E402
 
 TARGET_MB = 150.0
 SIGNING_SECRET = "bench-signing-secret-0123456789"
@@ -273,7 +273,7 @@ def measure_serve(
     fake = FakeSlack().start()
     port = _free_port()
     with serve_snapshot(clock=lambda: datetime.now(UTC)) as snapshot:
-        from bot.demo_snapshot import demo_sources_toml
+        from bot.demo.snapshot import demo_sources_toml
 
         sources = workdir / "sources.toml"
         sources.write_text(demo_sources_toml(base=snapshot.base_url, now=snapshot.now))

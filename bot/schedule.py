@@ -3,7 +3,7 @@
 APScheduler 3 with a `MemoryJobStore`: nothing about jobs is persisted, so renamed functions
 never break a restart. APScheduler alone is at most once (a kill mid-job loses the run, and a
 restart recomputes the next run time, dropping one that was missed), so the guarantees come
-from the store (`bot.briefing`):
+from the store (`bot.briefings.briefing`):
 
 - Exactly once: every briefing run claims (channel, local date) in the `briefings` table
   first; a second run for the same day posts nothing, an interrupted one is finished.
@@ -32,9 +32,9 @@ from apscheduler.triggers.interval import IntervalTrigger
 from slack_sdk import WebClient
 from sqlmodel import select
 
-from bot.briefing import COMPLETE, BriefingOutcome, period_for, run_briefing
+from bot.briefings.briefing import COMPLETE, BriefingOutcome, period_for, run_briefing
 from bot.deps import Deps
-from bot.slack import SlackPoster, make_web_client
+from bot.slack.client import SlackPoster, make_web_client
 from store.db import session_scope
 from store.models import Briefing
 

@@ -63,7 +63,7 @@ def run_poll_round(
     deps: Deps, *, holder: str, client: WebClient | None, state: ServiceState | None = None
 ) -> bool:
     """Poll the due sources once and alert on what was found; False when another replica is."""
-    from bot.poll import poll_sources
+    from bot.sources.poll import poll_sources
 
     with leased(
         deps.sessions, name="job:poll", holder=holder, ttl=JOB_LEASE, clock=deps.clock
@@ -82,7 +82,7 @@ def run_poll_round(
             f", failed: {', '.join(failed)}" if failed else "",
         )
         if client is not None and report.development_ids:
-            from bot.alerts import deliver_alerts
+            from bot.alerts.delivery import deliver_alerts
 
             alerts = deliver_alerts(
                 deps, client=client, now=deps.clock(), development_ids=report.development_ids
@@ -98,7 +98,7 @@ def run_alert_round(
     deps: Deps, *, holder: str, client: WebClient, state: ServiceState | None = None
 ) -> bool:
     """Due daily digests, and instant alerts left over by an interrupted run."""
-    from bot.alerts import deliver_alerts, deliver_due_digests
+    from bot.alerts.delivery import deliver_alerts, deliver_due_digests
 
     with leased(
         deps.sessions, name="job:alerts", holder=holder, ttl=JOB_LEASE, clock=deps.clock
@@ -243,7 +243,7 @@ def health_app(deps: Deps) -> Any:
     from starlette.responses import JSONResponse, Response
     from starlette.routing import Route
 
-    from bot.web import health
+    from bot.slack.web import health
 
     async def healthz(request: Request) -> Response:
         ok, details = await run_in_threadpool(health, deps, deps.clock())

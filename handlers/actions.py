@@ -12,11 +12,11 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from bot import command_service as svc
-from bot.blocks.answers import SHARE_ACTION_ID
-from bot.blocks.text import escape
-from bot.commands import Ask, Latest, Search, parse_command
+import bot.slack.command_service as svc
 from bot.deps import Deps
+from bot.slack.blocks.answers import SHARE_ACTION_ID
+from bot.slack.blocks.text import escape
+from bot.slack.commands import Ask, Latest, Search, parse_command
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,15 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.blocks.home import (
+from bot.alerts.home import home_view
+from bot.alerts.subscriptions import (
+    SubscriptionError,
+    describe_subscription,
+    remove_subscription,
+    subscribe,
+)
+from bot.deps import Deps
+from bot.slack.blocks.home import (
     ADD_BLOCK_ID,
     ADD_BUTTON_ACTION,
     ADD_JURISDICTION_ACTION,
@@ -17,14 +25,6 @@ from bot.blocks.home import (
     ADD_TOPIC_ACTION,
     ANY_TOPIC,
     REMOVE_ACTION_PREFIX,
-)
-from bot.deps import Deps
-from bot.home import home_view
-from bot.subscriptions import (
-    SubscriptionError,
-    describe_subscription,
-    remove_subscription,
-    subscribe,
 )
 from store.db import session_scope
 

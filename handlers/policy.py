@@ -18,9 +18,10 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from bot import command_service as svc
-from bot.app import GENERIC_ERROR
-from bot.commands import (
+import bot.slack.command_service as svc
+from bot.deps import Deps
+from bot.slack.app import GENERIC_ERROR
+from bot.slack.commands import (
     Ask,
     Command,
     Help,
@@ -38,7 +39,6 @@ from bot.commands import (
     Unsubscribe,
     parse_command,
 )
-from bot.deps import Deps
 from handlers import subscriptions
 
 log = logging.getLogger(__name__)

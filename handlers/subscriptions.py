@@ -11,9 +11,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from bot.blocks.alerts import UNSUBSCRIBE_ACTION_PREFIX
-from bot.deps import Deps
-from bot.subscriptions import (
+from bot.alerts.subscriptions import (
     SubscribeArgs,
     SubscriptionError,
     UnsubscribeArgs,
@@ -26,6 +24,8 @@ from bot.subscriptions import (
     subscribe,
     unsubscribe,
 )
+from bot.deps import Deps
+from bot.slack.blocks.alerts import UNSUBSCRIBE_ACTION_PREFIX
 from store.db import session_scope
 from store.models import Subscription
 
@@ -52,7 +52,7 @@ def subscribe_command(
     deps: Deps, *, team_id: str, user_id: str, channel_id: str, args: SubscribeArgs | str
 ) -> dict[str, Any]:
     """`/policy subscribe JURISDICTION… [TOPIC…] [high|medium|low] [instant|daily] [here]`;
-    `args` parsed already (by `bot.commands`) or the words after `subscribe`."""
+    `args` parsed already (by `bot.slack.commands`) or the words after `subscribe`."""
     if isinstance(args, str):
         try:
             args = parse_subscribe_args(args)

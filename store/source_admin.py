@@ -1,4 +1,4 @@
-"""Sources managed from Slack: list, find and remove (adding is `bot.sources.add_slack_source`).
+"""Sources managed from Slack: list, find and remove (adding is `bot.sources.sources_file.add_slack_source`).
 
 Removing a source disables it rather than deleting the row: its items and developments stay
 searchable and the fetch history stays readable.

@@ -12,11 +12,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fakeslack import FakeSlack
-from sourceserver import SourceServer
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
+from support.fakeslack import FakeSlack
+from support.sourceserver import SourceServer
 
 from bot.config import Settings
 from bot.deps import Deps
@@ -85,13 +85,13 @@ def deps(settings: Settings, sessions: SessionFactory, engine: Engine) -> Deps:
 
 @pytest.fixture
 def fake_slack() -> Iterator[FakeSlack]:
-    """A started fake Slack Web API server on 127.0.0.1 (see tests/fakeslack.py)."""
+    """A started fake Slack Web API server on 127.0.0.1 (see tests/support/fakeslack.py)."""
     with FakeSlack() as fake:
         yield fake
 
 
 @pytest.fixture
 def source_server() -> Iterator[SourceServer]:
-    """A started loopback server playing policy sources (see tests/sourceserver.py)."""
+    """A started loopback server playing policy sources (see tests/support/sourceserver.py)."""
     with SourceServer() as server:
         yield server

@@ -9,7 +9,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # The CLI's `serve` is the one place that wires handlers into the app; the demo and the
 # test-facing app builder may do the same through it.
-HANDLER_WIRING_ALLOWED = {"bot/cli_serve.py"}
+HANDLER_WIRING_ALLOWED = {"bot/cli/serve.py"}
 
 
 def _imported_packages(path: Path) -> set[str]:

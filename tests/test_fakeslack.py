@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from fakeslack import FakeSlack
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
+from support.fakeslack import FakeSlack
 
 
 def _client(fake: FakeSlack, token: str | None = None) -> WebClient:

@@ -20,14 +20,14 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select, update
+from support.fakeslack import FakeSlack
+from support.servehelp import SIGNING_SECRET, start_serve
 
-from bot.demo import demo_settings
-from bot.demo_snapshot import ROUTES, demo_sources_toml, serve_snapshot
+from bot.demo.run import demo_settings
+from bot.demo.snapshot import ROUTES, demo_sources_toml, serve_snapshot
 from bot.deps import open_store, system_clock
-from bot.poll import poll_sources
+from bot.sources.poll import poll_sources
 from store.models import BriefingPost, Delivery, Development, Source, Subscription
-from tests.fakeslack import FakeSlack
-from tests.servehelp import SIGNING_SECRET, start_serve
 
 ROOT = Path(__file__).resolve().parents[2]
 CHANNEL = "C0BRIEF"
@@ -37,11 +37,11 @@ _WORKER = textwrap.dedent(
     """
     import json, pathlib, sys, time
     from pydantic import SecretStr
-    from bot.briefing import run_briefings
+    from bot.briefings.briefing import run_briefings
     from bot.config import Settings
     from bot.deps import open_store
     from bot.service import run_alert_round, run_poll_round
-    from bot.slack import SlackPoster, make_web_client
+    from bot.slack.client import SlackPoster, make_web_client
 
     url, sources, slack_url, token, channel, name, start_at = sys.argv[1:8]
     settings = Settings(

@@ -24,7 +24,7 @@ from bot.schedule import (
     catch_up_briefings,
     catch_up_due,
 )
-from bot.slack import SlackPoster
+from bot.slack.client import SlackPoster
 from store.db import SessionFactory, session_scope
 from store.models import Briefing
 

@@ -11,8 +11,9 @@ from urllib.parse import urlencode
 from slack_bolt import App, BoltRequest
 from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
+from support.fakeslack import FakeSlack
 
-from bot.demo_snapshot import ROUTES, demo_sources_toml, serve_snapshot
+from bot.demo.snapshot import ROUTES, demo_sources_toml, serve_snapshot
 from bot.deps import Deps
 from bot.schedule import briefing_job_id
 from bot.service import (
@@ -24,7 +25,6 @@ from bot.service import (
 )
 from store.db import session_scope
 from store.leases import lease_holder, try_lease
-from tests.fakeslack import FakeSlack
 
 
 def _with_snapshot_sources(deps: Deps, tmp_path: Path, base: str, now: object) -> Deps:

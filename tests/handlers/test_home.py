@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from alerts_support import (
+from support.alerts_support import (
     HistoryFakeSlack,
     add_development,
     app_home_opened,
@@ -17,16 +17,16 @@ from alerts_support import (
     slack,
 )
 
-from bot.blocks.home import (
+from bot.alerts.subscriptions import list_subscriptions, subscribe
+from bot.deps import Deps
+from bot.slack.blocks.home import (
     ADD_BLOCK_ID,
     ADD_BUTTON_ACTION,
     ADD_JURISDICTION_ACTION,
     ADD_MODE_ACTION,
     ADD_TOPIC_ACTION,
 )
-from bot.blocks.text import HOME_BLOCK_LIMIT
-from bot.deps import Deps
-from bot.subscriptions import list_subscriptions, subscribe
+from bot.slack.blocks.text import HOME_BLOCK_LIMIT
 from handlers import home
 from store.db import SessionFactory, session_scope
 

@@ -11,10 +11,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from fakeslack import FakeSlack
-from policy_served import SIGNING_SECRET, Served, command_body, serve_app, sign
 from sqlalchemy.engine import Engine
 from sqlmodel import select
+from support.fakeslack import FakeSlack
+from support.policy_served import SIGNING_SECRET, Served, command_body, serve_app, sign
 
 from bot.config import Settings
 from bot.deps import Deps
@@ -263,7 +263,7 @@ def test_slacks_own_signed_test_vector_is_refused_outside_its_replay_window(
 def test_a_listener_error_shows_no_internal_detail(
     served: Served, sessions: SessionFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bot import command_service
+    import bot.slack.command_service as command_service
 
     def boom(*args: object, **kwargs: object) -> dict[str, object]:
         raise RuntimeError("secret internal detail: sqlite:///x.db")
@@ -351,7 +351,7 @@ def test_in_socket_mode_the_same_listeners_answer_without_a_signing_secret(
     from slack_bolt.request import BoltRequest
     from slack_sdk import WebClient
 
-    from bot.app import build_app
+    from bot.slack.app import build_app
     from handlers import register_all
 
     settings = Settings(

@@ -7,7 +7,8 @@ from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
-from alerts_support import (
+from sqlalchemy.engine import Engine
+from support.alerts_support import (
     HistoryFakeSlack,
     add_development,
     block_action,
@@ -17,15 +18,14 @@ from alerts_support import (
     transport,
     web_client,
 )
-from policy_served import SIGNING_SECRET, serve_app
-from sourceserver import SourceServer
-from sqlalchemy.engine import Engine
+from support.policy_served import SIGNING_SECRET, serve_app
+from support.sourceserver import SourceServer
 
-from bot.alerts import deliver_alerts
+from bot.alerts.delivery import deliver_alerts
+from bot.alerts.subscriptions import list_subscriptions, subscribe
 from bot.config import Settings
 from bot.deps import Deps
-from bot.poll import poll_sources
-from bot.subscriptions import list_subscriptions, subscribe
+from bot.sources.poll import poll_sources
 from handlers import subscriptions as subscription_handlers
 from handlers.subscriptions import (
     subscribe_command,

@@ -1,0 +1,1 @@
+"""Answers: understanding a question (`query`) and answering it from the store (`engine`)."""

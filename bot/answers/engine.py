@@ -1,0 +1,504 @@
+"""The answer engine: one function serves `policybot ask` and `/policy ask`.
+
+It never writes an answer of its own: it quotes the one to three best developments from the
+store (summary, date, jurisdictions, primary link) with one line saying what was searched, or
+says plainly that nothing tracked matches.
+
+How a development qualifies and ranks:
+- Candidates come from the full-text index (`store.search`) over the question's content terms
+  and their synonyms; a relative time window ("this week") filters them, a calendar one ("in
+  January 2025") only favours matches inside it.
+- Coverage: the share of the question's content, weighted by how rare each term is in the
+  store (idf), that the development's text contains. A term no development contains weighs the
+  most, so "Brazil's AI bill" is not answered with some other AI bill.
+- A jurisdiction asked about as the actor ("Dutch rules", "Japan's act") must be one the
+  development is tagged with; a country outside the vocabulary must be named in its text.
+- Rank = coverage and full-text relevance, plus small terms for matching jurisdictions and
+  topics, being inside the time window, importance and recency.
+A development that clears no threshold is not quoted: the answer is "Nothing tracked matches".
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+import httpx
+from sqlmodel import Session, col, select
+
+from bot.answers.query import ParsedQuery, Term, parse_question, stems_of, term_stems
+from bot.config import Settings
+from bot.vocab import IMPORTANCE_RANK, jurisdiction_label, normalize_topic
+from store.models import Development, Item, Source
+from store.search import (
+    DF_CAP,
+    count_developments,
+    document_frequencies,
+    search_developments,
+)
+
+MAX_QUOTED = 3
+CANDIDATES = 40
+# Below this idf-weighted share of the question found in a development, it does not answer it.
+MIN_COVERAGE = 0.5
+MIN_COVERAGE_OUTSIDE_WINDOW = 0.85
+KEY_TERM_FACTOR = 1.5
+UNKNOWN_WORD_DF = 3
+# A development quoted after the best one must score at least this share of the best score.
+FOLLOWER_RATIO = 0.75
+
+
+@dataclass(frozen=True)
+class CitedDevelopment:
+    id: int
+    title: str
+    url: str
+    jurisdictions: list[str]
+    topics: list[str]
+    importance: str
+    published: datetime | None
+    summary: str
+    sources: list[str]
+    score: float
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "url": self.url,
+            "jurisdictions": self.jurisdictions,
+            "topics": self.topics,
+            "published": self.published.isoformat() if self.published else None,
+            "summary": self.summary,
+            "sources": self.sources,
+        }
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    text: str  # the plain-text answer (what `policybot ask` prints)
+    searched: str  # one line: what was searched
+    developments: list[CitedDevelopment]
+    suggestions: list[str] = field(default_factory=list)
+    # An LLM's wording of the answer from the cited developments only, with [n] citations;
+    # None when no LLM is configured or its reply was unusable (the extractive text stands).
+    phrased: str | None = None
+
+    @property
+    def found(self) -> bool:
+        return bool(self.developments)
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "answer": self.text,
+            "developments": [d.as_json() for d in self.developments],
+        }
+
+
+@dataclass
+class _Candidate:
+    dev: Development
+    relevance: float = 0.0
+    coverage: float = 0.0
+    score: float = 0.0
+
+
+def _idf(df: int, total: int) -> float:
+    return math.log((total + 1) / (df + 0.5))
+
+
+def _term_weights(
+    session: Session, parsed: ParsedQuery, total: int
+) -> list[tuple[Term, float, int]]:
+    """Each content term's weight (its idf, more for names) and document frequency.
+
+    A plain word no development contains ("argued", "compare") is usually the asker's phrasing,
+    so it weighs like a rare word rather than like a missing name.
+    """
+    forms = [f for t in parsed.terms for f in t.forms]
+    counts = document_frequencies(session, terms=forms) if forms else {}
+    weights = []
+    for term in parsed.terms:
+        df = max((counts.get(f, 0) for f in term.forms), default=0)
+        if term.key:
+            weight = KEY_TERM_FACTOR * _idf(df, total)
+        else:
+            weight = _idf(max(df, UNKNOWN_WORD_DF), total) * (0.5 if df == 0 else 1.0)
+        weights.append((term, weight, df))
+    return weights
+
+
+def unknown_names(
+    session: Session, parsed: ParsedQuery, weights: Sequence[tuple[Term, float, int]]
+) -> list[str]:
+    """Names in the question (and countries outside the vocabulary) no development mentions."""
+    missing = [t.text for t, _w, df in weights if t.key and df == 0]
+    if parsed.other_places:
+        counts = document_frequencies(session, terms=parsed.other_places)
+        missing += [p for p in parsed.other_places if counts.get(p, 0) == 0]
+    return missing
+
+
+def _coverage(
+    stems: set[str],
+    weights: Sequence[tuple[Term, float, int]],
+    others: Sequence[str],
+    total: int,
+    *,
+    topics: Sequence[str] = (),
+) -> float:
+    have = 0.0
+    need = 0.0
+    for term, weight, _df in weights:
+        need += weight
+        # A topic word ("regulation") is covered by the topic tag as well as by the word.
+        if normalize_topic(term.text) in topics or any(
+            all(s in stems for s in term_stems(f)) for f in term.forms
+        ):
+            have += weight
+    for place in others:
+        weight = KEY_TERM_FACTOR * _idf(0, total)
+        need += weight
+        if all(s in stems for s in term_stems(place)):
+            have += weight
+    return have / need if need else 1.0
+
+
+def _in_window(dev: Development, parsed: ParsedQuery) -> bool:
+    window = parsed.window
+    if window is None or dev.published_at is None:
+        return False
+    if window.start is not None and dev.published_at < window.start:
+        return False
+    return not (window.end is not None and dev.published_at >= window.end)
+
+
+def _score(cand: _Candidate, parsed: ParsedQuery, now: datetime) -> float:
+    dev = cand.dev
+    score = 0.55 * cand.coverage + 0.25 * cand.relevance
+    tags = set(dev.jurisdictions)
+    # Each jurisdiction asked about that the development is tagged with counts.
+    score += 0.1 * len(tags & set(parsed.all_jurisdictions))
+    if set(dev.topics) & set(parsed.topics):
+        score += 0.05
+    if parsed.window is not None and _in_window(dev, parsed):
+        score += 0.25
+    score += 0.02 * IMPORTANCE_RANK.get(dev.importance, 1)
+    if dev.published_at is not None:
+        age_days = max((now - dev.published_at).days, 0)
+        score += 0.05 * math.exp(-age_days / 365)
+    if not dev.relevant:
+        score -= 0.3
+    return score
+
+
+def _qualifies(cand: _Candidate, parsed: ParsedQuery) -> bool:
+    dev = cand.dev
+    if parsed.jurisdictions and not set(dev.jurisdictions) & set(parsed.jurisdictions):
+        return False
+    # Outside a relative window ("this week") never; outside a calendar one ("in May 2024")
+    # only when the development matches the question very closely, since the date may
+    # qualify a noun ("the Oct 2023 rules") rather than the question.
+    if (
+        parsed.window is not None
+        and not _in_window(dev, parsed)
+        and (parsed.window.relative or cand.coverage < MIN_COVERAGE_OUTSIDE_WINDOW)
+    ):
+        return False
+    return cand.coverage >= MIN_COVERAGE or not parsed.terms
+
+
+def _window_bounds(parsed: ParsedQuery) -> tuple[datetime | None, datetime | None]:
+    if parsed.window is None or not parsed.window.relative:
+        return None, None
+    return parsed.window.start, parsed.window.end
+
+
+def _candidates(
+    session: Session, parsed: ParsedQuery, weights: Sequence[tuple[Term, float, int]]
+) -> list[_Candidate]:
+    """Candidates from the index: every term first; when that finds few, any rare term.
+
+    Terms in more than DF_CAP developments are left out of the "any term" query when rarer ones
+    exist: they match too much to find anything, and scoring all those rows is what is slow.
+    """
+    start, end = _window_bounds(parsed)
+    groups = [list(t.forms) for t, _w, _df in weights] + [[p] for p in parsed.other_places]
+    rare = [list(t.forms) for t, _w, df in weights if df < DF_CAP]
+    rare += [[p] for p in parsed.other_places]
+    by_id: dict[int, float] = {}
+    if groups:
+
+        def run(
+            match: Literal["all", "any"],
+            chosen: list[list[str]],
+            lo: datetime | None,
+            hi: datetime | None,
+            limit: int,
+        ) -> dict[int, float]:
+            hits = search_developments(
+                session,
+                groups=chosen,
+                match=match,
+                limit=limit,
+                published_from=lo,
+                published_to=hi,
+                jurisdictions_any=parsed.jurisdictions,
+            )
+            best = max((h.score for h in hits), default=0.0)
+            return {h.development_id: (h.score / best if best > 0 else 0.0) for h in hits}
+
+        every = run("all", groups, start, end, CANDIDATES)
+        if len(every) < CANDIDATES // 2:
+            # Fewer whole matches than wanted: partial matches compete too, a little behind.
+            for dev_id, rel in run("any", rare or groups, start, end, CANDIDATES).items():
+                by_id[dev_id] = 0.8 * rel
+        by_id.update(every)
+        if parsed.window is not None and not parsed.window.relative:
+            # A calendar window favours its own matches: make sure they are candidates too.
+            lo, hi = parsed.window.start, parsed.window.end
+            for dev_id, rel in run("any", groups, lo, hi, CANDIDATES // 2).items():
+                by_id.setdefault(dev_id, 0.8 * rel)
+    else:
+        # No content words ("anything new this week?"): everything in the window may answer.
+        by_id = {d: 0.0 for d in _browse_ids(session, parsed)}
+    if not by_id:
+        return []
+    devs = session.exec(select(Development).where(col(Development.id).in_(list(by_id)))).all()
+    return [_Candidate(dev=d, relevance=max(by_id[d.id or 0], 0.0)) for d in devs]
+
+
+def _browse_ids(session: Session, parsed: ParsedQuery) -> list[int]:
+    stmt = select(Development.id)
+    if parsed.window is not None:
+        if parsed.window.start is not None:
+            stmt = stmt.where(col(Development.published_at) >= parsed.window.start)
+        if parsed.window.end is not None:
+            stmt = stmt.where(col(Development.published_at) < parsed.window.end)
+    stmt = stmt.order_by(col(Development.published_at).desc()).limit(CANDIDATES)
+    return [i for i in session.exec(stmt).all() if i is not None]
+
+
+def _links(session: Session, dev_ids: Sequence[int]) -> dict[int, list[tuple[str, bool]]]:
+    """Item URLs per development, primary (official) sources first."""
+    rows = session.exec(
+        select(Item.development_id, Item.url, Source.primary)
+        .join(Source, col(Source.id) == col(Item.source_id))
+        .where(col(Item.development_id).in_(list(dev_ids)))
+        .order_by(col(Item.published_at), col(Item.id))
+    ).all()
+    out: dict[int, list[tuple[str, bool]]] = {}
+    for dev_id, url, primary in rows:
+        if dev_id is not None and url:
+            out.setdefault(dev_id, []).append((url, bool(primary)))
+    return out
+
+
+def cite_developments(
+    session: Session, devs: Sequence[Development], *, scores: Sequence[float] = ()
+) -> list[CitedDevelopment]:
+    """The citation of each development: its links (official sources first) and tags."""
+    ids = [d.id for d in devs if d.id is not None]
+    links = _links(session, ids)
+    out = []
+    for n, dev in enumerate(devs):
+        urls = links.get(dev.id or 0, [])
+        primary = [u for u, p in urls if p]
+        ordered = list(dict.fromkeys(primary + [u for u, _ in urls]))
+        out.append(
+            CitedDevelopment(
+                id=dev.id or 0,
+                title=dev.title,
+                url=ordered[0] if ordered else "",
+                jurisdictions=list(dev.jurisdictions),
+                topics=list(dev.topics),
+                importance=dev.importance,
+                published=dev.published_at,
+                summary=dev.summary,
+                sources=ordered,
+                score=round(scores[n], 4) if n < len(scores) else 0.0,
+            )
+        )
+    return out
+
+
+def _suggestions(parsed: ParsedQuery, total: int) -> list[str]:
+    tips = []
+    if total == 0:
+        return ["Nothing has been collected yet: run `policybot poll` or wait for the next poll."]
+    if parsed.other_places:
+        names = ", ".join(p.title() for p in parsed.other_places)
+        tips.append(
+            f"No tracked development is about {names}; `/policy sources` lists what is watched."
+        )
+    for code in parsed.jurisdictions:
+        tips.append(f"Try `/policy latest {code}` for the newest {jurisdiction_label(code)} items.")
+    if parsed.window is not None:
+        tips.append("Try a wider time range, or leave the dates out.")
+    if len(parsed.terms) > 3:
+        tips.append("Try fewer, more specific words (a rule's name, an agency, a product).")
+    tips.append("`/policy search WORDS` lists every development mentioning the words.")
+    return tips[:3]
+
+
+def _format_answer(parsed: ParsedQuery, cited: Sequence[CitedDevelopment], total: int) -> str:
+    lines = []
+    for n, dev in enumerate(cited, start=1):
+        date = dev.published.date().isoformat() if dev.published else "undated"
+        where = ", ".join(dev.jurisdictions) or "no jurisdiction"
+        lines.append(f"{n}. {dev.title} ({date}; {where})")
+        if dev.summary:
+            lines.append(f"   {dev.summary}")
+        if dev.url:
+            lines.append(f"   {dev.url}")
+    lines.append(f"Searched {total} tracked developments: {parsed.describe()}.")
+    return "\n".join(lines)
+
+
+def nothing_matches_text(parsed: ParsedQuery, total: int, suggestions: Sequence[str]) -> str:
+    lines = [f"Nothing tracked matches “{parsed.raw}”."]
+    lines.extend(f"- {s}" for s in suggestions)
+    lines.append(f"Searched {total} tracked developments: {parsed.describe()}.")
+    return "\n".join(lines)
+
+
+def rank_candidates(
+    session: Session, parsed: ParsedQuery, *, now: datetime
+) -> tuple[list[_Candidate], int]:
+    """Qualifying candidates, best first, and how many developments the store holds."""
+    total = count_developments(session)
+    if total == 0:
+        return [], 0
+    weights = _term_weights(session, parsed, total)
+    if unknown_names(session, parsed, weights):
+        return [], total
+    candidates = _candidates(session, parsed, weights)
+    if not candidates:
+        return [], total
+    for cand in candidates:
+        dev = cand.dev
+        stems = stems_of(f"{dev.title} {dev.summary} {dev.search_text}")
+        cand.coverage = _coverage(stems, weights, parsed.other_places, total, topics=dev.topics)
+        if parsed.jurisdictions and weights:
+            # The jurisdiction asked about is part of the question too: a development tagged
+            # with it covers that part (the words were taken out of the terms).
+            part = sum(w for _t, w, _df in weights) / len(weights)
+            need = sum(w for _t, w, _df in weights) + part
+            have = cand.coverage * (need - part)
+            if set(dev.jurisdictions) & set(parsed.jurisdictions):
+                have += part
+            cand.coverage = have / need
+        cand.score = _score(cand, parsed, now)
+    kept = [c for c in candidates if _qualifies(c, parsed)]
+    kept.sort(
+        key=lambda c: (c.score, c.dev.published_at or datetime.min.replace(tzinfo=now.tzinfo)),
+        reverse=True,
+    )
+    return kept, total
+
+
+PHRASE_SYSTEM = (
+    "You answer questions about AI policy for busy staff. Use ONLY the numbered developments "
+    "given. Cite each claim with its number in square brackets, like [1]. Do not add facts, "
+    "dates or names that are not in them. If they do not answer the question, say so. "
+    "At most 4 sentences, plain text."
+)
+PHRASE_MAX_TOKENS = 220
+PHRASE_MAX_CHARS = 900
+_CITATION_RE = re.compile(r"\[(\d+)\]")
+
+
+def phrase_prompt(question: str, cited: Sequence[CitedDevelopment]) -> str:
+    parts = [f"Question: {question}", "Developments:"]
+    for n, dev in enumerate(cited, start=1):
+        date = dev.published.date().isoformat() if dev.published else "undated"
+        where = ", ".join(dev.jurisdictions) or "none"
+        parts.append(f"[{n}] {dev.title} ({date}; jurisdictions: {where})\n{dev.summary[:1200]}")
+    return "\n\n".join(parts)
+
+
+def acceptable_phrasing(text: str, cited_count: int) -> str | None:
+    """The LLM's answer if it cites only the given developments and stays short; else None."""
+    cleaned = re.sub(r"\s+", " ", text.replace("**", "")).strip()
+    numbers = {int(n) for n in _CITATION_RE.findall(cleaned)}
+    if not cleaned or len(cleaned) > PHRASE_MAX_CHARS or not numbers:
+        return None
+    if any(n < 1 or n > cited_count for n in numbers):
+        return None
+    return cleaned
+
+
+def _phrase(
+    session: Session,
+    question: str,
+    cited: Sequence[CitedDevelopment],
+    *,
+    settings: Settings,
+    now: datetime,
+    transport: httpx.BaseTransport | None,
+) -> str | None:
+    if not settings.llm_enabled or not cited:
+        return None
+    from bot.analysis.llm import complete
+
+    reply = complete(
+        phrase_prompt(question, cited),
+        settings=settings,
+        session=session,
+        system=PHRASE_SYSTEM,
+        max_tokens=PHRASE_MAX_TOKENS,
+        now=now,
+        transport=transport,
+    )
+    return acceptable_phrasing(reply, len(cited)) if reply else None
+
+
+def answer_question(
+    session: Session,
+    *,
+    question: str,
+    now: datetime,
+    settings: Settings,
+    llm_transport: httpx.BaseTransport | None = None,
+) -> Answer:
+    """Answer `question` from the store as if it were `now` (aware).
+
+    With an LLM configured, it may word the answer from the cited developments only (checked:
+    every [n] must be one of them); otherwise, or on any failure, the answer is extractive.
+    """
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    parsed = parse_question(question, now=now, tz=settings.tz)
+    ranked, total = rank_candidates(session, parsed, now=now)
+    chosen: list[_Candidate] = []
+    if ranked:
+        top = ranked[0].score
+        chosen = [c for c in ranked[:MAX_QUOTED] if c.score >= FOLLOWER_RATIO * top]
+    if not chosen:
+        tips = _suggestions(parsed, total)
+        return Answer(
+            question=parsed.raw,
+            text=nothing_matches_text(parsed, total, tips),
+            searched=parsed.describe(),
+            developments=[],
+            suggestions=tips,
+        )
+    cited = cite_developments(session, [c.dev for c in chosen], scores=[c.score for c in chosen])
+    phrased = _phrase(
+        session, parsed.raw, cited, settings=settings, now=now, transport=llm_transport
+    )
+    text = _format_answer(parsed, cited, total)
+    if phrased:
+        text = f"{phrased}\n\n{text}"
+    return Answer(
+        question=parsed.raw,
+        text=text,
+        searched=parsed.describe(),
+        developments=cited,
+        phrased=phrased,
+    )

@@ -1,0 +1,1 @@
+"""Daily briefings: what to brief, the exactly-once claim, posting the thread, resuming it."""

@@ -1,0 +1,1 @@
+"""The `policybot` command line: `main` builds the typer app; one module per command group."""

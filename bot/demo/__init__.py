@@ -1,0 +1,1 @@
+"""The demo: the bundled snapshot served on loopback (`snapshot`) and the offline run (`run`)."""

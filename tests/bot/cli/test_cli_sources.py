@@ -1,0 +1,174 @@
+"""`policybot poll`, `sources list|check` and `export` as a user runs them."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+from support.sourceserver import SourceServer
+from typer.testing import CliRunner
+
+from bot.cli.main import app
+from bot.sources.sources_file import SourceSpec, add_slack_source
+from store.db import SessionFactory
+
+
+@pytest.fixture
+def env(database_url: str, engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    del engine  # requested for its effect: a migrated, empty database
+    monkeypatch.chdir(tmp_path)  # no stray .env is read
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("POLICYBOT_SOURCES", str(tmp_path / "sources.toml"))
+    monkeypatch.setenv("POLICYBOT_ALLOW_PRIVATE_SOURCES", "true")
+    monkeypatch.setenv("POLICYBOT_FETCH_HOST_INTERVAL_SECONDS", "0")
+    monkeypatch.setenv("POLICYBOT_FETCH_TIMEOUT_SECONDS", "2")
+    return tmp_path / "sources.toml"
+
+
+def sources_file(path: Path, entries: dict[str, tuple[str, str]]) -> None:
+    path.write_text(
+        "\n".join(
+            f'[[sources]]\nname = "{n}"\nkind = "{k}"\nurl = "{u}"\nprimary = true\n'
+            for n, (k, u) in entries.items()
+        ),
+        encoding="utf-8",
+    )
+
+
+runner = CliRunner()
+
+
+def test_poll_prints_a_table_and_exits_3_when_a_source_failed(
+    env: Path, source_server: SourceServer
+) -> None:
+    sources_file(
+        env,
+        {
+            "good-feed": ("feed", source_server.fixture("/rss", "rss2_synthetic.xml")),
+            "broken": ("feed", source_server.route("/500", status=500)),
+        },
+    )
+    result = runner.invoke(app, ["poll", "--all"])
+    assert result.exit_code == 3, result.output
+    for word in ("source", "status", "new", "updated", "error", "seconds"):
+        assert word in result.stdout
+    assert "good-feed" in result.stdout and "HTTP 500" in result.stdout
+    good_line = next(line for line in result.stdout.splitlines() if "good-feed" in line)
+    assert " 3 " in good_line
+
+
+def test_poll_exits_0_when_every_source_was_fetched(env: Path, source_server: SourceServer) -> None:
+    sources_file(env, {"good-feed": ("feed", source_server.fixture("/rss", "rss2_synthetic.xml"))})
+    assert runner.invoke(app, ["poll"]).exit_code == 0
+    again = runner.invoke(app, ["poll"])
+    assert again.exit_code == 0 and "no source is due" in again.stdout
+    named = runner.invoke(app, ["poll", "--source", "good-feed"])
+    assert named.exit_code == 0 and "good-feed" in named.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["poll", "--source", "nope"], "unknown or disabled source: nope"),
+        (["poll", "--source", "x", "--all"], "cannot be combined"),
+    ],
+)
+def test_poll_usage_errors_exit_2(
+    env: Path, source_server: SourceServer, args: list[str], message: str
+) -> None:
+    sources_file(env, {"x": ("feed", source_server.fixture("/rss", "rss2_synthetic.xml"))})
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2 and message in result.stderr
+
+
+def test_an_invalid_sources_file_exits_2_naming_file_and_problem(env: Path) -> None:
+    env.write_text('[[sources]]\nname = "x"\nkind = "rss"\nurl = "https://e.org"\nprimary = true\n')
+    result = runner.invoke(app, ["poll"])
+    assert result.exit_code == 2
+    assert f"{env}:3: source 'x': kind 'rss' is not one of" in result.stderr
+
+
+def test_an_invalid_setting_exits_2(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("POLICYBOT_FETCH_CONCURRENCY", "0")
+    result = runner.invoke(app, ["poll"])
+    assert result.exit_code == 2 and "POLICYBOT_FETCH_CONCURRENCY" in result.stderr
+
+
+def test_sources_list_shows_health(env: Path, source_server: SourceServer) -> None:
+    sources_file(
+        env,
+        {
+            "good-feed": ("feed", source_server.fixture("/rss", "rss2_synthetic.xml")),
+            "broken": ("feed", source_server.route("/500", status=500)),
+        },
+    )
+    runner.invoke(app, ["poll", "--all"])
+    result = runner.invoke(app, ["sources", "list"])
+    assert result.exit_code == 0
+    broken = next(line for line in result.stdout.splitlines() if "broken" in line)
+    assert "failing ×1" in broken and "HTTP 500" in broken
+    good = next(line for line in result.stdout.splitlines() if "good-feed" in line)
+    assert " ok " in good
+
+
+def test_sources_check_fetches_without_storing(env: Path, source_server: SourceServer) -> None:
+    sources_file(
+        env,
+        {
+            "good-feed": ("feed", source_server.fixture("/rss", "rss2_synthetic.xml")),
+            "empty": ("feed", source_server.fixture("/e", "empty_feed_synthetic.xml")),
+            "broken": ("feed", source_server.route("/500", status=500)),
+        },
+    )
+    result = runner.invoke(app, ["sources", "check"])
+    assert result.exit_code == 3
+    assert "empty feed" in result.stdout and "HTTP 500" in result.stdout
+    export = runner.invoke(app, ["export", "--json"])
+    assert json.loads(export.stdout) == []
+
+
+def test_sources_check_covers_sources_added_from_slack(
+    env: Path, source_server: SourceServer, sessions: SessionFactory
+) -> None:
+    sources_file(env, {"good-feed": ("feed", source_server.fixture("/rss", "rss2_synthetic.xml"))})
+    spec = SourceSpec("added-feed", "feed", source_server.route("/gone", status=404), False)
+    with sessions() as session:
+        add_slack_source(session, spec=spec, added_by="U123", now=datetime.now(UTC))
+        session.commit()
+    result = runner.invoke(app, ["sources", "check"])
+    assert result.exit_code == 3, result.output  # the Slack source fails
+    assert "1 added from Slack" in result.stdout
+    added = next(line for line in result.stdout.splitlines() if "added-feed" in line)
+    assert "error" in added and "404" in added
+    good = next(line for line in result.stdout.splitlines() if "good-feed" in line)
+    assert " ok " in good
+
+
+def test_export_json_and_csv_in_the_contract_shape(env: Path, source_server: SourceServer) -> None:
+    sources_file(env, {"good-feed": ("feed", source_server.fixture("/rss", "rss2_synthetic.xml"))})
+    runner.invoke(app, ["poll", "--all"])
+    result = runner.invoke(app, ["export", "--json"])
+    assert result.exit_code == 0
+    developments = json.loads(result.stdout)
+    assert developments
+    keys = {"id", "title", "summary", "jurisdictions", "topics", "importance", "first_seen"}
+    for development in developments:
+        assert keys | {"published", "items"} == set(development)
+        for item in development["items"]:
+            assert set(item) == {"url", "title", "source"} and item["source"] == "good-feed"
+    urls = {i["url"] for d in developments for i in d["items"]}
+    assert "https://news.example.org/2026/11/ai-chip-rules?id=7" in urls
+
+    rows = list(csv.DictReader(io.StringIO(runner.invoke(app, ["export", "--csv"]).stdout)))
+    assert len(rows) == len(developments) and rows[0]["id"] == str(developments[0]["id"])
+
+    later = json.loads(runner.invoke(app, ["export", "--since", "2026-11-24"]).stdout)
+    assert later and len(later) < len(developments)
+    assert all((d["published"] or d["first_seen"]) >= "2026-11-24" for d in later)
+    bad = runner.invoke(app, ["export", "--since", "last tuesday"])
+    assert bad.exit_code == 2 and "--since" in bad.stderr

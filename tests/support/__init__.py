@@ -1,0 +1,1 @@
+"""Test support: fakes that speak the wire format (Slack Web API, policy sources) and shared helpers."""
