@@ -26,10 +26,15 @@ def read_counter(session: Session, key: str) -> int:
 
 def bump_counter(session: Session, key: str, *, now: datetime) -> int:
     """Add one in this transaction and return the new value."""
+    return add_to_counter(session, key, 1, now=now)
+
+
+def add_to_counter(session: Session, key: str, amount: int, *, now: datetime) -> int:
+    """Add `amount` in this transaction, atomically (one UPDATE), and return the new value."""
     bump = (
         update(KeyValue)
         .where(col(KeyValue.key) == key)
-        .values(value=cast(cast(col(KeyValue.value), Integer) + 1, String), updated_at=now)
+        .values(value=cast(cast(col(KeyValue.value), Integer) + amount, String), updated_at=now)
     )
     if getattr(session.execute(bump), "rowcount", 0) != 1:
         insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert

@@ -444,12 +444,16 @@ def _phrase(
 ) -> str | None:
     if not settings.llm_enabled or not cited:
         return None
-    from bot.analysis.llm import complete
+    from bot.llm import TokenBudget, complete
 
+    budget = TokenBudget.of(session)
+    # End the answer's read transaction first: on SQLite it holds the write lock (every
+    # transaction begins IMMEDIATE), which the LLM call must not hold for its time-out.
+    session.commit()
     reply = complete(
         phrase_prompt(question, cited),
         settings=settings,
-        session=session,
+        budget=budget,
         system=PHRASE_SYSTEM,
         max_tokens=PHRASE_MAX_TOKENS,
         now=now,

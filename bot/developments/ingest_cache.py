@@ -26,7 +26,8 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from bot.analysis.cluster import Fingerprint
-    from bot.developments.ingest import _DevState, _Pool, _RatingKey, _Row
+    from bot.developments.pool import CandidatePool
+    from bot.developments.rows import DevState, ItemRow, RatingKey
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -74,10 +75,10 @@ class IngestCache:
         pool_max_items: int = POOL_MAX_ITEMS,
     ) -> None:
         self.fingerprints: Bounded[tuple[int, str], Fingerprint] = Bounded(fingerprints)
-        self.ratings: Bounded[_RatingKey, tuple[str, str]] = Bounded(ratings)
-        self.development_rows: Bounded[int, tuple[_DevState, list[_Row]]] = Bounded(developments)
+        self.ratings: Bounded[RatingKey, tuple[str, str]] = Bounded(ratings)
+        self.development_rows: Bounded[int, tuple[DevState, list[ItemRow]]] = Bounded(developments)
         # The last call's candidates with the (items generation, newest item id) they mirror.
-        self.pool: tuple[tuple[int, int], _Pool] | None = None
+        self.pool: tuple[tuple[int, int], CandidatePool] | None = None
         self.pool_max_items = pool_max_items
         self._engine: weakref.ref[Engine] | None = None
         self._lock = threading.Lock()

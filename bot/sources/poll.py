@@ -422,6 +422,7 @@ class _Poller:
         started_at: datetime,
         started: float,
     ) -> None:
+        outcome: object = None
         with self.deps.sessions() as session:
             source = session.get(Source, claimed.id)
             if source is None:
@@ -457,6 +458,14 @@ class _Poller:
             session.add(self._log_row(claimed.id, row, started_at, now))
             session.commit()
         self.statistics.wrote(row.new)
+        rewrite = getattr(outcome, "summaries_to_rewrite", None) if parsed is not None else None
+        if rewrite and error is None:
+            # After the commit: an LLM call never runs inside the poll's write transaction.
+            from bot.developments.summaries import rewrite_summaries
+
+            rewrite_summaries(
+                self.deps.sessions, rewrite, settings=self.deps.settings, now=self.deps.clock()
+            )
 
     def _store_failure_only(self, claimed: _Claimed, row: PollRow, started_at: datetime) -> None:
         with self.deps.sessions() as session:

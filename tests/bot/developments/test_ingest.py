@@ -10,9 +10,10 @@ from sqlmodel import Session, select
 from support.evidence_support import without_ids
 
 from bot.config import Settings
-from bot.developments import ingest
+from bot.developments import candidates
 from bot.developments.ingest import ingest_entries
 from bot.developments.ingest_cache import IngestCache
+from bot.developments.pool import CandidatePool
 from bot.sources.entries import RawEntry
 from store.db import SessionFactory
 from store.models import Development, Item, ItemVersion, Source
@@ -392,13 +393,13 @@ def test_a_call_reads_candidates_again_after_a_rolled_back_call(
     sessions: SessionFactory, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     loads: list[int] = []
-    original = ingest._Pool.load
+    original = CandidatePool.load
 
-    def counting_load(self: ingest._Pool, session: Session, **window: datetime | None) -> None:
+    def counting_load(self: CandidatePool, session: Session, **window: datetime | None) -> None:
         loads.append(1)
         original(self, session, **window)
 
-    monkeypatch.setattr(ingest._Pool, "load", counting_load)
+    monkeypatch.setattr(CandidatePool, "load", counting_load)
     cache = IngestCache()
 
     def call(session: Session, source: Source, guid: str, title: str, text: str) -> None:
@@ -604,16 +605,16 @@ def _partition(sessions: SessionFactory) -> set[frozenset[str]]:
 def test_candidates_from_date_windows_match_candidates_from_the_whole_store(
     sessions: SessionFactory, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(ingest, "_WHOLE_STORE_MIN", 0)  # a small store counts as large here
+    monkeypatch.setattr(candidates, "WHOLE_STORE_MIN", 0)  # a small store counts as large here
     stored = _long_store(sessions, settings)
     loads: list[tuple[datetime | None, datetime | None]] = []
-    original = ingest._Pool.load
+    original = CandidatePool.load
 
-    def recording_load(self: ingest._Pool, session: Session, **window: datetime | None) -> None:
+    def recording_load(self: CandidatePool, session: Session, **window: datetime | None) -> None:
         loads.append((window.get("lo"), window.get("hi")))
         original(self, session, **window)
 
-    monkeypatch.setattr(ingest._Pool, "load", recording_load)
+    monkeypatch.setattr(CandidatePool, "load", recording_load)
     windowed = _reports(sessions, settings, stored, IngestCache())
     # Three years of items and 90-day windows: each read is a window; the second call, inside
     # the first one's, reads nothing; the third, outside it, reads one taking in both.
@@ -635,7 +636,7 @@ def test_candidates_from_date_windows_match_candidates_from_the_whole_store(
         session.execute(delete(Source))
         session.commit()
     stored_again = _long_store(sessions, settings)
-    monkeypatch.setattr(ingest, "_WHOLE_STORE_FACTOR", 10**9)
+    monkeypatch.setattr(candidates, "WHOLE_STORE_FACTOR", 10**9)
     loads.clear()
     _reports(sessions, settings, stored_again, IngestCache())
     assert loads == [(None, None)]

@@ -165,15 +165,15 @@ def test_a_poll_with_worker_processes_stores_what_an_in_process_poll_stores(
     _wipe(many_sources.sessions)
     monkeypatch.setattr(prepare, "POOL_MIN_SOURCES", 1)
     used: list[str] = []
-    prepared = ingest._Ingest.prepared
+    prepared = ingest.IngestRun.prepared
 
-    def spy(self: ingest._Ingest, entry: RawEntry) -> prepare.EntryAnalysis | None:
+    def spy(self: ingest.IngestRun, entry: RawEntry) -> prepare.EntryAnalysis | None:
         analysis = prepared(self, entry)
         if analysis is not None:
             used.append(entry.guid)
         return analysis
 
-    monkeypatch.setattr(ingest._Ingest, "prepared", spy)
+    monkeypatch.setattr(ingest.IngestRun, "prepared", spy)
     pooled = poll_sources(many_sources, all_sources=True)
     assert len(set(used)) == 6, "every entry was analysed by a worker"
     assert in_process.exit_code == pooled.exit_code == 0

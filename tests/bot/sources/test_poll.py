@@ -15,6 +15,7 @@ from support.sourceserver import SourceServer
 
 from bot.config import Settings
 from bot.deps import Deps
+from bot.developments.pool import CandidatePool
 from bot.sources.poll import (
     PollReport,
     UnknownSourceError,
@@ -376,16 +377,15 @@ def test_sources_are_stored_in_name_order_whatever_answers_first(
 def test_a_poll_reads_the_candidates_once_for_all_its_sources(
     poll_deps: Deps, source_server: SourceServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bot.developments import ingest
 
     loads: list[int] = []
-    original = ingest._Pool.load
+    original = CandidatePool.load
 
-    def counting_load(self: ingest._Pool, *args: Any, **kwargs: Any) -> None:
+    def counting_load(self: CandidatePool, *args: Any, **kwargs: Any) -> None:
         loads.append(1)
         original(self, *args, **kwargs)
 
-    monkeypatch.setattr(ingest._Pool, "load", counting_load)
+    monkeypatch.setattr(CandidatePool, "load", counting_load)
     write_sources(
         poll_deps.settings.sources_path,
         {

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.developments.ingest import _CANDIDATES_PER_SIDE, _Pool, _PoolRow, _QueriedPool
+from bot.developments.pool import (
+    CANDIDATES_PER_SIDE,
+    CandidatePool,
+    QueriedCandidatePool,
+)
+from bot.developments.rows import PoolRow
 from store.db import SessionFactory
 from store.models import Development, Item, Source
 
@@ -12,13 +17,13 @@ WHEN = datetime(2025, 9, 30, 12, 0, tzinfo=UTC)
 WINDOW = timedelta(days=45)
 
 
-def _row(item_id: int, stamp: datetime) -> _PoolRow:
-    return _PoolRow(stamp, item_id, item_id, frozenset({"US"}), frozenset({"sovereignty"}), "h", 1)
+def _row(item_id: int, stamp: datetime) -> PoolRow:
+    return PoolRow(stamp, item_id, item_id, frozenset({"US"}), frozenset({"sovereignty"}), "h", 1)
 
 
-def _pool(dated: list[_PoolRow], undated: list[_PoolRow] | None = None) -> _Pool:
+def _pool(dated: list[PoolRow], undated: list[PoolRow] | None = None) -> CandidatePool:
     undated = undated or []
-    pool = _Pool()
+    pool = CandidatePool()
     pool.dated = sorted(dated, key=lambda r: (r.stamp, r.item_id))
     pool.undated = sorted(undated, key=lambda r: (r.stamp, r.item_id))
     pool.by_id = {r.item_id: r for r in [*dated, *undated]}
@@ -29,8 +34,8 @@ def test_candidates_are_the_nearest_per_side_newest_first_before_and_oldest_firs
     rows = [_row(i, WHEN + timedelta(hours=i)) for i in range(-300, 301)]
     near = _pool(rows).near(WHEN, WINDOW)
     ids = [r.item_id for r in near]
-    before = list(range(0, -_CANDIDATES_PER_SIDE, -1))
-    after = list(range(1, _CANDIDATES_PER_SIDE + 1))
+    before = list(range(0, -CANDIDATES_PER_SIDE, -1))
+    after = list(range(1, CANDIDATES_PER_SIDE + 1))
     assert ids == before + after
 
 
@@ -89,15 +94,15 @@ def test_reading_the_window_once_finds_what_the_per_entry_queries_find(
             session.add(_item(source.id, development.id, f"u{i}", published=None, seen=stamp))
         session.add(_item(source.id, None, "no development", published=WHEN, seen=WHEN))
         session.flush()
-        loaded = _Pool()
+        loaded = CandidatePool()
         loaded.load(session, lo=WHEN - 2 * WINDOW, hi=WHEN + 2 * WINDOW)
-        queried = _QueriedPool(session)
+        queried = QueriedCandidatePool(session)
         sizes = []
         for when in (WHEN, WHEN + timedelta(days=20), WHEN - timedelta(days=44, hours=5)):
             expected = [(r.item_id, r.stamp, r.digest) for r in queried.near(when, WINDOW)]
             assert [(r.item_id, r.stamp, r.digest) for r in loaded.near(when, WINDOW)] == expected
             sizes.append(len(expected))
-        assert max(sizes) > _CANDIDATES_PER_SIDE  # the limits were reached
+        assert max(sizes) > CANDIDATES_PER_SIDE  # the limits were reached
 
 
 def _item(

@@ -21,11 +21,13 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import httpx
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.analysis.summarise import MAX_CHARS, split_sentences, summarise_items
 from bot.config import Settings
-from store.models import KeyValue
+from store.counters import add_to_counter, read_counter
+from store.db import SessionFactory, session_factory
 
 log = logging.getLogger(__name__)
 
@@ -172,23 +174,37 @@ def _budget_key(day: datetime) -> str:
     return f"llm_tokens:{day.astimezone(UTC).date().isoformat()}"
 
 
+class TokenBudget:
+    """The daily token budget, read and charged in short transactions of their own.
+
+    Never in the caller's transaction: an LLM call takes up to `POLICYBOT_LLM_TIMEOUT_SECONDS`,
+    and a transaction held around it would hold SQLite's write lock (every transaction here
+    begins IMMEDIATE) and stop polls and briefings meanwhile.
+    """
+
+    def __init__(self, sessions: SessionFactory) -> None:
+        self.sessions = sessions
+
+    @classmethod
+    def of(cls, session: Session) -> TokenBudget:
+        """The budget of the store `session` belongs to (through fresh sessions)."""
+        bind = session.get_bind()
+        engine = bind if isinstance(bind, Engine) else bind.engine
+        return cls(session_factory(engine))
+
+    def used(self, now: datetime) -> int:
+        with self.sessions() as session:
+            return max(read_counter(session, _budget_key(now)), 0)
+
+    def charge(self, now: datetime, tokens: int) -> None:
+        with self.sessions() as session:
+            add_to_counter(session, _budget_key(now), max(tokens, 0), now=now)
+            session.commit()
+
+
 def tokens_used(session: Session, *, now: datetime) -> int:
-    row = session.get(KeyValue, _budget_key(now))
-    try:
-        return int(row.value) if row else 0
-    except ValueError:
-        return 0
-
-
-def _charge(session: Session, *, now: datetime, tokens: int) -> None:
-    key = _budget_key(now)
-    row = session.get(KeyValue, key)
-    if row is None:
-        row = KeyValue(key=key, value="0", updated_at=now)
-    row.value = str(int(row.value or 0) + max(tokens, 0))
-    row.updated_at = now
-    session.add(row)
-    session.flush()
+    """Tokens charged on `now`'s UTC day, read in `session`."""
+    return max(read_counter(session, _budget_key(now)), 0)
 
 
 def _estimate_tokens(text: str) -> int:
@@ -199,22 +215,22 @@ def complete(
     prompt: str,
     *,
     settings: Settings,
-    session: Session,
+    budget: TokenBudget,
+    now: datetime,
     system: str = SUMMARY_SYSTEM,
     max_tokens: int = SUMMARY_MAX_TOKENS,
-    now: datetime | None = None,
     transport: httpx.BaseTransport | None = None,
 ) -> str | None:
     """The model's answer to `prompt`, or None (off, over budget, or any failure).
 
-    The answers engine may reuse this to phrase an answer; callers always have a fallback.
+    Call it with no transaction open on SQLite (see `TokenBudget`). Callers always have a
+    fallback.
     """
     provider = make_provider(settings, transport=transport)
     if provider is None:
         return None
-    moment = now or datetime.now(UTC)
     estimate = _estimate_tokens(system) + _estimate_tokens(prompt) + max_tokens
-    used = tokens_used(session, now=moment)
+    used = budget.used(now)
     if used + estimate > settings.llm_daily_token_budget:
         log.info("LLM daily token budget reached (%s used); using the fallback", used)
         return None
@@ -222,13 +238,12 @@ def complete(
         result = provider.complete(system=system, prompt=prompt, max_tokens=max_tokens)
     except LLMError as exc:
         log.warning("LLM call failed (%s); using the fallback", exc)
-        _charge(session, now=moment, tokens=_estimate_tokens(prompt))
+        budget.charge(now, _estimate_tokens(prompt))
         return None
-    except Exception as exc:  # any provider bug must not break ingest
+    except Exception as exc:  # any provider bug must not break a poll or an answer
         log.warning("LLM call failed (%s); using the fallback", type(exc).__name__)
         return None
-    spent = result.input_tokens + result.output_tokens or estimate
-    _charge(session, now=moment, tokens=spent)
+    budget.charge(now, result.input_tokens + result.output_tokens or estimate)
     text = result.text.strip()
     return text or None
 
@@ -256,19 +271,20 @@ def summarise_development(
     items: Sequence[tuple[str, str]],
     *,
     settings: Settings,
-    session: Session | None = None,
-    now: datetime | None = None,
+    budget: TokenBudget | None = None,
+    now: datetime,
     transport: httpx.BaseTransport | None = None,
 ) -> str:
     """Summary of a development from its items' (title, text), primary source first.
 
-    Extractive unless an LLM is configured; any LLM failure gives the extractive summary.
+    Extractive unless an LLM is configured (and a budget given); any LLM failure gives the
+    extractive summary.
     """
     extractive = summarise_items(items)
-    if not settings.llm_enabled or session is None or not items:
+    if not settings.llm_enabled or budget is None or not items:
         return extractive
     answer = complete(
-        summary_prompt(items), settings=settings, session=session, now=now, transport=transport
+        summary_prompt(items), settings=settings, budget=budget, now=now, transport=transport
     )
     if answer is None:
         return extractive
