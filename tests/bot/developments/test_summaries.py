@@ -63,9 +63,7 @@ def _ingest(sessions: SessionFactory, settings: Settings) -> list[int]:
         source = Source(name="wire", kind="feed", url="https://example.org/feed", primary=True)
         session.add(source)
         session.flush()
-        result = ingest_entries(
-            session, source=source, entries=ENTRIES, now=NOW, settings=settings
-        )
+        result = ingest_entries(session, source=source, entries=ENTRIES, now=NOW, settings=settings)
         session.commit()
     return result.summaries_to_rewrite
 
