@@ -6,7 +6,7 @@ reads the store or the network is acknowledged at once and answered through `res
 button (handlers/actions.py) posts them for everyone.
 
 The dispatch table maps each parsed command type to one small function. Subscription commands
-are served by handlers/subscriptions.py.
+are answered by bot/slack/subscription_service.py.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 
 import bot.slack.command_service as svc
+import bot.slack.subscription_service as subscriptions
 from bot.deps import Deps
 from bot.slack.app import GENERIC_ERROR
 from bot.slack.commands import (
@@ -39,7 +40,6 @@ from bot.slack.commands import (
     Unsubscribe,
     parse_command,
 )
-from handlers import subscriptions
 
 log = logging.getLogger(__name__)
 
@@ -103,19 +103,19 @@ def _status(deps: Deps, cmd: Status, inv: Invocation) -> Reply:
 
 
 def _subscribe(deps: Deps, cmd: Subscribe, inv: Invocation) -> Reply:
-    return subscriptions.subscribe_command(
+    return subscriptions.subscribe_reply(
         deps, team_id=inv.team_id, user_id=inv.user_id, channel_id=inv.channel_id, args=cmd.args
     )
 
 
 def _unsubscribe(deps: Deps, cmd: Unsubscribe, inv: Invocation) -> Reply:
-    return subscriptions.unsubscribe_command(
+    return subscriptions.unsubscribe_reply(
         deps, team_id=inv.team_id, user_id=inv.user_id, channel_id=inv.channel_id, args=cmd.args
     )
 
 
 def _subscriptions(deps: Deps, cmd: Subscriptions, inv: Invocation) -> Reply:
-    return subscriptions.subscriptions_command(
+    return subscriptions.subscriptions_reply(
         deps, team_id=inv.team_id, user_id=inv.user_id, channel_id=inv.channel_id, here=cmd.here
     )
 

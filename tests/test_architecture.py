@@ -44,3 +44,54 @@ def test_bot_does_not_import_handlers_except_serve() -> None:
         and str(p.relative_to(ROOT)) not in HANDLER_WIRING_ALLOWED
     ]
     assert offenders == []
+
+
+def _imported_modules(path: Path) -> set[str]:
+    """Every module named by an absolute import, in full (`bot.sources.fetch`, `httpx`)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+    return found
+
+
+# The analysis is offline and deterministic (bot/analysis/README.md): no store, no network.
+ANALYSIS_FORBIDDEN = ("store", "httpx", "sqlalchemy", "sqlmodel", "socket", "urllib.request")
+
+
+def test_analysis_imports_neither_the_store_nor_the_network() -> None:
+    offenders = {
+        str(p.relative_to(ROOT)): sorted(
+            m
+            for m in _imported_modules(p)
+            if any(m == f or m.startswith(f + ".") for f in ANALYSIS_FORBIDDEN)
+        )
+        for p in (ROOT / "bot" / "analysis").rglob("*.py")
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_analysis_imports_nothing_else_of_the_bot_but_its_vocabulary() -> None:
+    allowed = ("bot.analysis", "bot.vocab")
+    offenders = {
+        str(p.relative_to(ROOT)): sorted(
+            m
+            for m in _imported_modules(p)
+            if m.startswith("bot") and not any(m == a or m.startswith(a + ".") for a in allowed)
+        )
+        for p in (ROOT / "bot" / "analysis").rglob("*.py")
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_only_the_serve_command_wires_the_handlers() -> None:
+    """`handlers` is imported by `bot/cli/serve.py` alone (the demo and tests go through it)."""
+    importers = sorted(
+        str(p.relative_to(ROOT))
+        for p in _sources("bot")
+        if any(m == "handlers" or m.startswith("handlers.") for m in _imported_modules(p))
+    )
+    assert importers == sorted(HANDLER_WIRING_ALLOWED)

@@ -22,6 +22,7 @@ from bot.slack.blocks.answers import (
     ShownDevelopment,
     answer_message,
     development_list_message,
+    shared_message,
 )
 from bot.slack.blocks.commands import (
     SourceRow,
@@ -34,12 +35,15 @@ from bot.slack.blocks.commands import (
 )
 from bot.slack.blocks.text import escape, escape_and_truncate
 from bot.slack.commands import (
+    Ask,
     Invalid,
     Latest,
+    Search,
     SourcesAdd,
     SourcesRemove,
     TooLong,
     Unknown,
+    parse_command,
 )
 from bot.sources.netguard import UnsafeURLError, check_url
 from bot.sources.sources_file import SourceNameTakenError, add_slack_source, validate_source
@@ -254,3 +258,21 @@ def status_reply(deps: Deps) -> dict[str, Any]:
         developments=total,
         paused_subscriptions=paused,
     )
+
+
+def share_reply(deps: Deps, *, command_text: str, user_id: str) -> dict[str, Any] | None:
+    """The reply to post in the channel for a shared command, or None if it cannot be shared.
+
+    Only answers are shareable (`ask`, `latest`, `search`): the button's value is the command
+    text, run again here, so a shared reply is what the store says now.
+    """
+    parsed = parse_command(command_text)
+    if isinstance(parsed, Ask):
+        reply = ask_reply(deps, question=parsed.question, command_text=command_text)
+    elif isinstance(parsed, Latest):
+        reply = latest_reply(deps, command=parsed, command_text=command_text)
+    elif isinstance(parsed, Search):
+        reply = search_reply(deps, terms=parsed.terms, command_text=command_text)
+    else:
+        return None
+    return shared_message(reply, user_id=user_id, command_text=command_text)

@@ -19,7 +19,7 @@ from support.policy_served import SIGNING_SECRET, Served, command_body, serve_ap
 from bot.config import Settings
 from bot.deps import Deps
 from store.db import SessionFactory, session_scope
-from store.models import Development, Item, Source
+from store.models import Development, Item, Source, Subscription
 
 ADMIN = "U0ADMIN"
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "slack"
@@ -225,10 +225,16 @@ def test_an_admin_adds_and_removes_a_public_source(
         assert s.exec(select(Source)).one().enabled is False
 
 
-def test_subscribe_is_served_by_the_subscriptions_handler(served: Served) -> None:
+def test_subscribe_through_the_slash_command_stores_the_subscription(
+    served: Served, sessions: SessionFactory
+) -> None:
     served.command("subscribe NL export-controls daily", response_id="a")
     (reply,) = served.wait_responses(1)
-    assert "NL" in reply["text"]
+    assert reply["text"].startswith("Subscribed:")
+    with session_scope(sessions) as s:
+        (sub,) = s.exec(select(Subscription)).all()
+        assert sub.jurisdictions == ["NL"] and sub.topics == ["export-controls"]
+        assert sub.mode == "daily" and sub.subscriber_kind == "user"
 
 
 def test_a_forged_signature_is_refused_with_401(served: Served) -> None:

@@ -25,13 +25,13 @@ from bot.alerts.delivery import deliver_alerts
 from bot.alerts.subscriptions import list_subscriptions, subscribe
 from bot.config import Settings
 from bot.deps import Deps
+from bot.slack.subscription_service import (
+    subscribe_reply,
+    subscriptions_reply,
+    unsubscribe_reply,
+)
 from bot.sources.poll import poll_sources
 from handlers import subscriptions as subscription_handlers
-from handlers.subscriptions import (
-    subscribe_command,
-    subscriptions_command,
-    unsubscribe_command,
-)
 from store.db import SessionFactory, session_scope
 
 __all__ = ["slack"]
@@ -46,15 +46,15 @@ def _reply(deps: Deps, fn: object, args: object, **kw: object) -> str:
 
 
 def test_subscribe_reply_says_exactly_what_is_followed(deps: Deps) -> None:
-    text = _reply(deps, subscribe_command, "EU NL export-controls")
+    text = _reply(deps, subscribe_reply, "EU NL export-controls")
     assert text.startswith("Subscribed: EU, NL · export-controls · instant. Alerts arrive by DM.")
     assert "You follow:\n• EU, NL · export-controls · instant" in text
-    again = _reply(deps, subscribe_command, "NL export-controls")
+    again = _reply(deps, subscribe_reply, "NL export-controls")
     assert again.startswith("Already subscribed")
 
 
 def test_subscribe_here_is_for_the_channel(deps: Deps, sessions: SessionFactory) -> None:
-    text = _reply(deps, subscribe_command, "UK daily here")
+    text = _reply(deps, subscribe_reply, "UK daily here")
     assert "Alerts arrive in this channel." in text
     assert "<#C9> follows:" in text
     with session_scope(sessions) as session:
@@ -63,19 +63,19 @@ def test_subscribe_here_is_for_the_channel(deps: Deps, sessions: SessionFactory)
 
 
 def test_bad_words_get_help_not_silence(deps: Deps) -> None:
-    text = _reply(deps, subscribe_command, "EU atlantis")
+    text = _reply(deps, subscribe_reply, "EU atlantis")
     assert "atlantis" in text and "/policy subscribe" in text
-    assert "Name a jurisdiction" in _reply(deps, unsubscribe_command, "")
+    assert "Name a jurisdiction" in _reply(deps, unsubscribe_reply, "")
 
 
 def test_unsubscribe_and_list(deps: Deps) -> None:
-    _reply(deps, subscribe_command, "EU NL")
-    text = _reply(deps, unsubscribe_command, "NL JP")
+    _reply(deps, subscribe_reply, "EU NL")
+    text = _reply(deps, unsubscribe_reply, "NL JP")
     assert text.startswith("Unsubscribed from NL. Not subscribed to JP.")
     assert "• EU · instant" in text
-    result = subscriptions_command(deps, team_id="T1", user_id="U1", channel_id="C9")
+    result = subscriptions_reply(deps, team_id="T1", user_id="U1", channel_id="C9")
     assert result["text"] == "You follow:\n• EU · instant"
-    assert "You follow nothing now." in _reply(deps, unsubscribe_command, "all")
+    assert "You follow nothing now." in _reply(deps, unsubscribe_reply, "all")
 
 
 def test_the_alert_unsubscribe_button_removes_that_subscription(

@@ -140,3 +140,12 @@ def development_list_message(
     # The fallback `text` is parsed as mrkdwn too: outside text is escaped there as well.
     fallback = [heading] + [f"• {escape(d.title)} ({_date(d.published)})" for d in shown]
     return {"response_type": response_type, "text": _fallback(fallback), "blocks": blocks}
+
+
+def shared_message(reply: dict[str, Any], *, user_id: str, command_text: str) -> dict[str, Any]:
+    """A private reply made public: its blocks without the share button, plus who shared it."""
+    blocks = [b for b in reply.get("blocks", []) if b.get("type") != "actions"]
+    blocks.append(
+        _context(f"Shared by <@{escape(user_id)}> · `/policy {escape(command_text[:200])}`")
+    )
+    return {"response_type": "in_channel", "text": reply.get("text", ""), "blocks": blocks}

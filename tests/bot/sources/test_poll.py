@@ -225,9 +225,15 @@ def test_a_changed_page_becomes_a_new_version(poll_deps: Deps, source_server: So
     assert second.rows[0].status == "ok" and second.rows[0].updated == 1
     with poll_deps.sessions() as session:
         item = session.exec(select(Item)).one()
-        versions = session.exec(select(ItemVersion).where(ItemVersion.item_id == item.id)).all()
+        versions = session.exec(
+            select(ItemVersion)
+            .where(ItemVersion.item_id == item.id)
+            .order_by(col(ItemVersion.version))
+        ).all()
     assert item.version == 2 and "advanced chip packaging tools" in item.text
-    assert len(versions) >= 1
+    assert [v.version for v in versions] == [1, 2]  # the baseline, then the change
+    assert "advanced chip packaging tools" in versions[1].added
+    assert "advanced chip packaging tools" not in versions[1].removed
 
 
 def test_only_due_sources_are_polled_unless_named_or_all(
