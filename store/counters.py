@@ -6,10 +6,9 @@ from datetime import datetime
 
 from sqlalchemy import Integer, String, cast, update
 from sqlalchemy import select as sa_select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
 
+from store.dialect import upsert_insert
 from store.models import KeyValue
 
 
@@ -37,10 +36,11 @@ def add_to_counter(session: Session, key: str, amount: int, *, now: datetime) ->
         .values(value=cast(cast(col(KeyValue.value), Integer) + amount, String), updated_at=now)
     )
     if getattr(session.execute(bump), "rowcount", 0) != 1:
-        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
         # Two replicas may both find no row: the second insert is a no-op, not an error.
         session.execute(
-            insert(KeyValue).values(key=key, value="0", updated_at=now).on_conflict_do_nothing()
+            upsert_insert(session, KeyValue)
+            .values(key=key, value="0", updated_at=now)
+            .on_conflict_do_nothing()
         )
         session.execute(bump)
     return read_counter(session, key)

@@ -12,27 +12,23 @@ happen twice (a briefing, an alert) is guarded by its own claim row; leases save
 
 from __future__ import annotations
 
-import os
-import socket
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from store.db import SessionFactory, session_scope
+from store.dialect import process_identity, upsert_insert
 from store.models import Lease
 
 _TABLE = Lease.__table__  # type: ignore[attr-defined]
 
 
 def default_holder() -> str:
-    """An identity unique to this process: host, pid and a random suffix."""
-    return f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    """An identity unique to this process (see `store.dialect.process_identity`)."""
+    return process_identity()
 
 
 def acquire_lease(
@@ -42,11 +38,7 @@ def acquire_lease(
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     expires = now + ttl
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    if dialect not in ("postgresql", "sqlite"):
-        raise NotImplementedError(f"leases need SQLite or PostgreSQL, not {dialect}")
-    stmt = insert(_TABLE).values(name=name, holder=holder, expires_at=expires)
+    stmt = upsert_insert(session, _TABLE).values(name=name, holder=holder, expires_at=expires)
     stmt = stmt.on_conflict_do_update(
         index_elements=[_TABLE.c.name],
         set_={"holder": holder, "expires_at": expires},

@@ -15,11 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import socket
 import threading
 import time
-import uuid
 from collections.abc import Mapping, Sequence
 from concurrent.futures import BrokenExecutor, Executor
 from dataclasses import dataclass, field
@@ -45,6 +42,7 @@ from bot.sources.entries import RawEntry
 from bot.sources.fetch import Fetcher, FetchLimits, FetchResult
 from bot.sources.parse import ParseError, ParseResult, parse_body
 from bot.sources.sources_file import load_sources_file, sync_sources
+from store.dialect import process_identity
 from store.models import FetchLog, Item, Source
 from store.statistics import PlannerStatistics
 
@@ -152,7 +150,7 @@ def backoff_delay(interval_minutes: int, failures: int) -> timedelta:
 
 
 def default_owner() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    return process_identity()
 
 
 def _default_ingest() -> IngestFn:
