@@ -1,6 +1,6 @@
 """Settings: one pydantic-settings class read from the environment or a `.env` file.
 
-The names are the ones in CONTRACT.md. Secrets are `SecretStr`, so printing a Settings object
+The names are the ones in docs/reference.md. Secrets are `SecretStr`, so printing a Settings object
 or logging it never reveals them.
 """
 
@@ -78,7 +78,7 @@ class Settings(BaseSettings):
         default=10_000_000, gt=0, validation_alias=_env("POLICYBOT_MAX_RESPONSE_BYTES")
     )
 
-    # Operational settings beyond CONTRACT.md (documented in README and .env.example).
+    # Operational settings (docs/reference.md, README and .env.example document each).
     fetch_concurrency: int = Field(
         default=16, ge=1, validation_alias=_env("POLICYBOT_FETCH_CONCURRENCY")
     )

@@ -1,4 +1,4 @@
-"""The fixed vocabulary of CONTRACT.md: jurisdiction codes and names, topics, importance.
+"""The fixed vocabulary of docs/reference.md: jurisdiction codes and names, topics, importance.
 
 Every part of the bot that reads a jurisdiction or topic from a person (the sources file,
 `/policy` arguments, questions) normalises it here, so "Britain", "GB" and "uk" all mean UK.

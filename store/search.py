@@ -2,7 +2,7 @@
 
 SQLite: the FTS5 table `developments_fts` (migration 0003), ranked with `bm25()` weighted
 title 5 : summary 3 : text 1. The query is tried with every term required first and falls back
-to any term when that finds too few (measured best in research/dependencies.md section 3).
+to any term when that finds too few (measured best of the options tried; see README "Benchmarks").
 PostgreSQL: the weighted `tsvector` in `developments_fts` with a GIN index, ranked with
 `ts_rank`; PostgreSQL tokenises the terms itself and the terms are OR-ed.
 

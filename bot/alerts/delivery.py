@@ -879,7 +879,7 @@ def alerts_after_poll(
     settings: Settings, *, development_ids: Sequence[int], now: datetime | None = None
 ) -> AlertReport | None:
     """Deliver the instant alerts of a finished `policybot poll`; None when SLACK_BOT_TOKEN is
-    unset (the alerts then wait for `policybot alerts` or `serve`, per CONTRACT.md)."""
+    unset (the alerts then wait for `policybot alerts` or `serve`, per docs/reference.md)."""
     if settings.slack_bot_token is None or not settings.slack_bot_token.get_secret_value():
         return None
     deps = open_store(settings, migrate_schema=False)

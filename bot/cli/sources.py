@@ -127,7 +127,7 @@ def poll(
         if deps.engine is not None:
             deps.engine.dispose()
     # Instant alerts for what this poll created or changed: sent now when SLACK_BOT_TOKEN is
-    # set, otherwise they wait for `policybot alerts` or `serve` (CONTRACT.md).
+    # set, otherwise they wait for `policybot alerts` or `serve` (docs/reference.md).
     alert_report = alerts_after_poll(settings, development_ids=report.development_ids)
     console = Console(width=max(Console().width, 120))
     if not report.rows:
@@ -276,7 +276,7 @@ def _iso(moment: datetime | None) -> str | None:
 
 def export_developments(session: Session, *, since: datetime | None) -> list[dict[str, Any]]:
     """Every development (published, or else first seen, on or after `since`) in the
-    CONTRACT.md export shape, oldest first."""
+    docs/reference.md export shape, oldest first."""
     query = select(Development).order_by(col(Development.first_seen_at), col(Development.id))
     developments = list(session.exec(query).all())
     if since is not None:

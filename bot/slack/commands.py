@@ -1,4 +1,4 @@
-"""The `/policy` grammar of CONTRACT.md: text in, one typed command out. Never raises.
+"""The `/policy` grammar of docs/reference.md: text in, one typed command out. Never raises.
 
 `help` (or nothing), `ask QUESTION`, `latest [JURISDICTION…] [TOPIC…]`, `search TERMS`,
 `subscribe …`, `unsubscribe …`, `subscriptions`, `sources`, `sources add URL [KIND]

@@ -109,7 +109,7 @@ class PollReport:
 
     @property
     def exit_code(self) -> int:
-        """CONTRACT.md: 0 when every source was fetched, 3 when some failed."""
+        """docs/reference.md: 0 when every source was fetched, 3 when some failed."""
         return 3 if self.failed else 0
 
     @property

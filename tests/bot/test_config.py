@@ -1,4 +1,4 @@
-"""Settings: the CONTRACT.md names, secrets hidden, every setting documented."""
+"""Settings: the docs/reference.md names, secrets hidden, every setting documented."""
 
 from __future__ import annotations
 
