@@ -38,8 +38,8 @@ if str(ROOT) not in sys.path:
 
 from sqlmodel import select  # noqa: E402
 
-from bot.analysis.taxonomy import load_taxonomy  # noqa: E402
 from bot.analysis.importance import ItemSignal, item_importance  # noqa: E402
+from bot.analysis.taxonomy import load_taxonomy  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.entries import RawEntry  # noqa: E402
 from bot.ingest import ingest_entries  # noqa: E402
