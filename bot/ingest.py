@@ -53,7 +53,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from itertools import compress
-from operator import and_, attrgetter, not_
+from operator import attrgetter, not_, or_
 from typing import Any
 
 from sqlalchemy import Connection, Engine, String, Table, func, insert, type_coerce, update
@@ -78,6 +78,7 @@ from store.models import Development, Item, ItemVersion, Source
 
 SEARCH_TEXT_CAP = 20_000
 _IN_CHUNK = 500
+_NO_GOVERNMENT = frozenset({"INTL"})  # tags that name no government
 _CANDIDATE_TEXT_CHARS = FINGERPRINT_TEXT_CHARS  # what a fingerprint reads of an item's text
 _CANDIDATES_PER_SIDE = 200
 # A call reads every clustered item, not just its date window, while they are at most this
@@ -909,12 +910,15 @@ class _Ingest:
             row.development_id
             for row in compress(near, map(self.source_id.__eq__, map(_source_of, near)))
         }
-        if tset:
-            shares_topic = map(not_, map(tset.isdisjoint, map(_topics_of, near)))
+        jset = jset - {"INTL"}
+        if jset:
+            # Another government's measure is another event (`cluster.best_match`); rows with
+            # no government tagged may still be the same one.
             shares_place = map(not_, map(jset.isdisjoint, map(_jurisdictions_of, near)))
-            rows = list(compress(near, map(and_, shares_topic, shares_place)))
+            untagged = map(_NO_GOVERNMENT.issuperset, map(_jurisdictions_of, near))
+            rows = list(compress(near, map(or_, shares_place, untagged)))
         else:
-            rows = list(compress(near, map(not_, map(_topics_of, near))))
+            rows = list(near)
         self.fill_fingerprints(rows)
         rows = [row for row in rows if row.fingerprint is not None]
         if fingerprint is not None:

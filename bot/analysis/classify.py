@@ -227,6 +227,13 @@ def classify(
             t_evidence[topic].append({"term": "source hint", "where": "source"})
 
     jurisdictions = _actors(j_score, hinted, thresholds, rules)
+    governing = {
+        c
+        for c, signals in j_evidence.items()
+        for s in signals
+        if s["role"] in ("actor", "prior")
+        and (s["kind"] in ("agencies", "laws", "hint") or s["where"] == "title")
+    }
     intl = j_score.get("INTL", 0.0)
     multilateral = intl >= thresholds.get("multilateral", 6.0)
     if multilateral:
@@ -254,6 +261,13 @@ def classify(
         rules.append(f"negative vocabulary ({', '.join(sorted(set(negatives))[:5])})")
         topics = []
     topics.sort(key=_TOPIC_ORDER.index)
+    if not topics:
+        # Not AI policy: a jurisdiction needs its government acting (an agency or law, or
+        # named in the headline), not a market or a city named in a report.
+        for code in jurisdictions:
+            if code not in governing:
+                rules.append(f"{code}: not AI policy and no government acting")
+        jurisdictions = [c for c in jurisdictions if c in governing]
     jurisdictions.sort(key=lambda c: -j_score[c])
 
     top_j = max((j_score[c] for c in jurisdictions), default=0.0)
