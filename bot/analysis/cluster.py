@@ -184,6 +184,7 @@ _DATE = re.compile(
     r"\b(?:(\d{1,2})\s+(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*|"
     r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\s+(\d{1,2})(?!\d))\b"
 )
+_PHRASE = re.compile(r"(?<![A-Za-z])(?:[A-Z][A-Za-z0-9-]*[ ]){1,3}[A-Z][A-Za-z0-9-]*")
 # A word rarer than this in English (Zipf scale: 3 is once per million words) names
 # something particular: a company (Nexperia), a chip (H20), a material (gallium).
 RARE_ZIPF = 3.0
@@ -200,6 +201,12 @@ def distinctive(title: str, text: str) -> frozenset[str]:
         for low in {w.lower() for w in _TOKEN.findall(body)}
         if len(low) >= 3 and low not in common and _zipf(low) < RARE_ZIPF
     }
+    # A name of several capitalised words ("AI Basic Act", "Goods Availability Act") is
+    # particular even when each of its words is common.
+    for m in _PHRASE.finditer(body):
+        words = m.group(0).split()
+        if len(words) >= 2 and any(w.lower() not in common for w in words):
+            found.add(" ".join(w.lower() for w in words))
     for m in _DATE.finditer(body):
         day = m.group(1) or m.group(4)
         month = (m.group(2) or m.group(3)).lower()
@@ -215,7 +222,7 @@ def _zipf(word: str) -> float:
 def name_weight(name: str) -> float:
     """How much a shared name says: a word English never uses (a company, a code) 2, a rare
     one 1, a date 1."""
-    if name.startswith("date:"):
+    if name.startswith("date:") or " " in name:
         return 1.0
     return 2.0 if _zipf(name) < 1.0 else 1.0
 
