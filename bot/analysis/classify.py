@@ -103,6 +103,10 @@ def _role(text: str, match: Match, taxonomy: Taxonomy) -> str:
     if after.lower().startswith(_lowered(taxonomy.target_after)):
         return "target"
     if match.term.kind in ("demonyms", "places", "names"):
+        if match.term.kind == "places" and _VENUE.search(before):
+            return "passing"  # "the talks at Bletchley Park": a venue, not its government
+        if _PARTICIPANTS.search(_sentence_of(text, match)):
+            return "passing"  # "China and the US were among the signatories": participants
         if _POSSESSIVE.match(after) and not _is_subject(text, match):
             return "passing"  # "Beijing's supply": a possessive outside the subject
         tail = _POSSESSIVE.sub("", after).lower()
@@ -131,6 +135,20 @@ def _target_before_pattern(words: tuple[str, ...]) -> re.Pattern[str] | None:
         return None
     body = "|".join(re.escape(w) for w in words)
     return re.compile(rf"(?:^|\W)(?:{body})\s+(?:the\s+)?$")
+
+
+def _sentence_of(text: str, match: Match) -> str:
+    left = max(text.rfind(". ", 0, match.start), text.rfind("\n", 0, match.start))
+    right = text.find(". ", match.end)
+    return text[left + 1 : right if right >= 0 else len(text)]
+
+
+_VENUE = re.compile(r"\bat(?: the)? $")
+# A sentence listing who took part names participants, not the government acting.
+_PARTICIPANTS = re.compile(
+    r"\b(?:among the (?:signatories|participants)|signatories include|attending governments)\b",
+    re.IGNORECASE,
+)
 
 
 def _is_subject(text: str, match: Match) -> bool:
@@ -226,6 +244,24 @@ def classify(
             t_score[topic] += 1.0
             t_evidence[topic].append({"term": "source hint", "where": "source"})
 
+    # A source's own jurisdiction gives way only to strong contrary evidence: another
+    # government's institution acting strongly while the text never names the source's own.
+    strongest_other = {
+        c: sum(
+            x["score"]
+            for x in signals
+            if x["role"] == "actor" and x["kind"] in ("agencies", "laws")
+        )
+        for c, signals in j_evidence.items()
+        if c != "INTL"
+    }
+    for code in list(hinted):
+        own = j_score[code] - weights.get("source_hint", 4.0)
+        rival = max((v for c, v in strongest_other.items() if c != code), default=0.0)
+        if own <= 0 and rival >= thresholds.get("override_hint", 6.0):
+            hinted.remove(code)
+            j_score[code] = 0.0
+            rules.append(f"{code}: the source's prior overridden (another government acts, {rival:.2f})")
     jurisdictions = _actors(j_score, hinted, thresholds, rules)
     governing = {
         c
