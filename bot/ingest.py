@@ -901,7 +901,7 @@ class _Ingest:
         if self.pool is None:
             self.load_pool([when])
         assert self.pool is not None
-        jset, tset = frozenset(jurisdictions), frozenset(topics)
+        jset = frozenset(jurisdictions)
         near = self.pool.near(when, timedelta(days=cluster.WINDOW_DAYS))
         # Developments that already hold an item of this source: a source publishing a second
         # document is reporting a second event, unless it is a near-verbatim re-issue.

@@ -261,7 +261,9 @@ def classify(
         if own <= 0 and rival >= thresholds.get("override_hint", 6.0):
             hinted.remove(code)
             j_score[code] = 0.0
-            rules.append(f"{code}: the source's prior overridden (another government acts, {rival:.2f})")
+            rules.append(
+                f"{code}: the source's prior overridden (another government acts, {rival:.2f})"
+            )
     jurisdictions = _actors(j_score, hinted, thresholds, rules)
     governing = {
         c
@@ -388,8 +390,15 @@ _AI_WORDS = re.compile(
 # Summit words support `regulation` only when the summit is the item's subject (INTL tagged):
 # a summit named in passing does not make an investment plan AI regulation.
 _MULTILATERAL_TOPIC_WORDS = frozenset(
-    {"summit", "ai summit", "ai safety summit", "ai action summit", "declaration", "communique",
-     "communiqué"}
+    {
+        "summit",
+        "ai summit",
+        "ai safety summit",
+        "ai action summit",
+        "declaration",
+        "communique",
+        "communiqué",
+    }
 )
 
 

@@ -8,7 +8,9 @@ Hague) and press aliases (U.S., Britain). Both libraries ship their data: nothin
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
+from typing import Any
 
 import pycountry
 from countryinfo import CountryInfo
@@ -18,7 +20,7 @@ _ISO_CODE = {"UK": "GB"}
 
 
 def _plural(demonym: str) -> str | None:
-    """"Canadians" from "Canadian"; none for "Chinese", "Dutch", "French" (no plural form)."""
+    """ "Canadians" from "Canadian"; none for "Chinese", "Dutch", "French" (no plural form)."""
     if demonym.endswith(("ese", "ch", "sh", "ss")):
         return None
     return demonym + "s"
@@ -37,16 +39,15 @@ def country_terms(code: str) -> dict[str, tuple[str, ...]]:
     country = pycountry.countries.get(alpha_2=iso)
     if country is None:
         return {}
-    names = [
-        getattr(country, attr, None) for attr in ("name", "common_name", "official_name")
-    ]
+    names = [getattr(country, attr, None) for attr in ("name", "common_name", "official_name")]
     # Two-letter forms everyone writes (UK, US) are kept: the taxonomy matches capitals as
     # written, so "us" in prose is not the US.
     names.append(code if len(code) == 2 and code != iso else None)
     demonyms: list[str] = []
     places: list[str] = []
+    info: dict[str, Any]
     try:
-        info = CountryInfo(iso).info()
+        info = dict(CountryInfo(iso).info())
     except KeyError:  # a country countryinfo does not know: ISO names only
         info = {}
     names.extend(s for s in info.get("altSpellings", ()) if len(s) > 3 or s in ("UK", "UAE"))
@@ -70,9 +71,9 @@ def country_terms(code: str) -> dict[str, tuple[str, ...]]:
     }
 
 
-def _unique(values: object) -> tuple[str, ...]:
+def _unique(values: Iterable[str]) -> tuple[str, ...]:
     out: list[str] = []
-    for value in values:  # type: ignore[attr-defined]
+    for value in values:
         if value not in out:
             out.append(value)
     return tuple(out)

@@ -260,5 +260,5 @@ def test_evidence_is_the_same_in_every_process(tmp_path: Path) -> None:
         for seed in (1, 2, 3, 4, 5)
     }
     assert len(runs) == 1
-    rules, codes = json.loads(runs.pop())
+    _rules, codes = json.loads(runs.pop())
     assert len(codes) >= 3  # several places, so their order can differ
