@@ -1,22 +1,25 @@
 """Jurisdictions and topics of one text, with a confidence and the evidence.
 
-Rules (each is a test in tests/bot/analysis/test_classify.py):
-- Every vocabulary match is a signal with a weight by kind: agencies > laws > places > names
-  > demonyms (weights in the taxonomy file).
-- Actor vs target: a jurisdiction named after "to", "against", "exports to", "bound for"...
-  or before "-bound" is a target and counts `weights.target` (0 by default); a demonym or place
-  before a company noun ("Chinese chipmakers", "Korean firms") is named in passing and counts
+One evidence model (each rule is a test in tests/bot/analysis/test_classify.py):
+- Every vocabulary match is a signal of a jurisdiction, weighted by its kind (agencies > laws
+  > places > names > demonyms, weights in the taxonomy file) and by its role in the sentence:
+  an **actor** counts fully, a **target** ("exports to China", "moves the UAE into") counts
+  `weights.target`, a **passing** mention ("Chinese chipmakers", "the Paris summit")
   `weights.passing`. A signal in the title counts `weights.title` times, one that opens a
   sentence (the likely subject) `weights.subject` times.
-- A jurisdiction is tagged when its score reaches `thresholds.jurisdiction` and at least
-  `thresholds.jurisdiction_ratio` of the strongest one's, so several actors (a bilateral deal)
-  are kept while countries named in passing are not. The source's own jurisdictions are a
-  prior (`weights.source_hint`), not an override.
-- Summits: an item tagged INTL also carries a government named as host ("UK-hosted").
-- Topics: weighted terms; a topic needs its context (export controls only for chips, chip
-  tools, computing, AI or critical minerals) and a score of `thresholds.topic`. Negative
-  phrases ("potato chips", "sovereign bonds", "farm exports") hide the words they contain,
-  and with `negatives.veto_count` of them and weak topic evidence the item is not AI policy.
+- The source's own jurisdictions (its configuration) are a strong prior: `weights.source_hint`
+  is added and the code is kept.
+- A jurisdiction is an actor when its score reaches `thresholds.jurisdiction` and
+  `thresholds.jurisdiction_ratio` of the strongest actor's, so both parties of a bilateral
+  deal are kept while countries named in passing are not.
+- `INTL` (multilateral bodies, summits, declarations) is added when the multilateral subject
+  scores `thresholds.multilateral` (in the title, or named repeatedly); it never removes an
+  actor.
+- Relevance first: an item is AI or chip policy when it has the context (AI, chips, compute,
+  critical minerals). Topics then need evidence in the item's own text: weighted terms, a
+  legal instrument about AI (an act, law, bill or order on AI is `regulation`), and summit
+  words only when the summit is the subject. Negative phrases ("potato chips", "sovereign
+  bonds") hide the words they contain, and `negatives.veto_count` of them veto weak topics.
 """
 
 from __future__ import annotations
@@ -56,7 +59,22 @@ _WHITESPACE = re.compile(r"\s+")
 _POSSESSIVE = re.compile(r"^['’]s\b")
 _LOWER_WORDS = re.compile(r"[a-z][a-z-]*")
 _LETTER_WORDS = re.compile(r"[A-Za-z]+")
-_EVENT_WORDS = re.compile(r"[a-zé]+")
+# A place naming an event ("the Paris AI summit") is not that government acting.
+_EVENT_NOUNS = (
+    "summit",
+    "declaration",
+    "talks",
+    "communique",
+    "communiqué",
+    "process",
+    "text",
+    "document",
+    "statement",
+    "charter",
+    "pledge",
+    "principles",
+    "agenda",
+)
 _MAX_REPEATS = 3  # a term repeated more than this adds nothing
 _STRONG_TOPIC = 7.0  # topic evidence this strong survives negative phrases
 _TOPIC_ORDER = ("export-controls", "sovereignty", "regulation", "data-protection")
@@ -85,6 +103,10 @@ def _role(text: str, match: Match, taxonomy: Taxonomy) -> str:
     if after.lower().startswith(_lowered(taxonomy.target_after)):
         return "target"
     if match.term.kind in ("demonyms", "places", "names"):
+        if match.term.kind == "places" and _VENUE.search(before):
+            return "passing"  # "the talks at Bletchley Park": a venue, not its government
+        if _PARTICIPANTS.search(_sentence_of(text, match)):
+            return "passing"  # "China and the US were among the signatories": participants
         if _POSSESSIVE.match(after) and not _is_subject(text, match):
             return "passing"  # "Beijing's supply": a possessive outside the subject
         tail = _POSSESSIVE.sub("", after).lower()
@@ -115,12 +137,18 @@ def _target_before_pattern(words: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile(rf"(?:^|\W)(?:{body})\s+(?:the\s+)?$")
 
 
-def _sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
-    left = max(text.rfind(". ", 0, start), text.rfind("\n", 0, start), text.rfind("? ", 0, start))
-    right_candidates = [i for i in (text.find(". ", end), text.find("\n", end)) if i >= 0]
-    return (left + 1 if left >= 0 else 0), (
-        min(right_candidates) if right_candidates else len(text)
-    )
+def _sentence_of(text: str, match: Match) -> str:
+    left = max(text.rfind(". ", 0, match.start), text.rfind("\n", 0, match.start))
+    right = text.find(". ", match.end)
+    return text[left + 1 : right if right >= 0 else len(text)]
+
+
+_VENUE = re.compile(r"\bat(?: the)? $")
+# A sentence listing who took part names participants, not the government acting.
+_PARTICIPANTS = re.compile(
+    r"\b(?:among the (?:signatories|participants)|signatories include|attending governments)\b",
+    re.IGNORECASE,
+)
 
 
 def _is_subject(text: str, match: Match) -> bool:
@@ -158,10 +186,7 @@ def classify(
     negatives: list[str] = []
     repeats: dict[tuple[str, str, str], int] = defaultdict(int)
     rules: list[str] = []
-    institutional: set[str] = set()  # an agency, law or seat of government acting
-    governing: set[str] = set()  # an agency or law acting (places can be markets: "London")
-    subject: set[str] = set()  # opens a sentence of the title
-    declined: set[str] = set()  # acting in a sentence that says it declined or refused
+    multilateral_terms: list[tuple[str, float, str]] = []  # summit words as topic evidence
 
     for where, body in (("title", title), ("text", text)):
         place_factor = weights.get("title", 2.0) if where == "title" else 1.0
@@ -178,7 +203,11 @@ def classify(
             if repeats[key] > _MAX_REPEATS:
                 continue
             if term.group == "topic":
-                t_score[term.label] += term.weight * (1.5 if where == "title" else 1.0)
+                gained = term.weight * (1.5 if where == "title" else 1.0)
+                if term.text.lower() in _MULTILATERAL_TOPIC_WORDS:
+                    multilateral_terms.append((term.label, gained, match.matched))
+                    continue
+                t_score[term.label] += gained
                 if len(t_evidence[term.label]) < 12:
                     t_evidence[term.label].append({"term": match.matched, "where": where})
                 continue
@@ -190,17 +219,6 @@ def classify(
                 factor *= weights.get("passing", 0.25)
             elif _is_subject(body, match):
                 factor *= weights.get("subject", 1.5)
-                if where == "title" and term.kind != "demonyms":
-                    subject.add(term.label)
-            if role == "actor":
-                if term.kind in ("agencies", "laws", "places"):
-                    institutional.add(term.label)
-                if term.kind in ("agencies", "laws"):
-                    governing.add(term.label)
-                lo, hi = _sentence_bounds(body, match.start, match.end)
-                sentence = body[lo:hi].lower()
-                if any(w in sentence for w in taxonomy.decline_words):
-                    declined.add(term.label)
             gained = term.weight * factor
             j_score[term.label] += gained
             if len(j_evidence[term.label]) < 10:
@@ -214,70 +232,64 @@ def classify(
                     }
                 )
 
-    for code in hint_jurisdictions:
-        j_score[code] += weights.get("source_hint", 2.0)
-        j_evidence[code].append({"term": "source hint", "where": "source", "kind": "hint"})
+    hinted = [c for c in dict.fromkeys(hint_jurisdictions) if c != "INTL"]
+    for code in hinted:
+        gained = weights.get("source_hint", 4.0)
+        j_score[code] += gained
+        j_evidence[code].append(
+            {"term": "source", "where": "source", "kind": "hint", "role": "prior", "score": gained}
+        )
     for topic in hint_topics:
         if topic in t_score:
             t_score[topic] += 1.0
             t_evidence[topic].append({"term": "source hint", "where": "source"})
 
-    minimum = thresholds.get("jurisdiction", 3.0)
-    jurisdictions = _pick(
-        j_score, minimum=minimum, ratio=thresholds.get("jurisdiction_ratio", 0.34)
-    )
-    # Multilateral context is not in competition with the actors: INTL needs only the minimum.
-    if "INTL" not in jurisdictions and j_score.get("INTL", 0.0) >= minimum:
-        jurisdictions.append("INTL")
-    # A meeting of two governments ("a truce agreed at their summit") is not multilateral
-    # unless a multilateral body or instrument is named.
-    if "INTL" in jurisdictions and _BILATERAL.search(f"{title}\n{text}"):
-        specific = [
-            s
-            for s in j_evidence["INTL"]
-            if s.get("kind") == "agencies" or s.get("term", "").lower() not in _GENERIC_INTL
-        ]
-        if not specific:
-            jurisdictions.remove("INTL")
-            rules.append("INTL: a bilateral meeting, not a multilateral one")
-            jurisdictions = _pick(
-                {k: v for k, v in j_score.items() if k != "INTL"},
-                minimum=minimum,
-                ratio=thresholds.get("jurisdiction_ratio", 0.34),
+    # A source's own jurisdiction gives way only to strong contrary evidence: another
+    # government's institution acting strongly while the text never names the source's own.
+    strongest_other = {
+        c: sum(
+            x["score"]
+            for x in signals
+            if x["role"] == "actor" and x["kind"] in ("agencies", "laws")
+        )
+        for c, signals in j_evidence.items()
+        if c != "INTL"
+    }
+    for code in list(hinted):
+        own = j_score[code] - weights.get("source_hint", 4.0)
+        rival = max((v for c, v in strongest_other.items() if c != code), default=0.0)
+        if own <= 0 and rival >= thresholds.get("override_hint", 6.0):
+            hinted.remove(code)
+            j_score[code] = 0.0
+            rules.append(
+                f"{code}: the source's prior overridden (another government acts, {rival:.2f})"
             )
-    top = max(jurisdictions, key=lambda c: j_score[c], default=None)
-    if "INTL" in jurisdictions:
-        # A summit item carries INTL, the host (when it covers the hosting) and governments
-        # whose own decision is the subject (declining the declaration); signatories named in
-        # passing are not actors.
-        # When the subject is a government's own decision (declining), the item covers that
-        # decision, not the hosting.
-        host = None if declined - {"INTL"} else _summit_host(title, text, taxonomy)
-        kept = ["INTL"]
-        for code in jurisdictions + ([host] if host else []):
-            if code in kept:
-                continue
-            if code == host or code in declined:
-                kept.append(code)
-                rules.append(f"summit: {code} " + ("host" if code == host else "declined"))
-            else:
-                rules.append(f"summit: {code} named, not acting")
-        jurisdictions = kept
-    else:
-        kept = []
-        for code in jurisdictions:
-            close = j_score[code] >= 0.6 * j_score[top] if top else False
-            if code == top or code in institutional or code in subject or close:
-                kept.append(code)
-            else:
-                rules.append(f"{code}: named only, no institution acting")
-        jurisdictions = kept
+    jurisdictions = _actors(j_score, hinted, thresholds, rules)
+    governing = {
+        c
+        for c, signals in j_evidence.items()
+        for s in signals
+        if s["role"] in ("actor", "prior")
+        and (s["kind"] in ("agencies", "laws", "hint") or s["where"] == "title")
+    }
+    intl = j_score.get("INTL", 0.0)
+    multilateral = intl >= thresholds.get("multilateral", 6.0)
+    if multilateral:
+        jurisdictions.append("INTL")
+        rules.append(f"INTL: multilateral subject ({intl:.2f})")
+        for topic, gained, matched in multilateral_terms:
+            t_score[topic] += gained
+            t_evidence[topic].append({"term": matched, "where": "multilateral subject"})
+    elif intl > 0:
+        rules.append(f"INTL: multilateral words in passing ({intl:.2f}), not the subject")
 
+    _instrument_evidence(title, text, contexts, t_score, t_evidence, rules)
     # Topics need their context: export-control words about rice or firearms are not AI policy.
     for topic in list(t_score):
         need = taxonomy.topic_requires.get(topic, "none")
         if need != "none" and need not in contexts:
-            rules.append(f"{topic}: no {need} context")
+            if t_score[topic] > 0:
+                rules.append(f"{topic}: no {need} context")
             t_score[topic] = 0.0
     topics = _pick(
         t_score, minimum=thresholds.get("topic", 2.0), ratio=thresholds.get("topic_ratio", 0.3)
@@ -288,17 +300,12 @@ def classify(
         topics = []
     topics.sort(key=_TOPIC_ORDER.index)
     if not topics:
-        # Not AI policy: tag a jurisdiction only when its government acts (an OFAC designation,
-        # a national export ban), not a market or a place named in a report.
-        acting = [c for c in jurisdictions if c in governing or c in subject]
-        # In the order found (a set's order varies between processes: the stored evidence
-        # would not be byte-stable).
-        rules.extend(
-            f"{code}: not AI policy and no government acting"
-            for code in jurisdictions
-            if code not in acting
-        )
-        jurisdictions = acting
+        # Not AI policy: a jurisdiction needs its government acting (an agency or law, or
+        # named in the headline), not a market or a city named in a report.
+        for code in jurisdictions:
+            if code not in governing:
+                rules.append(f"{code}: not AI policy and no government acting")
+        jurisdictions = [c for c in jurisdictions if c in governing]
     jurisdictions.sort(key=lambda c: -j_score[c])
 
     top_j = max((j_score[c] for c in jurisdictions), default=0.0)
@@ -322,6 +329,79 @@ def classify(
     return Classification(jurisdictions, topics, confidence, evidence)
 
 
+def _actors(
+    scores: dict[str, float], hinted: list[str], thresholds: dict[str, float], rules: list[str]
+) -> list[str]:
+    """The acting governments: the source's own (a prior), and every other whose score is at
+    least the minimum and a share of the strongest actor's."""
+    governments = {c: v for c, v in scores.items() if c != "INTL"}
+    kept = list(hinted)
+    for code in hinted:
+        rules.append(f"{code}: the source's own jurisdiction (prior)")
+    top = max(governments.values(), default=0.0)
+    minimum = thresholds.get("jurisdiction", 2.0)
+    ratio = thresholds.get("jurisdiction_ratio", 0.34)
+    for code, value in governments.items():
+        if code in kept:
+            continue
+        if value >= minimum and value >= ratio * top:
+            kept.append(code)
+        elif value > 0:
+            rules.append(f"{code}: {value:.2f} is below {max(minimum, ratio * top):.2f}")
+    return kept
+
+
+def _instrument_evidence(
+    title: str,
+    text: str,
+    contexts: set[str],
+    t_score: dict[str, float],
+    t_evidence: dict[str, list[dict[str, Any]]],
+    rules: list[str],
+) -> None:
+    """An act, law, bill, order or statute about AI is AI regulation even without the
+    taxonomy's phrases: the instrument and AI in one sentence of the title or lede."""
+    if "ai" not in contexts:
+        return
+    for where, body in (("title", title), ("text", text[:_LEDE_CHARS])):
+        for sentence in _SENTENCE_SPLIT.split(body):
+            instrument = _INSTRUMENT.search(sentence)
+            if instrument and _AI_WORDS.search(sentence):
+                gained = _INSTRUMENT_WEIGHT * (1.5 if where == "title" else 1.0)
+                t_score["regulation"] += gained
+                t_evidence["regulation"].append(
+                    {"term": f"{instrument.group(0)} on AI", "where": where}
+                )
+                rules.append(f"regulation: a legal instrument about AI ({instrument.group(0)})")
+                return
+
+
+_LEDE_CHARS = 600
+_INSTRUMENT_WEIGHT = 2.0
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+")
+_INSTRUMENT = re.compile(
+    r"\b(?:act|law|statute|bill|executive order|decree|legislation|framework act)\b",
+    re.IGNORECASE,
+)
+_AI_WORDS = re.compile(
+    r"\b(?:AI|A\.I\.|artificial intelligence|machine intelligence|machine learning|"
+    r"algorithm(?:s|ic)?|generative)\b"
+)
+# Summit words support `regulation` only when the summit is the item's subject (INTL tagged):
+# a summit named in passing does not make an investment plan AI regulation.
+_MULTILATERAL_TOPIC_WORDS = frozenset(
+    {
+        "summit",
+        "ai summit",
+        "ai safety summit",
+        "ai action summit",
+        "declaration",
+        "communique",
+        "communiqué",
+    }
+)
+
+
 def _pick(scores: dict[str, float], *, minimum: float, ratio: float) -> list[str]:
     if not scores:
         return []
@@ -329,69 +409,6 @@ def _pick(scores: dict[str, float], *, minimum: float, ratio: float) -> list[str
     if top < minimum:
         return []
     return [k for k, v in scores.items() if v >= minimum and v >= ratio * top]
-
-
-_BILATERAL = re.compile(
-    r"\b(?:bilateral|truce|between the two|two leaders|both leaders|leaders of the two)\b",
-    re.IGNORECASE,
-)
-_GENERIC_INTL = frozenset(
-    {
-        "summit",
-        "communique",
-        "communiqué",
-        "signatories",
-        "global statement",
-        "countries agreed",
-        "countries signed",
-        "nations agreed",
-        "summit declaration",
-    }
-)
-_HOST = re.compile(r"\b(?:co-)?host(?:ed|ing|s)?\b", re.IGNORECASE)
-_EVENT_NOUNS = (
-    "summit",
-    "declaration",
-    "talks",
-    "communique",
-    "communiqué",
-    "process",
-    "text",
-    "document",
-    "statement",
-    "charter",
-    "pledge",
-    "principles",
-    "agenda",
-)
-
-
-def _summit_host(title: str, text: str, taxonomy: Taxonomy) -> str | None:
-    """The government hosting the summit an item covers, if the item says so.
-
-    First a jurisdiction named next to "host(ed/ing)" ("the UK-hosted summit", "hosted by the
-    United Kingdom"), else the seat of government naming the event ("Bletchley talks").
-    """
-    full = f"{title}\n{text}"
-    for m in _HOST.finditer(full):
-        lo = max(0, m.start() - 80)
-        window = full[lo : m.end() + 40]
-        mentions = [
-            x
-            for x in taxonomy.find(window, "jurisdiction")
-            if x.term.group == "jurisdiction" and x.term.label != "INTL"
-        ]
-        if mentions:
-            here = m.start() - lo
-            nearest = min(mentions, key=lambda x: min(abs(x.start - here), abs(x.end - here)))
-            return nearest.term.label
-    for x in taxonomy.find(full, "jurisdiction"):
-        if x.term.group != "jurisdiction" or x.term.kind != "places":
-            continue
-        following = _EVENT_WORDS.findall(full[x.end : x.end + 30].lower())[:2]
-        if any(word in _EVENT_NOUNS for word in following):
-            return x.term.label
-    return None
 
 
 def merge_classifications(parts: Sequence[Classification]) -> tuple[list[str], list[str]]:

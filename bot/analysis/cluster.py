@@ -26,14 +26,20 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from wordfreq import zipf_frequency
+
 from bot.analysis.caseless import FOLDS_TO_ASCII, CaselessPattern
 
 WINDOW_DAYS = 45
 NEAR_DAYS = 14
 LEDE_WORDS = 90
-THRESHOLD_NEAR = 0.1
-THRESHOLD_FAR = 0.25
+THRESHOLD_NEAR = 0.15
+THRESHOLD_FAR = 0.3
 THRESHOLD_IRRELEVANT = 0.5
+THRESHOLD_MIXED = 0.5  # one item AI policy, the other not (its topics missed)
+NAME_UNIT = 0.1
+NAME_CAP = 0.4
+FACT_BONUS = 0.15
 # One source's distinct documents are distinct events (a rule and its technical amendment, two
 # Entity List additions the same week); only a near-verbatim re-issue joins its own source.
 THRESHOLD_SAME_SOURCE = 0.8
@@ -86,6 +92,9 @@ class Fingerprint:
     money: frozenset[str]
     modifiers: frozenset[str]  # in the headline
     mentions: frozenset[str]  # anywhere in the text
+    # Distinctive names (Nexperia, Rapidus, H20) and dates ("1 December"): what identifies
+    # one event across press release, law-firm alert and newswire styles.
+    names: frozenset[str] = frozenset()
 
 
 def _stem(word: str) -> str:
@@ -167,7 +176,192 @@ def fingerprint(title: str, text: str) -> Fingerprint:
     # the title is also one in `full` (the title opens it, followed by "."), so only the
     # modifiers mentioned there need a look.
     modifiers = frozenset(k for k in mentioned if _MODIFIERS[k].search(title) is not None)
-    return Fingerprint(words, docs, codes, money, modifiers, mentions)
+    return Fingerprint(words, docs, codes, money, modifiers, mentions, distinctive(title, text))
+
+
+_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*|\d+[A-Za-z][A-Za-z0-9]*")
+_DATE = re.compile(
+    r"\b(?:(\d{1,2})\s+(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*|"
+    r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\s+(\d{1,2})(?!\d))\b"
+)
+_PHRASE = re.compile(r"(?<![A-Za-z])(?:[A-Z][A-Za-z0-9-]*[ ]){1,3}[A-Z][A-Za-z0-9-]*")
+# A word rarer than this in English (Zipf scale: 3 is once per million words) names
+# something particular: a company (Nexperia), a chip (H20), a material (gallium).
+RARE_ZIPF = 3.0
+
+
+def distinctive(title: str, text: str) -> frozenset[str]:
+    """Rare words and day-month dates of the title and lede: what identifies one event across
+    press-release, law-firm and newswire styles. Rarity is English word frequency (wordfreq);
+    the domain's own common names (countries, agencies, laws: `common_names`) are left out."""
+    common = common_names()
+    body = f"{title}. {text[:_NAMES_TEXT_CHARS]}"
+    found = {
+        low
+        for low in {w.lower() for w in _TOKEN.findall(body)}
+        if len(low) >= 3 and low not in common and _zipf(low) < RARE_ZIPF
+    }
+    # A name of several capitalised words ("AI Basic Act", "Goods Availability Act") is
+    # particular even when each of its words is common.
+    for m in _PHRASE.finditer(body):
+        words = m.group(0).split()
+        if len(words) >= 2 and any(w.lower() not in common for w in words):
+            found.add(" ".join(w.lower() for w in words))
+    for m in _DATE.finditer(body):
+        day = m.group(1) or m.group(4)
+        month = (m.group(2) or m.group(3)).lower()
+        found.add(f"date:{month}-{int(day)}")
+    return frozenset(found)
+
+
+@lru_cache(maxsize=1 << 16)
+def _zipf(word: str) -> float:
+    return float(zipf_frequency(word, "en"))
+
+
+def name_weight(name: str) -> float:
+    """How much a shared name says: a word English never uses (a company, a code) 2, a rare
+    one 1, a date 1."""
+    if name.startswith("date:") or " " in name:
+        return 1.0
+    return 2.0 if _zipf(name) < 1.0 else 1.0
+
+
+_NAMES_TEXT_CHARS = 1500
+# Capitalised words every item of this domain may hold: they say nothing about which event.
+_GENERIC_NAMES = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "ai",
+    "department",
+    "ministry",
+    "minister",
+    "government",
+    "bureau",
+    "office",
+    "agency",
+    "commission",
+    "council",
+    "committee",
+    "parliament",
+    "house",
+    "senate",
+    "act",
+    "law",
+    "rule",
+    "rules",
+    "regulation",
+    "regulations",
+    "order",
+    "executive",
+    "president",
+    "prime",
+    "secretary",
+    "state",
+    "states",
+    "federal",
+    "national",
+    "international",
+    "republic",
+    "kingdom",
+    "union",
+    "european",
+    "chinese",
+    "american",
+    "global",
+    "world",
+    "north",
+    "south",
+    "east",
+    "west",
+    "industry",
+    "security",
+    "commerce",
+    "trade",
+    "foreign",
+    "affairs",
+    "economic",
+    "economy",
+    "digital",
+    "technology",
+    "science",
+    "data",
+    "export",
+    "exports",
+    "control",
+    "controls",
+    "list",
+    "entity",
+    "register",
+    "official",
+    "journal",
+    "press",
+    "release",
+    "statement",
+    "framework",
+    "strategy",
+    "plan",
+    "programme",
+    "program",
+    "mission",
+    "initiative",
+    "summit",
+    "declaration",
+    "agreement",
+    "partnership",
+    "cooperation",
+    "artificial",
+    "intelligence",
+    "chips",
+    "chip",
+    "semiconductor",
+    "semiconductors",
+    "company",
+    "companies",
+    "group",
+    "inc",
+    "ltd",
+    "corp",
+    "co",
+    "billion",
+    "million",
+    "percent",
+    "per",
+    "cent",
+    "mr",
+    "ms",
+    "dr",
+]
+
+
+@lru_cache(maxsize=1)
+def common_names() -> frozenset[str]:
+    """Lowercased words that name no particular event: `_GENERIC_NAMES` and every word of
+    the bundled taxonomy (countries, capitals, agencies, laws, topic and context terms)."""
+    from bot.analysis.taxonomy import load_taxonomy
+
+    words = set(_GENERIC_NAMES)
+    for term in load_taxonomy().terms:
+        if term.group != "negative":
+            words.update(w.lower() for w in re.findall(r"[A-Za-z0-9]+", term.text))
+    return frozenset(words)
 
 
 def _norm_doc(raw: str) -> str:
@@ -203,7 +397,9 @@ def shared_facts(a: Fingerprint, b: Fingerprint) -> bool:
 
 
 # The lowest score `best_match` accepts, whatever the dates, tags and sources.
-LOWEST_THRESHOLD = min(THRESHOLD_NEAR, THRESHOLD_FAR, THRESHOLD_IRRELEVANT, THRESHOLD_SAME_SOURCE)
+LOWEST_THRESHOLD = min(
+    THRESHOLD_NEAR, THRESHOLD_FAR, THRESHOLD_IRRELEVANT, THRESHOLD_MIXED, THRESHOLD_SAME_SOURCE
+)
 
 
 def may_join(a: Fingerprint, b: Fingerprint) -> bool:
@@ -218,6 +414,8 @@ def may_join(a: Fingerprint, b: Fingerprint) -> bool:
         a, b
     ):
         return True
+    if not a.names.isdisjoint(b.names):
+        return True
     return not a.words.isdisjoint(b.words) and similarity(a, b) >= LOWEST_THRESHOLD
 
 
@@ -229,7 +427,7 @@ def joinable(new: Fingerprint, others: Sequence[Fingerprint]) -> list[bool]:
     """
     words = new.words
     size_a = len(words)
-    docs, codes, money = new.docs, new.codes, new.money
+    docs, codes, money, names = new.docs, new.codes, new.money, new.names
     threshold = LOWEST_THRESHOLD
     out: list[bool] = []
     for other in others:
@@ -237,6 +435,7 @@ def joinable(new: Fingerprint, others: Sequence[Fingerprint]) -> list[bool]:
             (docs and other.docs and not docs.isdisjoint(other.docs))
             or (codes and other.codes and not codes.isdisjoint(other.codes))
             or (money and other.money and not money.isdisjoint(other.money))
+            or not names.isdisjoint(other.names)
         ):
             out.append(True)
             continue
@@ -268,6 +467,14 @@ class Candidate:
     same_source: bool = False
 
 
+def names_score(a: Fingerprint, b: Fingerprint, spread: dict[str, int]) -> float:
+    """What the names and dates both items state add to their similarity: each shared one
+    by `name_weight`, divided by how many candidate developments state it (a name in every
+    story of the season identifies none), `NAME_UNIT` per unit, at most `NAME_CAP`."""
+    total = sum(name_weight(n) / max(1, spread.get(n, 1)) for n in a.names & b.names)
+    return min(NAME_CAP, NAME_UNIT * total)
+
+
 def best_match(
     new: Fingerprint,
     *,
@@ -277,30 +484,43 @@ def best_match(
     candidates: Iterable[Candidate],
 ) -> tuple[int | None, float, str]:
     """(development id or None, score, why) for the development the new item belongs to."""
-    jset = frozenset(jurisdictions)
-    tset = frozenset(topics)
+    jset = frozenset(jurisdictions) - {"INTL"}
+    pool = list(candidates)
+    spread: dict[str, int] = {}
+    seen: set[tuple[str, int]] = set()
+    for cand in pool:
+        for name in cand.fingerprint.names & new.names:
+            if (name, cand.development_id) not in seen:
+                seen.add((name, cand.development_id))
+                spread[name] = spread.get(name, 0) + 1
     best: tuple[int | None, float, str] = (None, 0.0, "no candidate")
-    scores: dict[int, float] = {}
-    for cand in candidates:
-        if cand.relevant != relevant:
-            continue
-        if relevant and (not (jset & cand.jurisdictions) or not (tset & cand.topics)):
-            continue
+    for cand in pool:
+        other = cand.jurisdictions - {"INTL"}
+        if jset and other and not (jset & other):
+            continue  # two governments' measures (one answering the other) are two events
         if conflict(new, cand.fingerprint):
             continue
-        score = similarity(new, cand.fingerprint)
+        words = similarity(new, cand.fingerprint)
+        names = names_score(new, cand.fingerprint, spread)
+        score = words + names
         if shared_facts(new, cand.fingerprint):
-            score += 0.15
+            score += FACT_BONUS
         if cand.same_source:
             threshold = THRESHOLD_SAME_SOURCE
-        elif relevant:
+        elif relevant and cand.relevant:
             threshold = THRESHOLD_NEAR if abs(cand.days_apart) <= NEAR_DAYS else THRESHOLD_FAR
+        elif relevant != cand.relevant:
+            # One side's topics were missed: only names and facts can tie them.
+            threshold = THRESHOLD_MIXED if names >= NAME_CAP / 2 else 2.0
         else:
             threshold = THRESHOLD_IRRELEVANT
         if score < threshold:
             continue
-        previous = scores.get(cand.development_id, 0.0)
-        scores[cand.development_id] = max(previous, score)
         if score > best[1]:
-            best = (cand.development_id, score, f"similarity {score:.2f} >= {threshold}")
+            best = (
+                cand.development_id,
+                score,
+                f"similarity {score:.2f} >= {threshold} (words {words:.2f}, names {names:.2f}"
+                f": {', '.join(sorted(new.names & cand.fingerprint.names)[:6])})",
+            )
     return best

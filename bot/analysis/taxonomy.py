@@ -20,6 +20,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from bot.analysis.countries import country_terms
+
 DEFAULT_TAXONOMY_PATH = Path(__file__).resolve().parent.parent / "data" / "taxonomy.toml"
 
 SIGNAL_KINDS = ("agencies", "places", "laws", "names", "demonyms")
@@ -354,8 +356,13 @@ def parse_taxonomy(data: dict[str, Any], path: Path) -> Taxonomy:
     for code, spec in jurisdictions.items():
         if not isinstance(spec, dict):
             raise TaxonomyError(f"{path}: [jurisdictions.{code}] must be a table")
+        # Country names, demonyms and capitals come from the country data (`countries`); the
+        # file adds what it does not know (agencies, laws, seats of government, aliases).
+        known = country_terms(str(code))
         for kind in SIGNAL_KINDS:
-            for text in _strs(spec.get(kind), f"jurisdictions.{code}.{kind}", path):
+            texts = _strs(spec.get(kind), f"jurisdictions.{code}.{kind}", path)
+            texts += [t for t in known.get(kind, ()) if t not in texts]
+            for text in texts:
                 taxonomy.terms.append(
                     Term(text, "jurisdiction", code, kind, weights.get(kind, 1.0))
                 )

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from itertools import compress
-from operator import and_, attrgetter, not_
+from operator import attrgetter, not_, or_
 
 from sqlalchemy import func
 from sqlalchemy import select as sa_select
@@ -32,6 +32,7 @@ from bot.developments.rows import (
 from store.counters import bump_counter, read_counter
 from store.models import Item
 
+NO_GOVERNMENT = frozenset({"INTL"})  # tags that name no government
 CANDIDATE_TEXT_CHARS = FINGERPRINT_TEXT_CHARS  # what a fingerprint reads of an item's text
 # A call reads every clustered item, not just its date window, while they are at most this
 # many times the window plus a small store's worth: see `load_pool`.
@@ -157,7 +158,7 @@ class CandidateSelector:
         if self.pool is None:
             self.load_pool([when])
         assert self.pool is not None
-        jset, tset = frozenset(jurisdictions), frozenset(topics)
+        jset = frozenset(jurisdictions) - NO_GOVERNMENT
         near = self.pool.near(when, timedelta(days=cluster.WINDOW_DAYS))
         # Developments that already hold an item of this source: a source publishing a second
         # document is reporting a second event, unless it is a near-verbatim re-issue.
@@ -166,12 +167,14 @@ class CandidateSelector:
             row.development_id
             for row in compress(near, map(self.source_id.__eq__, map(_source_of, near)))
         }
-        if tset:
-            shares_topic = map(not_, map(tset.isdisjoint, map(_topics_of, near)))
+        if jset:
+            # Another government's measure is another event (`cluster.best_match`); rows with
+            # no government tagged may still be the same one.
             shares_place = map(not_, map(jset.isdisjoint, map(_jurisdictions_of, near)))
-            rows = list(compress(near, map(and_, shares_topic, shares_place)))
+            untagged = map(NO_GOVERNMENT.issuperset, map(_jurisdictions_of, near))
+            rows = list(compress(near, map(or_, shares_place, untagged)))
         else:
-            rows = list(compress(near, map(not_, map(_topics_of, near))))
+            rows = list(near)
         self.fill_fingerprints(rows)
         rows = [row for row in rows if row.fingerprint is not None]
         if fingerprint is not None:

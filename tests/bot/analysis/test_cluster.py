@@ -102,7 +102,7 @@ def test_a_policy_item_never_joins_a_non_policy_one() -> None:
 
 
 LOOSE_REPORT = (
-    "Washington widens chip blacklist",
+    "Washington widens chip blacklist to memory makers",
     "Officials blocked sales by suppliers to forty more companies in a new round, citing army "
     "modernisation, according to a notice seen by reporters.",
 )
@@ -111,7 +111,8 @@ LOOSE_REPORT = (
 def test_far_apart_items_need_a_higher_similarity() -> None:
     report = fingerprint(*LOOSE_REPORT)
     score = similarity(report, fingerprint(*RULE))
-    assert 0.1 < score < 0.25  # enough within two weeks, not enough six weeks apart
+    # Enough within two weeks, not enough six weeks apart.
+    assert cluster.THRESHOLD_NEAR < score < cluster.THRESHOLD_FAR
     near, _, _ = best_match(
         report,
         jurisdictions=["US"],
@@ -189,6 +190,7 @@ def _reference_fingerprint(title: str, text: str) -> cluster.Fingerprint:
         ),
         modifiers=frozenset(k for k, rx in cluster._MODIFIERS.items() if rx.pattern.search(title)),
         mentions=frozenset(k for k, rx in cluster._MODIFIERS.items() if rx.pattern.search(full)),
+        names=cluster.distinctive(title, text),
     )
 
 
