@@ -312,7 +312,9 @@ def _feedparser_entry(item: Any, base: str) -> RawEntry:
     contents = item.get("content") or []
     raw_body = contents[0].get("value", "") if contents else ""
     if not raw_body.strip():
-        raw_body = item.get("summary") or item.get("description") or ""
+        # Not `description`: feedparser maps it to `subtitle` (itunes:subtitle) when there is
+        # no summary, and a subtitle alone is not an entry's text.
+        raw_body = item.get("summary") or ""
     text = html_to_text(raw_body)
     # dict.get: feedparser's own get() maps a missing `published` to `updated`, with a
     # deprecation warning; the two are kept apart here.
