@@ -79,7 +79,8 @@ def render_poll_table(report: PollReport) -> Table:
         ("status", "left"),
         ("new", "right"),
         ("updated", "right"),
-        ("error", "left"),
+        ("skipped", "right"),
+        ("error or note", "left"),
         ("seconds", "right"),
     ):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
@@ -90,6 +91,7 @@ def render_poll_table(report: PollReport) -> Table:
             f"[{styles.get(row.status, 'white')}]{row.status}[/]",
             str(row.new),
             str(row.updated),
+            str(row.skipped) if row.skipped else "",
             _cell(row.error),
             f"{row.seconds:.2f}",
         )
@@ -197,7 +199,8 @@ def list_sources() -> None:
     table = Table(title=f"sources ({where})")
     for name in ("name", "kind", "primary", "jurisdictions", "health", "last success", "next"):
         table.add_column(name)
-    table.add_column("last error")
+    table.add_column("skipped", justify="right")
+    table.add_column("last error or what was skipped")
     for row in rows:
         table.add_row(
             row.name,
@@ -207,7 +210,8 @@ def list_sources() -> None:
             source_health(row),
             _ago(row.last_success_at, now),
             _ago(row.next_due_at, now) if row.enabled else "",
-            _cell(row.last_error, 50),
+            str(row.last_skipped) if row.last_skipped else "",
+            _cell(row.last_error or row.last_skipped_reason, 50),
         )
     Console(width=max(Console().width, 140)).print(table)
 
@@ -340,7 +344,11 @@ def parse_saved(
             sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
             continue
         notes = "; ".join(result.notes) if result is not None else ""
-        summary = f"error: {error}" if error else f"{len(entries)} entries"
+        summary = (
+            f"error: {error}"
+            if error
+            else f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'}"
+        )
         typer.echo(f"{path}: {summary}" + (f" ({notes})" if notes else ""))
         for entry in entries:
             when = entry.published.strftime("%Y-%m-%d %H:%M") if entry.published else "no date"

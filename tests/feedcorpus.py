@@ -81,7 +81,9 @@ def seen_of(entry: dict[str, Any]) -> Seen:
     """One entry of `policybot sources parse --json` as compared."""
     published = entry.get("published")
     moment = datetime.fromisoformat(published) if published else None
-    return Seen(same_text(entry["title"], markup=False), int(moment.timestamp()) if moment else None)
+    return Seen(
+        same_text(entry["title"], markup=False), int(moment.timestamp()) if moment else None
+    )
 
 
 def disagreement(expected: Sequence[Seen], ours: Sequence[Seen]) -> str | None:
