@@ -75,6 +75,9 @@ class Source(SQLModel, table=True):
     consecutive_failures: int = 0
     next_due_at: datetime | None = _dt(index=True)
     last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # What the last read body left out: how many entries, and why (`bot.sources.parse.describe_skipped`).
+    last_skipped: int = 0
+    last_skipped_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     # Poll lease: on PostgreSQL several replicas never fetch one source at the same time.
     lease_owner: str | None = Field(default=None, max_length=100)
     lease_until: datetime | None = _dt()

@@ -1,13 +1,15 @@
-"""`policybot poll`, `policybot sources list|check` and `policybot export`."""
+"""`policybot poll`, `policybot sources list|check|parse` and `policybot export`."""
 
 from __future__ import annotations
 
 import asyncio
 import csv
 import json
+import logging
 import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -22,12 +24,24 @@ from bot.cli import common as cli_common
 from bot.cli.alerts import format_report
 from bot.config import Settings
 from bot.deps import open_store
+from bot.sources.entries import RawEntry
 from bot.sources.fetch import Fetcher, FetchLimits
+from bot.sources.parse import ParseError, ParseResult, parse_body
 from bot.sources.poll import PollReport, PollRow, UnknownSourceError, fetch_and_parse, poll_sources
-from bot.sources.sources_file import SourcesFileError, SourceSpec, load_sources_file, sync_sources
+from bot.sources.sources_file import (
+    KINDS,
+    SourcesFileError,
+    SourceSpec,
+    load_sources_file,
+    sync_sources,
+)
 from store.models import Development, Item, Source
 
-sources_app = typer.Typer(help="List the sources with their health, or check them.")
+log = logging.getLogger(__name__)
+
+sources_app = typer.Typer(
+    help="List the sources with their health, check them, or parse saved responses."
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -71,7 +85,8 @@ def render_poll_table(report: PollReport) -> Table:
         ("status", "left"),
         ("new", "right"),
         ("updated", "right"),
-        ("error", "left"),
+        ("skipped", "right"),
+        ("error or note", "left"),
         ("seconds", "right"),
     ):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
@@ -82,6 +97,7 @@ def render_poll_table(report: PollReport) -> Table:
             f"[{styles.get(row.status, 'white')}]{row.status}[/]",
             str(row.new),
             str(row.updated),
+            str(row.skipped) if row.skipped else "",
             _cell(row.error),
             f"{row.seconds:.2f}",
         )
@@ -189,7 +205,8 @@ def list_sources() -> None:
     table = Table(title=f"sources ({where})")
     for name in ("name", "kind", "primary", "jurisdictions", "health", "last success", "next"):
         table.add_column(name)
-    table.add_column("last error")
+    table.add_column("skipped", justify="right")
+    table.add_column("last error or what was skipped")
     for row in rows:
         table.add_row(
             row.name,
@@ -199,7 +216,8 @@ def list_sources() -> None:
             source_health(row),
             _ago(row.last_success_at, now),
             _ago(row.next_due_at, now) if row.enabled else "",
-            _cell(row.last_error, 50),
+            str(row.last_skipped) if row.last_skipped else "",
+            _cell(row.last_error or row.last_skipped_reason, 50),
         )
     Console(width=max(Console().width, 140)).print(table)
 
@@ -218,8 +236,7 @@ async def _check(targets: Sequence[Source], settings: Settings) -> list[tuple[st
             result, parsed, error = await fetch_and_parse(fetcher, target, conditional=False)
             if error is not None or parsed is None:
                 return target.name, "error", 0, error or result.status
-            notes = "; ".join(n for n in [parsed.note, *parsed.warnings] if n)
-            return target.name, "ok", len(parsed.entries), notes
+            return target.name, "ok", len(parsed.entries), "; ".join(parsed.notes)
 
         return list(await asyncio.gather(*(one(target) for target in targets)))
 
@@ -265,6 +282,84 @@ def check_sources() -> None:
         table.add_row(name, f"[{colour}]{status}[/]", str(count), _cell(note))
     Console(width=max(Console().width, 120)).print(table)
     raise typer.Exit(3 if any(status != "ok" for _, status, _, _ in results) else 0)
+
+
+# --- sources parse ------------------------------------------------------------------------
+
+
+def _entry_json(entry: RawEntry) -> dict[str, Any]:
+    return {
+        "title": entry.title,
+        "url": entry.url,
+        "guid": entry.guid,
+        "published": _iso(entry.published),
+        "text": entry.text,
+    }
+
+
+def parse_saved_body(
+    path: Path, *, kind: str, content_type: str | None, url: str | None
+) -> tuple[ParseResult | None, str | None]:
+    """One saved body parsed as a response of a `kind` source: the result, or why there is none.
+
+    Nothing here raises: one bad file must never stop the others.
+    """
+    try:
+        body = path.read_bytes()
+    except OSError as exc:
+        return None, f"cannot read the file: {exc.strerror or exc}"
+    try:
+        base = url or path.resolve().as_uri()
+        return parse_body(kind, body, url=base, content_type=content_type), None
+    except ParseError as exc:
+        return None, " ".join(str(exc).split())
+    except Exception as exc:  # a bug in the parsing code: say so, and go on with the next file
+        log.exception("parsing %s failed", path)
+        return None, " ".join(f"internal error: {type(exc).__name__}: {exc}".split())[:300]
+
+
+@sources_app.command("parse")
+def parse_saved(
+    paths: Annotated[list[Path], typer.Argument(help="Saved response bodies.", show_default=False)],
+    kind: Annotated[
+        str, typer.Option("--kind", help=f"The source kind: {', '.join(KINDS)}.")
+    ] = "feed",
+    content_type: Annotated[
+        str | None,
+        typer.Option("--content-type", help="The response's Content-Type (its charset counts)."),
+    ] = None,
+    url: Annotated[
+        str | None,
+        typer.Option("--url", help="Where the body came from; relative links resolve against it."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per file.")] = False,
+) -> None:
+    """Parse saved source bodies with the real parsing code, storing nothing."""
+    if kind not in KINDS:
+        raise _fail(f"--kind {kind!r} is not one of {', '.join(KINDS)}")
+    missing = [str(path) for path in paths if not path.is_file()]
+    if missing:
+        raise _fail(f"no such file: {', '.join(missing)}")
+    failed = 0
+    for path in paths:
+        result, error = parse_saved_body(path, kind=kind, content_type=content_type, url=url)
+        failed += error is not None
+        entries = result.entries if result is not None else []
+        if as_json:
+            line = {"path": str(path), "entries": [_entry_json(e) for e in entries], "error": error}
+            sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
+            continue
+        notes = "; ".join(result.notes) if result is not None else ""
+        summary = (
+            f"error: {error}"
+            if error
+            else f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'}"
+        )
+        typer.echo(f"{path}: {summary}" + (f" ({notes})" if notes else ""))
+        for entry in entries:
+            when = entry.published.strftime("%Y-%m-%d %H:%M") if entry.published else "no date"
+            typer.echo(f"  {when}  {_cell(entry.title, 80)}  {entry.url}")
+    raise typer.Exit(3 if failed else 0)
 
 
 # --- export -------------------------------------------------------------------------------

@@ -151,6 +151,8 @@ def _source_row(src: Source) -> SourceRow:
         last_status=src.last_status,
         consecutive_failures=src.consecutive_failures,
         last_error=src.last_error,
+        last_skipped=src.last_skipped,
+        last_skipped_reason=src.last_skipped_reason,
     )
 
 

@@ -54,15 +54,16 @@ def canonical_url(url: str, base: str | None = None) -> str:
     """The URL without tracking parameters or fragment, host lower-cased, default port dropped.
 
     Relative URLs are resolved against `base`. Parameter order is kept (it can matter to the
-    server); only tracking keys are removed.
+    server); only tracking keys are removed. Raises `ValueError` for what is not a URL (such as
+    `http://[bad/`): the caller decides what that costs.
     """
     raw = html.unescape(url.strip())
-    if base:
-        raw = urljoin(base, raw)
     try:
+        if base:
+            raw = urljoin(base, raw)
         parts = urlsplit(raw)
-    except ValueError:
-        return raw
+    except ValueError as exc:
+        raise ValueError(f"not a URL: {url.strip()[:200]!r} ({exc})") from None
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
     netloc = host
@@ -110,11 +111,27 @@ _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _OTHER_SPACES = re.compile(r"[\t\u00a0\u2000-\u200b\u202f\u205f\u3000]")  # _SPACES but " "
 _MANY_NEWLINES = re.compile(r"\n{3,}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# C1 controls in text are cp1252 bytes decoded as latin-1 (`don\x92t`): their cp1252 letters.
+_C1 = re.compile(r"[\x80-\x9f]")
+
+
+def _cp1252_letter(match: re.Match[str]) -> str:
+    return bytes([ord(match.group())]).decode("cp1252", errors="ignore")
+
+
+# Tags left at the end of a text (double-escaped markup, `...</body></html>`): never content.
+_TRAILING_TAGS = re.compile(r"(?:\s*</?[a-zA-Z][a-zA-Z0-9]*\s*/?>)+\s*$")
 _LOOKS_LIKE_HTML = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>|&[a-zA-Z#][a-zA-Z0-9]*;")
 
 
+def repair_controls(text: str) -> str:
+    """Text without C0 control characters, and with C1 ones read as the cp1252 they were."""
+    text = _CONTROL.sub("", text)
+    return _C1.sub(_cp1252_letter, text) if _C1.search(text) else text
+
+
 def clean_whitespace(text: str) -> str:
-    text = unicodedata.normalize("NFC", _CONTROL.sub("", text))
+    text = unicodedata.normalize("NFC", repair_controls(text))
     lines = text.replace("\r", "\n").split("\n")
     # Usually every space is a single plain one, which _SPACES would replace by itself, one
     # substitution per word: skip it then (two quick scans instead).
@@ -138,11 +155,12 @@ def html_to_text(markup: str | None) -> str:
         return clean_whitespace(markup[3:-4])
     # lxml refuses control characters (ValueError on a node's text), and a hostile or broken
     # feed may send them: they are dropped from the text anyway (`clean_whitespace`).
-    markup = _CONTROL.sub("", markup)
+    markup = repair_controls(markup)
     try:
         root = lxml.html.fragment_fromstring(markup, create_parent="div")
     except (etree.ParserError, ValueError):
-        return clean_whitespace(html.unescape(re.sub(r"<[^>]*>", " ", markup)))
+        text = clean_whitespace(html.unescape(re.sub(r"<[^>]*>", " ", markup)))
+        return _TRAILING_TAGS.sub("", text)
     for bad in root.xpath("//script|//style|//noscript|//template"):
         bad.drop_tree()
     for element in root.iter(*_BLOCK_TAGS):
@@ -150,7 +168,7 @@ def html_to_text(markup: str | None) -> str:
         if element.tag != "br":
             element.text = "\n" + (element.text or "")
     text = root.text_content()
-    return clean_whitespace(text)
+    return _TRAILING_TAGS.sub("", clean_whitespace(text))
 
 
 def _is_plain_paragraph(markup: str) -> bool:

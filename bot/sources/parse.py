@@ -1,11 +1,14 @@
 """One parser per source kind: response bytes in, `RawEntry` list out.
 
-`feed` covers RSS 0.9x/1.0/2.0, Atom and JSON Feed. Well-formed RSS/Atom without a DOCTYPE
-takes a fast path through lxml (strict XML, so what it reads is exactly what the publisher
-sent); anything else (bare `&`, undefined entities, cp1252 bytes in a UTF-8 feed, truncated
-XML, HTML served as a feed) goes through feedparser, which repairs what can be repaired. So
-speed never costs correctness: the fast path only sees documents a strict parser accepts.
-Both paths produce identical entries for the same well-formed feed (tested).
+`feed` covers RSS 0.9x/1.0/2.0, Atom and JSON Feed. RSS, Atom and RDF are read by feedparser
+alone, given the response's content type (its charset outranks the XML declaration, as HTTP
+says): it repairs what can be repaired (bare `&`, undefined entities, cp1252 in UTF-8,
+truncated XML) and knows the many dialects. This module only maps its entries to `RawEntry`.
+
+Every kind reads entry by entry: an entry that cannot be used (no title, link or text; a link
+that is not a URL; a field of the wrong type) is left out with a reason in
+`ParseResult.skipped`, and never costs the other entries. A body from which nothing usable
+comes is a `ParseError`, so the source shows as failing rather than "ok".
 """
 
 from __future__ import annotations
@@ -13,10 +16,11 @@ from __future__ import annotations
 import calendar
 import hashlib
 import json
-import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import feedparser
 import lxml.html
@@ -35,10 +39,15 @@ from bot.sources.normalize import (
 )
 
 MAX_TEXT_CHARS = 50_000
+NOTHING_USABLE = "no title, link or text"
 
 
 class ParseError(Exception):
     """The body is not what the source kind promises; the message says what is wrong."""
+
+
+class SkippedEntry(Exception):
+    """One entry cannot be used; the message says why. The body's other entries still count."""
 
 
 @dataclass
@@ -46,8 +55,25 @@ class ParseResult:
     entries: list[RawEntry]
     next_url: str | None = None  # federal_register paging
     note: str | None = None  # e.g. "empty feed": not an error, worth showing
-    parser: str = ""  # which path parsed it (fast/feedparser/json...), for tests and bench
+    parser: str = ""  # which parser read it (feedparser/jsonfeed/page...), for tests and bench
     warnings: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # one reason per entry left out
+
+    @property
+    def notes(self) -> list[str]:
+        """What to show beside an "ok": the note, the warnings, and what was skipped."""
+        skipped = [describe_skipped(self.skipped)] if self.skipped else []
+        return [n for n in [self.note, *self.warnings, *skipped] if n]
+
+
+def describe_skipped(reasons: Iterable[str]) -> str:
+    """`3 entries skipped (no title, link or text ×2; bad link: ...)`, at most 300 characters."""
+    counts = Counter(reasons)
+    total = sum(counts.values())
+    parts = [f"{reason} ×{n}" if n > 1 else reason for reason, n in counts.most_common()]
+    noun = "entry" if total == 1 else "entries"
+    text = f"{total} {noun} skipped ({'; '.join(parts)})"
+    return text if len(text) <= 300 else text[:299] + "…"
 
 
 def parse_body(
@@ -80,6 +106,77 @@ def _fallback_guid(*parts: str) -> str:
     return "sha1:" + hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
+# --- entry by entry -----------------------------------------------------------------------
+
+_Item = TypeVar("_Item")
+
+
+def read_entries(
+    items: Iterable[_Item], build: Callable[[_Item], RawEntry]
+) -> tuple[list[RawEntry], list[str]]:
+    """`build` applied to each item: the usable entries, and a reason for each left out."""
+    entries: list[RawEntry] = []
+    skipped: list[str] = []
+    for item in items:
+        try:
+            entry = build(item)
+        except SkippedEntry as exc:
+            skipped.append(str(exc))
+            continue
+        except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
+            # Data this code did not foresee: that entry is lost, with the reason, not the rest.
+            skipped.append(f"{type(exc).__name__}: {exc}"[:200])
+            continue
+        if not (entry.title.strip() or entry.url or entry.text.strip()):
+            skipped.append(NOTHING_USABLE)
+            continue
+        entries.append(entry)
+    return entries, skipped
+
+
+def field_text(record: Mapping[str, Any], key: str) -> str:
+    """A text field of a JSON record ("" when absent); a list, object or boolean costs the entry."""
+    value = record.get(key)
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise SkippedEntry(f"{key} is a JSON {type(value).__name__}, not text")
+    return str(value)
+
+
+def field_date(
+    record: Mapping[str, Any],
+    key: str,
+    read: Callable[[str], datetime | None] = parse_datetime,
+) -> datetime | None:
+    """A date field of a JSON record (None when absent); an unreadable one costs the entry."""
+    text = field_text(record, key).strip()
+    if not text:
+        return None
+    moment = read(text)
+    if moment is None:
+        raise SkippedEntry(f"unreadable {key} {text[:40]!r}")
+    return moment
+
+
+def entry_url(link: str, base: str | None = None) -> str:
+    """The canonical URL of an entry's link ("" for none); a link that is no URL costs it."""
+    if not link.strip():
+        return ""
+    try:
+        return canonical_url(link, base=base)
+    except ValueError as exc:
+        raise SkippedEntry(f"bad link: {exc}") from None
+
+
+def _base_url(link: str, url: str) -> str:
+    """What relative links are read against: the feed's own link when it has a usable one."""
+    try:
+        return canonical_url(link, base=url) if link.strip() else url
+    except ValueError:
+        return url
+
+
 # --- feeds ------------------------------------------------------------------------------
 
 
@@ -87,9 +184,6 @@ def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> Par
     stripped = body.lstrip(b"\xef\xbb\xbf \t\r\n")
     if stripped.startswith(b"{"):
         return _parse_json_feed(body, url=url, content_type=content_type)
-    fast = _parse_xml_feed_fast(body, url=url)
-    if fast is not None:
-        return fast
     return _parse_with_feedparser(body, url=url, content_type=content_type)
 
 
@@ -100,208 +194,60 @@ def _parse_json_feed(body: bytes, *, url: str, content_type: str | None) -> Pars
         raise ParseError(f"malformed JSON feed: {exc}") from None
     if not isinstance(data, dict) or not isinstance(data.get("items"), list):
         raise ParseError("JSON body is not a JSON Feed (no 'items' list)")
-    base = data.get("home_page_url") or url
-    entries: list[RawEntry] = []
-    for item in data["items"]:
-        if not isinstance(item, dict):
-            continue
-        link = item.get("url") or item.get("external_url") or ""
-        title = html_to_text(str(item.get("title") or ""))
-        html_body = item.get("content_html")
-        text = (
-            html_to_text(str(html_body))
-            if html_body
-            else clean_whitespace(str(item.get("content_text") or item.get("summary") or ""))
-        )
-        authors = item.get("authors") or ([item["author"]] if item.get("author") else [])
-        author = authors[0].get("name") if authors and isinstance(authors[0], dict) else None
-        canon = canonical_url(str(link), base=str(base)) if link else ""
-        guid = str(item.get("id") or canon or _fallback_guid(title, text))
-        entries.append(
-            RawEntry(
-                guid=guid,
-                url=canon,
-                title=title or _first_words(text),
-                text=_clip(text),
-                published=parse_datetime(item.get("date_published")),
-                updated=parse_datetime(item.get("date_modified")),
-                author=author,
-            )
-        )
-    return _feed_result(entries, parser="jsonfeed")
+    base = _base_url(str(data.get("home_page_url") or ""), url)
+    entries, skipped = read_entries(data["items"], lambda item: _json_feed_entry(item, base))
+    return _feed_result(entries, skipped, parser="jsonfeed")
 
 
-def _feed_result(entries: list[RawEntry], *, parser: str) -> ParseResult:
-    return ParseResult(
-        entries=entries, note="empty feed: no entries" if not entries else None, parser=parser
+def _json_feed_entry(item: Any, base: str) -> RawEntry:
+    if not isinstance(item, dict):
+        raise SkippedEntry(f"item is a JSON {type(item).__name__}, not an object")
+    link = field_text(item, "url") or field_text(item, "external_url")
+    title = html_to_text(field_text(item, "title"))
+    html_body = field_text(item, "content_html")
+    text = (
+        html_to_text(html_body)
+        if html_body
+        else clean_whitespace(field_text(item, "content_text") or field_text(item, "summary"))
     )
+    authors = item.get("authors") or ([item["author"]] if item.get("author") else [])
+    first_author = authors[0] if isinstance(authors, list) and authors else None
+    author = field_text(first_author, "name") if isinstance(first_author, dict) else ""
+    canon = entry_url(link, base)
+    return RawEntry(
+        guid=field_text(item, "id") or canon or _fallback_guid(title, text),
+        url=canon,
+        title=title or _first_words(text),
+        text=_clip(text),
+        published=field_date(item, "date_published"),
+        updated=field_date(item, "date_modified"),
+        author=author or None,
+    )
+
+
+def _feed_result(
+    entries: list[RawEntry], skipped: list[str], *, parser: str, damage: str | None = None
+) -> ParseResult:
+    """The entries of a feed; a feed with entries of which none is usable, or a damaged one
+    from which nothing was recovered, is an error (the source failed), not an empty feed."""
+    if not entries and skipped:
+        raise ParseError(f"nothing usable in the feed: {describe_skipped(skipped)}")
+    if not entries and damage:
+        raise ParseError(f"malformed feed, nothing usable recovered ({damage})"[:300])
+    result = ParseResult(
+        entries=entries,
+        note="empty feed: no entries" if not entries else None,
+        parser=parser,
+        skipped=skipped,
+    )
+    if damage:
+        result.warnings.append(f"repaired malformed feed ({damage.split(':')[0]})")
+    return result
 
 
 def _first_words(text: str, limit: int = 90) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
-
-
-_ATOM = "{http://www.w3.org/2005/Atom}"
-_RSS1 = "{http://purl.org/rss/1.0/}"
-_CONTENT_ENCODED = "{http://purl.org/rss/1.0/modules/content/}encoded"
-_DC = "{http://purl.org/dc/elements/1.1/}"
-_XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
-_DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
-
-
-def _xml_parser() -> etree.XMLParser:
-    # No entities, no network, no huge trees: nothing in a feed can reach the file system.
-    return etree.XMLParser(
-        resolve_entities=False, no_network=True, huge_tree=False, recover=False, remove_pis=True
-    )
-
-
-def _parse_xml_feed_fast(body: bytes, *, url: str) -> ParseResult | None:
-    """Strict lxml parse of a clean RSS/Atom document, or None to let feedparser handle it."""
-    if _DOCTYPE.search(body[:4096]):
-        return None
-    try:
-        root = etree.fromstring(body, parser=_xml_parser())
-    except (etree.XMLSyntaxError, ValueError):
-        return None
-    tag = root.tag if isinstance(root.tag, str) else ""
-    try:
-        if tag == f"{_ATOM}feed":
-            return _feed_result(_atom_entries(root, url), parser="fast")
-        if tag == "rss":
-            channel = root.find("channel")
-            if channel is None:
-                return None
-            return _feed_result(_rss_entries(channel.findall("item"), channel, url), parser="fast")
-        if tag.endswith("RDF"):
-            channel = root.find(f"{_RSS1}channel")
-            entries = _rss_entries(root.findall(f"{_RSS1}item"), channel, url)
-            return _feed_result(entries, parser="fast")
-    except _FallBack:
-        return None
-    return None
-
-
-class _FallBack(Exception):
-    """Something the fast path does not handle exactly like feedparser: use feedparser."""
-
-
-def _text_of(element: etree._Element | None) -> str:
-    if element is None:
-        return ""
-    return "".join(element.itertext())
-
-
-def _atom_text(element: etree._Element | None) -> str:
-    """Plain text of an Atom text construct (text, html or xhtml)."""
-    if element is None:
-        return ""
-    kind = (element.get("type") or "text").lower()
-    if kind in ("xhtml", "application/xhtml+xml"):
-        return html_to_text("".join(etree.tostring(child, encoding="unicode") for child in element))
-    raw = _text_of(element)
-    if kind in ("html", "text/html"):
-        return html_to_text(raw)
-    return html_to_text(raw) if "<" in raw else clean_whitespace(raw)
-
-
-def _atom_entries(root: etree._Element, url: str) -> list[RawEntry]:
-    feed_base = root.get(_XML_BASE) or url
-    alternate = _atom_link(root, feed_base)
-    base = alternate or feed_base
-    entries: list[RawEntry] = []
-    for entry in root.iter(f"{_ATOM}entry"):
-        entry_base = entry.get(_XML_BASE) or base
-        link = _atom_link(entry, entry_base) or ""
-        title = _atom_text(entry.find(f"{_ATOM}title"))
-        content = entry.find(f"{_ATOM}content")
-        text = _atom_text(content) if content is not None and content.get("src") is None else ""
-        if not text:
-            text = _atom_text(entry.find(f"{_ATOM}summary"))
-        raw_id = _text_of(entry.find(f"{_ATOM}id")).strip()
-        published = parse_datetime(_text_of(entry.find(f"{_ATOM}published")))
-        updated = parse_datetime(_text_of(entry.find(f"{_ATOM}updated")))
-        author = _text_of(entry.find(f"{_ATOM}author/{_ATOM}name")).strip() or None
-        category = entry.find(f"{_ATOM}category")
-        doc_type = (category.get("label") or category.get("term")) if category is not None else None
-        entries.append(
-            _entry(raw_id, link, title, text, published or updated, updated, author, doc_type)
-        )
-    return entries
-
-
-def _atom_link(element: etree._Element, base: str) -> str | None:
-    links = element.findall(f"{_ATOM}link")
-    for link in links:
-        if (link.get("rel") or "alternate") == "alternate" and link.get("href"):
-            return canonical_url(link.get("href") or "", base=link.get(_XML_BASE) or base)
-    return None
-
-
-def _rss_entries(
-    items: list[etree._Element], channel: etree._Element | None, url: str
-) -> list[RawEntry]:
-    channel_link = ""
-    if channel is not None:
-        channel_link = _text_of(channel.find("link")) or _text_of(channel.find(f"{_RSS1}link"))
-    base = canonical_url(channel_link.strip() or url, base=url)
-    entries: list[RawEntry] = []
-    for item in items:
-        ns = "" if item.tag == "item" else _RSS1
-        # The first child of each tag, as item.find(tag) gives it: one pass instead of ten finds.
-        child: dict[Any, etree._Element] = {}
-        for element in item:
-            child.setdefault(element.tag, element)
-        title = html_to_text(_text_of(child.get(f"{ns}title")))
-        link_text = _text_of(child.get(f"{ns}link")).strip()
-        guid_el = child.get("guid")
-        guid = _text_of(guid_el).strip()
-        if not link_text and guid_el is not None and guid_el.get("isPermaLink", "true") != "false":
-            link_text = guid if guid.startswith(("http://", "https://")) else ""
-        if not guid and ns:
-            guid = item.get("{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about") or ""
-        encoded = child.get(_CONTENT_ENCODED)
-        description = child.get(f"{ns}description")
-        raw_body = _text_of(encoded) if encoded is not None else _text_of(description)
-        if encoded is not None and not raw_body.strip():
-            raw_body = _text_of(description)
-        date_text = _text_of(child.get("pubDate")) or _text_of(child.get(f"{_DC}date"))
-        published = parse_datetime(date_text)
-        if date_text.strip() and published is None:
-            raise _FallBack  # let feedparser's wider date handling try
-        author = (_text_of(child.get(f"{_DC}creator")) or _text_of(child.get("author"))).strip()
-        category = _text_of(child.get("category")).strip() or None
-        link = canonical_url(link_text, base=base) if link_text else ""
-        entries.append(
-            _entry(
-                guid, link, title, html_to_text(raw_body), published, None, author or None, category
-            )
-        )
-    return entries
-
-
-def _entry(
-    raw_id: str,
-    link: str,
-    title: str,
-    text: str,
-    published: datetime | None,
-    updated: datetime | None,
-    author: str | None,
-    doc_type: str | None,
-) -> RawEntry:
-    guid = _stable_guid(raw_id, link) or _fallback_guid(title, text)
-    return RawEntry(
-        guid=guid,
-        url=link,
-        title=title or _first_words(text),
-        text=_clip(text),
-        published=published,
-        updated=updated,
-        author=author,
-        doc_type=doc_type,
-    )
 
 
 def _stable_guid(raw_id: str, link: str) -> str:
@@ -327,64 +273,71 @@ def _struct_to_utc(value: Any) -> datetime | None:
         return None
 
 
+# What feedparser flags about a feed it read in full (a charset or content type that differs
+# from the declared one): not damage to the feed.
+_NOTICES = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
+
+
 def _parse_with_feedparser(body: bytes, *, url: str, content_type: str | None) -> ParseResult:
-    # No content-location: feedparser would then resolve relative guids into URLs, and the
-    # guid must not depend on which path parsed the feed.
-    headers: dict[str, str] = {}
-    if content_type:
-        headers["content-type"] = content_type
+    # The content type only: with a content-location, feedparser would resolve relative guids
+    # into URLs, and stored identities must not change (relative links are resolved below).
+    headers = {"content-type": content_type} if content_type else {}
     parsed = feedparser.parse(body, response_headers=headers, sanitize_html=False)
     version = parsed.get("version") or ""
+    problem = parsed.get("bozo_exception") if parsed.get("bozo") else None
     if not version and not parsed.entries:
-        reason = parsed.get("bozo_exception")
         looks_html = b"<html" in body[:2048].lower()
         what = "an HTML page, not a feed" if looks_html else "not a feed"
-        detail = f" ({type(reason).__name__}: {reason})" if reason else ""
+        detail = f" ({type(problem).__name__}: {problem})" if problem else ""
         raise ParseError(f"malformed feed: {what}{detail}"[:300])
-    feed_link = parsed.feed.get("link") or url
-    entries: list[RawEntry] = []
-    for item in parsed.entries:
-        link = item.get("link") or ""
-        title_detail = item.get("title_detail") or {}
-        raw_title = item.get("title") or ""
-        title = (
-            html_to_text(raw_title)
-            if "html" in str(title_detail.get("type", "")) or "<" in raw_title
-            else clean_whitespace(raw_title)
-        )
-        contents = item.get("content") or []
-        raw_body = contents[0].get("value", "") if contents else ""
-        if not raw_body.strip():
-            raw_body = item.get("summary") or item.get("description") or ""
-        text = html_to_text(raw_body)
-        # dict.get: feedparser's own get() maps a missing `published` to `updated`, with a
-        # deprecation warning; the two are kept apart here.
-        published = parse_datetime(dict.get(item, "published")) or _struct_to_utc(
-            dict.get(item, "published_parsed")
-        )
-        updated = parse_datetime(dict.get(item, "updated")) or _struct_to_utc(
-            dict.get(item, "updated_parsed")
-        )
-        tags = item.get("tags") or []
-        doc_type = (tags[0].get("label") or tags[0].get("term")) if tags else None
-        canon = canonical_url(link, base=feed_link) if link else ""
-        entries.append(
-            _entry(
-                str(item.get("id") or ""),
-                canon,
-                title,
-                text,
-                published or updated,
-                updated,
-                item.get("author") or None,
-                doc_type,
-            )
-        )
-    result = _feed_result(entries, parser="feedparser")
-    if parsed.get("bozo"):
-        exc = parsed.get("bozo_exception")
-        result.warnings.append(f"repaired malformed feed ({type(exc).__name__})")
-    return result
+    damage = (
+        f"{type(problem).__name__}: {problem}"
+        if problem is not None and not isinstance(problem, _NOTICES)
+        else None
+    )
+    base = _base_url(str(parsed.feed.get("link") or ""), url)
+    entries, skipped = read_entries(parsed.entries, lambda item: _feedparser_entry(item, base))
+    return _feed_result(entries, skipped, parser="feedparser", damage=damage)
+
+
+def _feedparser_entry(item: Any, base: str) -> RawEntry:
+    """One of feedparser's entries as a `RawEntry` (links resolved against `base`)."""
+    title_detail = item.get("title_detail") or {}
+    raw_title = item.get("title") or ""
+    title = (
+        html_to_text(raw_title)
+        if "html" in str(title_detail.get("type", "")) or "<" in raw_title
+        else clean_whitespace(raw_title)
+    )
+    contents = item.get("content") or []
+    raw_body = contents[0].get("value", "") if contents else ""
+    if not raw_body.strip():
+        # Not `description`: feedparser maps it to `subtitle` (itunes:subtitle) when there is
+        # no summary, and a subtitle alone is not an entry's text.
+        raw_body = item.get("summary") or ""
+    text = html_to_text(raw_body)
+    # dict.get: feedparser's own get() maps a missing `published` to `updated`, with a
+    # deprecation warning; the two are kept apart here.
+    published = parse_datetime(dict.get(item, "published")) or _struct_to_utc(
+        dict.get(item, "published_parsed")
+    )
+    updated = parse_datetime(dict.get(item, "updated")) or _struct_to_utc(
+        dict.get(item, "updated_parsed")
+    )
+    tags = item.get("tags") or []
+    doc_type = (tags[0].get("label") or tags[0].get("term")) if tags else None
+    link = entry_url(str(item.get("link") or ""), base)
+    guid = _stable_guid(str(item.get("id") or ""), link) or _fallback_guid(title, text)
+    return RawEntry(
+        guid=guid,
+        url=link,
+        title=title or _first_words(text),
+        text=_clip(text),
+        published=published or updated,
+        updated=updated,
+        author=item.get("author") or None,
+        doc_type=doc_type or None,
+    )
 
 
 # --- JSON APIs ----------------------------------------------------------------------------
@@ -409,51 +362,51 @@ def parse_federal_register(
     results = data.get("results", [])
     if not isinstance(results, list):
         raise ParseError("Federal Register response has no results list")
-    entries: list[RawEntry] = []
-    for doc in results:
-        if not isinstance(doc, dict) or not doc.get("document_number"):
-            continue
-        number = str(doc["document_number"])
-        link = doc.get("html_url") or (
-            f"https://www.federalregister.gov/d/{number}" if number else ""
-        )
-        title = clean_whitespace(str(doc.get("title") or ""))
-        parts = [
-            str(doc.get(key) or "").strip()
-            for key in ("action", "abstract", "dates")
-            if doc.get(key)
-        ]
-        text = html_to_text("\n\n".join(parts))
-        agencies = [
-            str(a.get("name") or a.get("raw_name"))
-            for a in doc.get("agencies") or []
-            if isinstance(a, dict) and (a.get("name") or a.get("raw_name"))
-        ]
-        extra = {
-            key: str(doc[key])
-            for key in ("citation", "effective_on", "comments_close_on", "correction_of")
-            if doc.get(key)
-        }
-        if agencies:
-            extra["agencies"] = "; ".join(agencies)
-        entries.append(
-            RawEntry(
-                guid=number,
-                url=canonical_url(str(link)),
-                title=title or number,
-                text=_clip(text),
-                published=date_to_utc(doc.get("publication_date")),
-                author=agencies[0] if agencies else None,
-                doc_type=str(doc.get("type")) if doc.get("type") else None,
-                extra=extra,
-            )
-        )
+    entries, skipped = read_entries(results, _federal_register_entry)
+    if not entries and skipped:
+        raise ParseError(f"no usable document: {describe_skipped(skipped)}")
     next_url = data.get("next_page_url")
     return ParseResult(
         entries=entries,
         next_url=str(next_url) if next_url else None,
         note="empty result: no documents" if not entries else None,
         parser="federal_register",
+        skipped=skipped,
+    )
+
+
+def _federal_register_entry(doc: Any) -> RawEntry:
+    if not isinstance(doc, dict):
+        raise SkippedEntry(f"result is a JSON {type(doc).__name__}, not an object")
+    number = field_text(doc, "document_number").strip()
+    if not number:
+        raise SkippedEntry("no document_number")
+    link = field_text(doc, "html_url") or f"https://www.federalregister.gov/d/{number}"
+    title = clean_whitespace(field_text(doc, "title"))
+    parts = [field_text(doc, key).strip() for key in ("action", "abstract", "dates")]
+    text = html_to_text("\n\n".join(part for part in parts if part))
+    raw_agencies = doc.get("agencies") or []
+    agencies = [
+        str(a.get("name") or a.get("raw_name"))
+        for a in (raw_agencies if isinstance(raw_agencies, list) else [])
+        if isinstance(a, dict) and (a.get("name") or a.get("raw_name"))
+    ]
+    extra = {
+        key: field_text(doc, key)
+        for key in ("citation", "effective_on", "comments_close_on", "correction_of")
+        if doc.get(key)
+    }
+    if agencies:
+        extra["agencies"] = "; ".join(agencies)
+    return RawEntry(
+        guid=number,
+        url=entry_url(link),
+        title=title or number,
+        text=_clip(text),
+        published=field_date(doc, "publication_date", date_to_utc),
+        author=agencies[0] if agencies else None,
+        doc_type=field_text(doc, "type") or None,
+        extra=extra,
     )
 
 
@@ -463,38 +416,41 @@ def parse_govuk_search(body: bytes, *, url: str, content_type: str | None = None
     data = _load_json(body, content_type, "GOV.UK Search API")
     if not isinstance(data, dict) or not isinstance(data.get("results"), list):
         raise ParseError("GOV.UK Search API response has no results list")
-    entries: list[RawEntry] = []
-    for result in data["results"]:
-        if not isinstance(result, dict) or not result.get("link"):
-            continue
-        link = str(result["link"])
-        absolute = canonical_url(link, base="https://www.gov.uk/")
-        organisations = [
-            str(o.get("title") or o.get("acronym") or "")
-            for o in result.get("organisations") or []
-            if isinstance(o, dict)
-        ]
-        entries.append(
-            RawEntry(
-                guid=absolute,
-                url=absolute,
-                title=clean_whitespace(str(result.get("title") or link)),
-                text=_clip(html_to_text(str(result.get("description") or ""))),
-                published=parse_datetime(result.get("public_timestamp")),
-                author=organisations[0] if organisations and organisations[0] else None,
-                doc_type=str(
-                    result.get("content_store_document_type") or result.get("format") or ""
-                )
-                or None,
-                extra={"organisations": "; ".join(o for o in organisations if o)}
-                if organisations
-                else {},
-            )
-        )
+    entries, skipped = read_entries(data["results"], _govuk_search_entry)
+    if not entries and skipped:
+        raise ParseError(f"no usable result: {describe_skipped(skipped)}")
     return ParseResult(
         entries=entries,
         note="empty result: no documents" if not entries else None,
         parser="govuk_search",
+        skipped=skipped,
+    )
+
+
+def _govuk_search_entry(result: Any) -> RawEntry:
+    if not isinstance(result, dict):
+        raise SkippedEntry(f"result is a JSON {type(result).__name__}, not an object")
+    link = field_text(result, "link")
+    if not link.strip():
+        raise SkippedEntry("no link")
+    absolute = entry_url(link, "https://www.gov.uk/")
+    raw_organisations = result.get("organisations") or []
+    organisations = [
+        str(o.get("title") or o.get("acronym") or "")
+        for o in (raw_organisations if isinstance(raw_organisations, list) else [])
+        if isinstance(o, dict)
+    ]
+    named = [o for o in organisations if o]
+    doc_type = field_text(result, "content_store_document_type") or field_text(result, "format")
+    return RawEntry(
+        guid=absolute,
+        url=absolute,
+        title=clean_whitespace(field_text(result, "title") or link),
+        text=_clip(html_to_text(field_text(result, "description"))),
+        published=field_date(result, "public_timestamp"),
+        author=organisations[0] if organisations and organisations[0] else None,
+        doc_type=doc_type or None,
+        extra={"organisations": "; ".join(named)} if organisations else {},
     )
 
 
@@ -510,7 +466,8 @@ def parse_page(
         document = lxml.html.document_fromstring(markup)
     except (etree.ParserError, ValueError) as exc:
         raise ParseError(f"unreadable HTML: {exc}") from None
-    title = clean_whitespace(_text_of(document.find(".//title")))
+    title_element = document.find(".//title")
+    title = clean_whitespace(title_element.text_content() if title_element is not None else "")
     region_markup = markup
     if selector:
         xpath = GenericTranslator().css_to_xpath(selector)
@@ -534,7 +491,10 @@ def parse_page(
     text = clean_whitespace(text)
     if not text:
         raise ParseError("the page has no readable text")
-    canon = canonical_url(url)
+    try:
+        canon = canonical_url(url)
+    except ValueError as exc:
+        raise ParseError(str(exc)) from None
     entry = RawEntry(
         guid=canon,
         url=canon,

@@ -40,7 +40,7 @@ from bot.developments.prepare import (
 )
 from bot.sources.entries import RawEntry
 from bot.sources.fetch import Fetcher, FetchLimits, FetchResult
-from bot.sources.parse import ParseError, ParseResult, parse_body
+from bot.sources.parse import ParseError, ParseResult, describe_skipped, parse_body
 from bot.sources.sources_file import load_sources_file, sync_sources
 from store.dialect import process_identity
 from store.models import FetchLog, Item, Source
@@ -91,6 +91,7 @@ class PollRow:
     header_bytes: int = 0
     http_status: int | None = None
     entries: int = 0
+    skipped: int = 0  # entries left out as unusable (the reasons are in `error`)
 
     @property
     def failed(self) -> bool:
@@ -318,6 +319,7 @@ async def fetch_and_parse(
         except ParseError as exc:
             return first, None, f"page {pages + 1}: parse error: {exc}"
         parsed.entries.extend(page.entries)
+        parsed.skipped.extend(page.skipped)
         next_url = page.next_url
         pages += 1
         fresh = _holds_news(page.entries, stored)
@@ -444,10 +446,14 @@ class _Poller:
                 )
                 row.status = "ok"
                 row.entries = len(parsed.entries)
+                row.skipped = len(parsed.skipped)
                 row.new = int(getattr(outcome, "new", 0))
                 row.updated = int(getattr(outcome, "updated", 0))
-                notes = [n for n in [parsed.note, *parsed.warnings] if n]
-                row.error = "; ".join(notes) or None
+                row.error = "; ".join(parsed.notes) or None
+                source.last_skipped = row.skipped
+                source.last_skipped_reason = (
+                    describe_skipped(parsed.skipped) if parsed.skipped else None
+                )
                 for development_id in getattr(outcome, "development_ids", []) or []:
                     self.development_ids.setdefault(int(development_id), None)
                 self._mark_success(source, result, now, status="ok")

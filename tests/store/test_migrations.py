@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
@@ -39,3 +40,26 @@ def test_migrations_match_the_models(engine: Engine) -> None:
         and not (d[0] == "remove_index" and "fts" in d[1].table.name)
     ]
     assert real == []
+
+
+def test_0005_gives_existing_sources_a_zero_skipped_count_and_downgrades(engine: Engine) -> None:
+    cfg = alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, "0004")
+    assert "last_skipped" not in {c["name"] for c in inspect(engine).get_columns("sources")}
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                'INSERT INTO sources (name, kind, url, jurisdictions, topics, "primary", '
+                "interval_minutes, comment, origin, enabled, created_at, consecutive_failures) "
+                "VALUES ('old', 'feed', 'https://e.org/f', '[]', '[]', true, 60, '', 'file', "
+                "true, CURRENT_TIMESTAMP, 0)"
+            )
+        )
+    migrate(engine)
+    with engine.connect() as connection:
+        row = connection.execute(
+            text("SELECT last_skipped, last_skipped_reason FROM sources WHERE name = 'old'")
+        ).one()
+    assert tuple(row) == (0, None)

@@ -116,6 +116,8 @@ class SourceRow:
     last_status: str | None
     consecutive_failures: int
     last_error: str | None
+    last_skipped: int = 0
+    last_skipped_reason: str | None = None
 
 
 def _health(row: SourceRow, now: datetime) -> str:
@@ -127,8 +129,14 @@ def _health(row: SourceRow, now: datetime) -> str:
         error = escape_and_truncate(row.last_error or "error", 80)
         return f":warning: failing ({row.consecutive_failures}×: {error})"
     if row.last_success_at is not None:
-        return f"ok, {_ago(now - row.last_success_at)} ago"
+        return f"ok, {_ago(now - row.last_success_at)} ago{_skipped(row)}"
     return row.last_status or "unknown"
+
+
+def _skipped(row: SourceRow) -> str:
+    if not row.last_skipped:
+        return ""
+    return "; " + escape_and_truncate(row.last_skipped_reason or f"{row.last_skipped} skipped", 80)
 
 
 def _ago(delta: Any) -> str:
@@ -183,6 +191,7 @@ def status_message(
 ) -> dict[str, Any]:
     active = [r for r in rows if r.enabled]
     failing = [r for r in active if r.consecutive_failures]
+    skipping = [r for r in active if r.last_skipped and not r.consecutive_failures]
     polled = [r.last_success_at for r in active if r.last_success_at is not None]
     last = max(polled) if polled else None
     lines = [
@@ -201,6 +210,12 @@ def status_message(
     if failing:
         failing_lines = "\n".join(f"• `{escape(r.name)}`: {_health(r, now)}" for r in failing[:20])
         blocks.append({"type": "section", "text": mrkdwn(f"*Failing*\n{failing_lines}")})
+    if skipping:
+        # Read, but some entries were unusable and left out: worth a look at the feed.
+        skipping_lines = "\n".join(
+            f"• `{escape(r.name)}`: {_health(r, now)}" for r in skipping[:20]
+        )
+        blocks.append({"type": "section", "text": mrkdwn(f"*Entries left out*\n{skipping_lines}")})
     if paused_subscriptions:
         # Subscribers Slack refused (cannot_dm_bot, user_not_found, ...): paused, not retried.
         paused_lines = "\n".join(f"• {line}" for line in paused_subscriptions[:20])

@@ -172,3 +172,71 @@ def test_export_json_and_csv_in_the_contract_shape(env: Path, source_server: Sou
     assert all((d["published"] or d["first_seen"]) >= "2026-11-24" for d in later)
     bad = runner.invoke(app, ["export", "--since", "last tuesday"])
     assert bad.exit_code == 2 and "--since" in bad.stderr
+
+
+def test_sources_parse_prints_one_json_object_per_file_and_a_bad_file_stops_nothing(
+    tmp_path: Path,
+) -> None:
+    good = tmp_path / "good.xml"
+    good.write_bytes(
+        b'<?xml version="1.0" encoding="iso-8859-1"?><rss version="2.0"><channel><title>t</title>'
+        b"<item><title>Caf\xe9 rule \x93new\x94</title><link>/r/1?utm_source=x</link>"
+        b"<guid>r-1</guid><pubDate>Tue, 14 Jan 2025 10:00:00 +0100</pubDate>"
+        b"<description>&lt;p&gt;Text.&lt;/p&gt;</description></item></channel></rss>"
+    )
+    broken = tmp_path / "broken.xml"
+    broken.write_bytes(b"<rss><channel><item><title>oops")
+    result = runner.invoke(
+        app,
+        ["sources", "parse", str(broken), str(good), "--json", "--url", "https://e.org/feed"],
+    )
+    assert result.exit_code == 3
+    first, second = (json.loads(line) for line in result.stdout.splitlines())
+    assert first == {
+        "path": str(broken),
+        "entries": [],
+        "error": "nothing usable in the feed: 1 entry skipped (no title, link or text)",
+    }
+    assert second == {
+        "path": str(good),
+        "entries": [
+            {
+                "title": "Café rule “new”",
+                "url": "https://e.org/r/1",
+                "guid": "r-1",
+                "published": "2025-01-14T09:00:00+00:00",
+                "text": "Text.",
+            }
+        ],
+        "error": None,
+    }
+
+
+def test_sources_parse_reads_each_kind_and_says_what_it_skipped(tmp_path: Path) -> None:
+    body = tmp_path / "fr.json"
+    body.write_text(
+        json.dumps({"results": [{"document_number": "2025-1", "title": "Rule"}, {"title": "x"}]})
+    )
+    result = runner.invoke(app, ["sources", "parse", str(body), "--kind", "federal_register"])
+    assert result.exit_code == 0
+    assert f"{body}: 1 entry (1 entry skipped (no document_number))" in result.stdout
+    assert "Rule" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["missing.xml"], "error: no such file: missing.xml"),
+        (["--kind", "rss", "{good}"], "error: --kind 'rss' is not one of feed, federal_register"),
+    ],
+)
+def test_sources_parse_operator_mistakes_exit_2_with_one_line(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    good = tmp_path / "good.xml"
+    good.write_text("<rss/>")
+    result = runner.invoke(
+        app, ["sources", "parse", *[a.replace("{good}", str(good)) for a in args]]
+    )
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.startswith(message) and result.stderr.count("\n") == 1

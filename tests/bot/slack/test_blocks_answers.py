@@ -164,6 +164,31 @@ def test_status_shows_counts_last_poll_and_next_briefing() -> None:
     assert "2025-01-02 08:00 UTC to 2 channels" in blob
 
 
+def test_sources_and_status_say_what_a_source_left_out() -> None:
+    now = datetime(2025, 1, 1, 12, tzinfo=UTC)
+    skipping = _row(
+        name="mixed",
+        last_success_at=now - timedelta(minutes=5),
+        last_status="ok",
+        last_skipped=2,
+        last_skipped_reason="2 entries skipped (bad link: not a URL: '<x>' ×2)",
+    )
+    assert "ok, 5 min ago; 2 entries skipped (bad link: not a URL: '&lt;x&gt;' ×2)" in _blob(
+        sources_message([skipping], now=now)
+    )
+    blob = _blob(
+        status_message(
+            [skipping, _row(name="b", last_success_at=now)],
+            now=now,
+            next_briefing=None,
+            briefing_channels=0,
+            developments=1,
+        )
+    )
+    assert "0 failing" in blob and "Entries left out" in blob and "`mixed`" in blob
+    assert "`b`" not in blob
+
+
 def test_an_llm_phrasing_goes_first_and_is_escaped() -> None:
     msg = answer_message(
         question="q", developments=[DEV], searched="s", phrased="<!channel> it is so [1]"

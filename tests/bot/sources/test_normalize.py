@@ -129,7 +129,7 @@ def test_byte_order_mark_wins() -> None:
 
 def _reference_clean_whitespace(text: str) -> str:
     """clean_whitespace without its shortcuts: every substitution on every line."""
-    text = unicodedata.normalize("NFC", normalize._CONTROL.sub("", text))
+    text = unicodedata.normalize("NFC", normalize.repair_controls(text))
     lines = [
         normalize._SPACES.sub(" ", line).strip() for line in text.replace("\r", "\n").split("\n")
     ]

@@ -469,3 +469,46 @@ def test_federal_register_paging_catches_up_then_stops_at_a_page_with_nothing_ne
     fourth = poll_sources(poll_deps, all_sources=True)
     assert (fourth.rows[0].new, fourth.rows[0].updated) == (0, 1)
     assert [len(source_server.requests_to(f"/fr/p{n}")) for n in (1, 2, 3)] == [4, 3, 1]
+
+
+_MIXED_FEED = (
+    b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+    b"<item><title>Export rule</title><link>https://e.org/rule</link></item>"
+    b"<item><guid isPermaLink='false'>empty-1</guid></item>"
+    b"<item><title>Bad link</title><link>http://[bad/</link></item>"
+    b"</channel></rss>"
+)
+
+
+def test_skipped_entries_are_counted_on_the_source_and_the_good_ones_stored(
+    poll_deps: Deps, source_server: SourceServer
+) -> None:
+    url = source_server.route("/mixed", body=_MIXED_FEED, content_type="application/rss+xml")
+    write_sources(poll_deps.settings.sources_path, {"mixed": ("feed", url)})
+    (row,) = poll_sources(poll_deps, all_sources=True).rows
+    assert (row.status, row.new, row.skipped) == ("ok", 1, 2)
+    assert row.error is not None and "2 entries skipped" in row.error
+    with poll_deps.sessions() as session:
+        source = session.exec(select(Source)).one()
+        assert source.last_skipped == 2 and source.consecutive_failures == 0
+        assert source.last_skipped_reason is not None
+        assert "no title, link or text" in source.last_skipped_reason
+        assert "bad link" in source.last_skipped_reason
+        assert [i.title for i in session.exec(select(Item)).all()] == ["Export rule"]
+
+
+def test_a_malformed_feed_with_nothing_usable_is_a_failure_and_stores_nothing(
+    poll_deps: Deps, source_server: SourceServer
+) -> None:
+    url = source_server.route("/oops", body=b"<rss><channel><item><title>oops")
+    write_sources(poll_deps.settings.sources_path, {"oops": ("feed", url)})
+    report = poll_sources(poll_deps, all_sources=True)
+    (row,) = report.rows
+    assert row.status == "error" and report.exit_code == 3
+    assert row.error == "parse error: nothing usable in the feed: 1 entry skipped " + (
+        "(no title, link or text)"
+    )
+    with poll_deps.sessions() as session:
+        source = session.exec(select(Source)).one()
+        assert source.consecutive_failures == 1 and source.last_status == "error"
+        assert session.exec(select(func.count()).select_from(Item)).one() == 0
