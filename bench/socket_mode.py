@@ -176,9 +176,7 @@ def refresh_case(sm: Any) -> dict[str, Any]:
         if not old.closed:
             sm.drop(old, "close_frame")
     time.sleep(3.5)  # anything still to be acked has had Slack's 3 seconds
-    latencies = [
-        sm.acks_for(eid)[0].at - opened_at[eid] for eid in opened_at if sm.acks_for(eid)
-    ]
+    latencies = [sm.acks_for(eid)[0].at - opened_at[eid] for eid in opened_at if sm.acks_for(eid)]
     lost = sum(1 for eid in sent if not sm.acks_for(eid))
     twice = sum(1 for eid in sent if len(sm.acks_for(eid)) > 1)
     return {
@@ -186,7 +184,8 @@ def refresh_case(sm: Any) -> dict[str, Any]:
         "worst_ack_ms": round(max(latencies) * 1000) if latencies else None,
         "lost": lost,
         "acked_twice": twice,
-        "late": sum(1 for x in latencies if x > 2.5) + sum(1 for e in opened_at if not sm.acks_for(e)),
+        "late": sum(1 for x in latencies if x > 2.5)
+        + sum(1 for e in opened_at if not sm.acks_for(e)),
     }
 
 

@@ -23,6 +23,7 @@ open but the server stops answering pings and sending anything: a dead peer behi
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import itertools
 import json
@@ -189,7 +190,9 @@ class FakeSocketMode:
         user: str = "U0TEST1",
     ) -> str:
         """A slash-command envelope shaped like Slack's (the payload keeps the legacy token)."""
-        return self.send_envelope("slash_commands", command_payload(command, text, response_url, user), conn)
+        return self.send_envelope(
+            "slash_commands", command_payload(command, text, response_url, user), conn
+        )
 
     def refresh(self, conn: Connection | None = None) -> None:
         """Slack's periodic `disconnect` (the client should open a new connection)."""
@@ -269,7 +272,9 @@ class FakeSocketMode:
             sock.close()
             return
         with self._cond:
-            conn = Connection(number=len(self.connections) + 1, sock=sock, opened_at=time.monotonic())
+            conn = Connection(
+                number=len(self.connections) + 1, sock=sock, opened_at=time.monotonic()
+            )
             hello = {
                 "type": "hello",
                 "num_connections": len(self.open_connections()) + 1,
@@ -349,10 +354,8 @@ class FakeSocketMode:
                 return
             conn.closed = True
             self._cond.notify_all()
-        try:
+        with contextlib.suppress(OSError):
             conn.sock.close()
-        except OSError:
-            pass
 
 
 def command_payload(command: str, text: str, response_url: str, user: str) -> dict[str, Any]:
