@@ -169,9 +169,9 @@ class SocketModeConnection:
             was_connected, again = self._connected, self._ever_connected
             self._connected = self._ever_connected = True
         self._failures = 0
-        self._hello.set()
         if not was_connected:
             log.info("%sconnected to Slack in Socket Mode", "re" if again else "")
+        self._hello.set()
 
     async def _on_request(self, client: Any, request: SocketModeRequest) -> None:
         started = time.time()
@@ -212,6 +212,10 @@ class SocketModeConnection:
         if self._watcher is not None:
             self._watcher.cancel()
         if self._client is not None:
+            # Stop reading first: otherwise our own close is logged as a receive error.
+            self._client.closed = True
+            if self._client.message_receiver is not None:
+                self._client.message_receiver.cancel()
             await self._client.close()  # type: ignore[no-untyped-call]
             session = getattr(self._client.web_client, "session", None)
             if session is not None and not session.closed:
