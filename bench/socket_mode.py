@@ -25,6 +25,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import subprocess
 import sys
 import threading
@@ -138,7 +139,10 @@ def run_case(variant: str, case: str) -> dict[str, Any]:
                 return refresh_case(sm)
             return drop_case(sm, first, case)
         finally:
-            runner.stop()
+            # A client that cannot close (it may hang on a dead socket) must not hang the run.
+            stopper = threading.Thread(target=runner.stop, daemon=True)
+            stopper.start()
+            stopper.join(timeout=15)
 
 
 def drop_case(sm: Any, first: Any, case: str) -> dict[str, Any]:
@@ -202,20 +206,24 @@ def main() -> None:
     parser.add_argument("--child", nargs=2, metavar=("VARIANT", "CASE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(run_case(*args.child)))
-        return
+        print(json.dumps(run_case(*args.child)), flush=True)
+        os._exit(0)  # leftover client threads must not keep the child alive
     variants = [v for v in args.variants.split(",") if v]
     cases = [c for c in args.cases.split(",") if c]
     results: dict[str, dict[str, Any]] = {}
     for variant in variants:
         results[variant] = {}
         for case in cases:
-            proc = subprocess.run(
-                [sys.executable, __file__, "--child", variant, case],
-                capture_output=True,
-                text=True,
-                timeout=240,
-            )
+            try:
+                proc = subprocess.run(
+                    [sys.executable, __file__, "--child", variant, case],
+                    capture_output=True,
+                    text=True,
+                    timeout=240,
+                )
+            except subprocess.TimeoutExpired:
+                results[variant][case] = {"error": "hung"}
+                continue
             lines = proc.stdout.strip().splitlines()
             try:
                 results[variant][case] = json.loads(lines[-1])
