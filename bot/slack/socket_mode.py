@@ -3,7 +3,7 @@
 The client is slack_sdk's `websockets` one (chosen over the built-in, websocket-client and
 aiohttp clients by bench/socket_mode.py against a fake Socket Mode Slack): a TCP close without
 a close frame or a reset is seen at once without busy reading, a silent peer is caught by the
-protocol's own pings (`ping_interval` plus websockets' 20 s pong timeout), and on Slack's
+protocol's own pings (about 35 s: ping, websockets' pong and close timeouts), and on Slack's
 `disconnect` (refresh) it reads the new connection before closing the old one, so a command
 arriving on the new one is acked at once. It runs on an event loop in a thread of its own;
 Bolt's synchronous `App.dispatch` runs on worker threads so a slow listener never holds up acks.
@@ -37,7 +37,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 log = logging.getLogger("policybot.socket_mode")
 
-# Pings every 5 s: a dead connection that still looks open is noticed within 5 + 20 s.
+# Pings every 5 s: a silent peer is given up after 5 + 20 s (websockets' pong timeout) + 10 s
+# (its close timeout), about 35 s in bench/socket_mode.py.
 PING_INTERVAL = 5.0
 # How often the connection's state is looked at (a closed socket is replaced this fast).
 WATCH_EVERY = 0.5
