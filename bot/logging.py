@@ -1,8 +1,12 @@
 """Logging for `serve`: human-readable lines or one JSON object per line, secrets redacted.
 
 A filter on the handler rewrites every record before it is formatted: anything shaped like a
-Slack token (`xoxb-…`, `xoxp-…`, `xapp-…`), and the configured secret values themselves, become
-`[redacted]`, in the message, its arguments and the formatted exception. Third-party loggers
+Slack token (`xoxb-…`, `xoxp-…`, `xapp-…`), the configured secret values themselves, the values
+of `token`-named fields and of `response_url` (a URL anyone can post into the channel with, for
+30 minutes) in JSON, Python reprs or form bodies, and Slack webhook URLs, become `[redacted]`,
+in the message, its arguments and the formatted exception. slack_sdk and Bolt log whole
+payloads at debug level (a slash command carries its legacy verification `token` and its
+`response_url`), so this is what keeps `--log-level debug` safe. Third-party loggers
 (slack_bolt, slack_sdk, httpx, uvicorn, apscheduler) go through the same handler.
 """
 
@@ -24,6 +28,11 @@ LogFormat = Literal["text", "json"]
 
 REDACTED = "[redacted]"
 _TOKEN_RE = re.compile(r"\b(?:xox[abprse]|xapp)-[A-Za-z0-9-]+")
+_SECRET_KEYS = r"(?:[A-Za-z]+_)?token|response_url"
+# "token": "…" / 'token': '…' / \"token\": \"…\" (JSON inside a logged string).
+_QUOTED_FIELD_RE = re.compile(rf"(\\?[\"'])({_SECRET_KEYS})\1(\s*:\s*)(\\?[\"']).*?\4")
+_FORM_FIELD_RE = re.compile(rf"\b({_SECRET_KEYS})=[^&\s'\"]+")
+_WEBHOOK_RE = re.compile(r"https?:\\?/\\?/hooks\.slack\.com[^\s\"',}]*")
 # Attributes every LogRecord has; anything else was passed with `extra=` and is kept.
 _STANDARD_ATTRS = frozenset(
     vars(logging.LogRecord("x", logging.INFO, "x", 0, "x", None, None)).keys()
@@ -53,6 +62,9 @@ class RedactingFilter(logging.Filter):
     def redact(self, text: str) -> str:
         for secret in self._secrets:
             text = text.replace(secret, REDACTED)
+        text = _QUOTED_FIELD_RE.sub(rf"\1\2\1\3\4{REDACTED}\4", text)
+        text = _FORM_FIELD_RE.sub(rf"\1={REDACTED}", text)
+        text = _WEBHOOK_RE.sub(REDACTED, text)
         return _TOKEN_RE.sub(REDACTED, text)
 
     def filter(self, record: logging.LogRecord) -> bool:

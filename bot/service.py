@@ -26,13 +26,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_sdk import WebClient
 
 from bot.deps import Deps
 from store.leases import default_holder, leased
+
+if TYPE_CHECKING:
+    from bot.slack.socket_mode import SocketModeConnection
 
 log = logging.getLogger("policybot.service")
 
@@ -52,6 +55,7 @@ class ServiceState:
     alert_rounds: int = 0
     errors: int = 0
     last_error: str | None = None
+    sources_problem: str | None = None  # the sources file's problem, logged once until it changes
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def bump(self, name: str) -> None:
@@ -64,6 +68,7 @@ def run_poll_round(
 ) -> bool:
     """Poll the due sources once and alert on what was found; False when another replica is."""
     from bot.sources.poll import poll_sources
+    from bot.sources.sources_file import SourcesFileError
 
     with leased(
         deps.sessions, name="job:poll", holder=holder, ttl=JOB_LEASE, clock=deps.clock
@@ -72,7 +77,13 @@ def run_poll_round(
             if state:
                 state.bump("skipped")
             return False
-        report = poll_sources(deps, owner=holder)
+        try:
+            report = poll_sources(deps, owner=holder)
+        except SourcesFileError as exc:
+            _warn_sources_problem(exc, state)
+            return False
+        if state:
+            state.sources_problem = None
         failed = [row.source for row in report.rows if row.status == "error"]
         log.info(
             "poll: %d source(s), %d new, %d updated%s",
@@ -92,6 +103,19 @@ def run_poll_round(
         if state:
             state.bump("polls")
         return True
+
+
+def _warn_sources_problem(exc: Exception, state: ServiceState | None) -> None:
+    """One line, once per distinct problem: an operator's file, not a bug (no traceback)."""
+    problem = str(exc).replace("\n", "; ")
+    if state is not None:
+        if state.sources_problem == problem:
+            return
+        state.sources_problem = problem
+    if "no [[sources]] entries" in problem:
+        log.warning("no sources configured (%s); nothing to poll", problem)
+    else:
+        log.error("the sources file is invalid, nothing polled: %s", problem)
 
 
 def run_alert_round(
@@ -187,17 +211,6 @@ def _add_briefing_jobs(scheduler: BackgroundScheduler, deps: Deps, *, client: We
         )
 
 
-class SocketModeError(Exception):
-    """Socket Mode could not connect (bad app token, no network); `serve` exits 1."""
-
-
-def _slack_error(exc: Exception) -> str:
-    """What went wrong, without the request (its headers hold the token)."""
-    response: Any = getattr(exc, "response", None)
-    code = response.get("error") if response is not None and hasattr(response, "get") else None
-    return f"{type(exc).__name__}: {code}" if code else type(exc).__name__
-
-
 @dataclass
 class StopSignal:
     """Set by SIGTERM/SIGINT; the serve loop waits on it."""
@@ -235,23 +248,6 @@ def shutdown(scheduler: BackgroundScheduler | None, deps: Deps) -> None:
 
 
 # -- running -------------------------------------------------------------------------------------
-def health_app(deps: Deps) -> Any:
-    """An ASGI app with only `GET /healthz` (Socket Mode has no Slack endpoint to serve)."""
-    from starlette.applications import Starlette
-    from starlette.concurrency import run_in_threadpool
-    from starlette.requests import Request
-    from starlette.responses import JSONResponse, Response
-    from starlette.routing import Route
-
-    from bot.slack.web import health
-
-    async def healthz(request: Request) -> Response:
-        ok, details = await run_in_threadpool(health, deps, deps.clock())
-        return JSONResponse(details, status_code=200 if ok else 503)
-
-    return Starlette(routes=[Route("/healthz", healthz, methods=["GET"])])
-
-
 def _serve_http(web_app: Any, *, host: str, port: int) -> None:
     """uvicorn until SIGTERM/SIGINT; it stops accepting and finishes the requests in flight."""
     import uvicorn
@@ -276,39 +272,33 @@ def serve_until_stopped(
     host: str,
     port: int,
     client: WebClient | None,
-    app_token: str | None = None,
+    socket_mode: SocketModeConnection | None = None,
 ) -> None:
     """Run the bot until SIGTERM or SIGINT, then stop cleanly.
 
-    HTTP mode serves `web_app` (Slack requests and `/healthz`); Socket Mode (`app_token`)
+    HTTP mode serves `web_app` (Slack requests and `/healthz`); Socket Mode (`socket_mode`)
     connects to Slack over a WebSocket and serves `web_app` for `/healthz` only. The schedule
     runs in a background thread either way.
     """
     scheduler, _state = build_service_scheduler(deps, client=client)
-    socket_handler: Any = None
     stop = StopSignal()
     # Our handler stays installed around uvicorn's own: uvicorn re-raises the signal it
     # caught once it has drained, and it lands here instead of killing the process.
     with stop_on_signals(stop):
         try:
             scheduler.start()
-            if app_token:
-                from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-                socket_handler = SocketModeHandler(bolt_app, app_token)
-                try:
-                    socket_handler.connect()
-                except Exception as exc:
-                    socket_handler = None
-                    raise SocketModeError(_slack_error(exc)) from None
-                log.info("connected to Slack in Socket Mode; /healthz on %s:%d", host, port)
+            if socket_mode is not None:
+                # Raises SocketModeError when Slack refuses the token; "connected" is logged
+                # by the connection itself, once Slack said hello.
+                socket_mode.start()
+                log.info("Socket Mode: /healthz on %s:%d", host, port)
             else:
                 log.info("serving Slack requests on http://%s:%d/slack/events", host, port)
             if not stop.event.is_set():  # a signal during start-up: do not serve at all
                 _serve_http(web_app, host=host, port=port)
         finally:
-            if socket_handler is not None:
-                socket_handler.close()
+            if socket_mode is not None:
+                socket_mode.close()
             _drain_listeners(bolt_app)
             if deps.background is not None:
                 deps.background.shutdown(wait=True)  # answers already acknowledged

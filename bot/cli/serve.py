@@ -18,10 +18,11 @@ from bot.cli import common as cli_common
 from bot.config import MissingSettingError
 from bot.deps import open_store
 from bot.logging import configure_logging, secret_values
-from bot.service import SocketModeError, health_app, serve_until_stopped
+from bot.service import serve_until_stopped
 from bot.slack.app import build_app
 from bot.slack.client import make_web_client
-from bot.slack.web import create_web_app
+from bot.slack.socket_mode import SocketModeConnection, SocketModeError
+from bot.slack.web import create_web_app, socket_mode_health_app
 from handlers import register_all
 
 log = logging.getLogger("policybot.serve")
@@ -69,11 +70,18 @@ def serve(
     )
     bolt_app = build_app(deps, socket_mode=socket_mode)
     register_all(bolt_app, deps)
-    web_app = health_app(deps) if socket_mode else create_web_app(deps, bolt_app=bolt_app)
-    app_token = (
-        settings.slack_app_token.get_secret_value()
+    client = make_web_client(settings)
+    connection = (
+        SocketModeConnection(
+            bolt_app, settings.slack_app_token.get_secret_value(), api_url=client.base_url
+        )
         if socket_mode and settings.slack_app_token is not None
         else None
+    )
+    web_app = (
+        socket_mode_health_app(deps, connection.status)
+        if connection is not None
+        else create_web_app(deps, bolt_app=bolt_app)
     )
     log.info(
         "policybot serve starting (%s mode, %s store)",
@@ -87,8 +95,8 @@ def serve(
             web_app=web_app,
             host=host,
             port=port,
-            client=make_web_client(settings),
-            app_token=app_token,
+            client=client,
+            socket_mode=connection,
         )
     except SocketModeError as exc:
         log.error("could not connect to Slack in Socket Mode (%s); check SLACK_APP_TOKEN", exc)

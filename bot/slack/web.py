@@ -7,6 +7,9 @@
   acknowledged with 200 and not processed again: the key is the event's `event_id`, or a digest
   of the body for other payloads. The memory is per process and bounded.
 - `/healthz`: the database answers, and the last successful poll is not too old; 503 otherwise.
+  In Socket Mode (`socket_mode_health_app`, the only route then) it also reports the Slack
+  connection (`"slack": "connected" | "connecting" | "disconnected"`) and fails once Slack has
+  been unreachable longer than a minute.
 - Any unexpected error becomes a bare 500 with no detail; the traceback goes to the log only.
 """
 
@@ -161,3 +164,20 @@ def create_web_app(
         ],
         exception_handlers={500: server_error, Exception: server_error},
     )
+
+
+def socket_mode_health_app(
+    deps: Deps, slack_status: Callable[[], tuple[bool, dict[str, Any]]]
+) -> Starlette:
+    """Socket Mode's ASGI app: only `GET /healthz`, with the Slack connection's state in it."""
+
+    async def healthz(request: Request) -> Response:
+        ok, details = await run_in_threadpool(health, deps, deps.clock())
+        slack_ok, slack = slack_status()
+        details.update(slack)
+        if ok and not slack_ok:
+            details["status"] = "unhealthy"
+            details["reason"] = "no connection to Slack"
+        return JSONResponse(details, status_code=200 if ok and slack_ok else 503)
+
+    return Starlette(routes=[Route("/healthz", healthz, methods=["GET"])])

@@ -96,3 +96,33 @@ def test_exceptions_and_extras_are_redacted() -> None:
     record = json.loads(text)
     assert "RuntimeError" in record["exception"]
     assert record["header"] == f"Bearer {REDACTED}"
+
+
+@pytest.mark.usefixtures("restore_root_logging")
+def test_debug_payloads_lose_their_token_and_response_url_in_every_shape() -> None:
+    stream = io.StringIO()
+    configure_logging(log_format="text", level="DEBUG", stream=stream)
+    log = logging.getLogger("policybot.test.payloads")  # as slack_bolt and slack_sdk log them
+    hook = "https://hooks.slack.com/commands/T0TEST/123/abcSECRET"
+    payload = {"token": "legacy-verification-token", "response_url": hook, "text": "help"}
+    log.debug("payload as a dict: %s", payload)
+    log.debug("payload as JSON: %s", json.dumps({"envelope_id": "e1", "payload": payload}))
+    log.debug("raw frame: %s", json.dumps(json.dumps(payload)))  # JSON inside a JSON string
+    log.debug("form body: token=legacy-verification-token&response_url=https%3A%2F%2Fhooks")
+    log.debug("posting to %s", hook.replace("/", "\\/"))  # slack_sdk's escaped-slash form
+    text = stream.getvalue()
+    assert "legacy-verification-token" not in text
+    assert "abcSECRET" not in text and "https%3A" not in text
+    assert text.count(REDACTED) == 9
+    # What is not secret stays readable.
+    assert "'text': 'help'" in text and '"envelope_id": "e1"' in text
+
+
+def test_a_field_merely_mentioning_a_token_is_left_alone() -> None:
+    from bot.logging import RedactingFilter
+
+    redact = RedactingFilter().redact
+    assert (
+        redact("the token count is 3; next_cursor=abc") == "the token count is 3; next_cursor=abc"
+    )
+    assert redact('{"bot_token": "t1", "tokens": 2}') == '{"bot_token": "[redacted]", "tokens": 2}'

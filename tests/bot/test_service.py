@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
+import pytest
 from slack_bolt import App, BoltRequest
 from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
@@ -122,3 +124,49 @@ def test_shutdown_waits_for_listener_work_that_runs_after_the_ack() -> None:
         assert started.wait(5)
         _drain_listeners(app)
     assert done == ["ask x"]
+
+
+def test_an_empty_sources_file_is_one_warning_not_a_traceback_per_poll(
+    deps: Deps, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    sources = tmp_path / "sources.toml"
+    sources.write_text("# nothing yet\n", "utf-8")
+    deps = Deps(
+        settings=deps.settings.model_copy(update={"sources_path": sources}),
+        sessions=deps.sessions,
+        engine=deps.engine,
+    )
+    state = ServiceState()
+    caplog.set_level(logging.INFO, logger="policybot.service")
+    poll = _guarded(
+        "poll", lambda: run_poll_round(deps, holder="me", client=None, state=state), state
+    )
+    poll()
+    poll()
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [r.getMessage().split(" (")[0] for r in warnings] == ["no sources configured"]
+    assert not any(r.exc_info or r.exc_text for r in caplog.records)
+    assert state.errors == 0 and state.polls == 0
+
+
+def test_an_invalid_sources_file_is_one_error_line_until_it_changes(
+    deps: Deps, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    sources = tmp_path / "sources.toml"
+    sources.write_text("[[sources]]\nname = 1\n", "utf-8")
+    deps = Deps(
+        settings=deps.settings.model_copy(update={"sources_path": sources}),
+        sessions=deps.sessions,
+        engine=deps.engine,
+    )
+    state = ServiceState()
+    caplog.set_level(logging.INFO, logger="policybot.service")
+    assert run_poll_round(deps, holder="me", client=None, state=state) is False
+    assert run_poll_round(deps, holder="me", client=None, state=state) is False
+    sources.write_text("", "utf-8")
+    assert run_poll_round(deps, holder="me", client=None, state=state) is False
+    lines = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(lines) == 2
+    assert lines[0].startswith("the sources file is invalid, nothing polled: ")
+    assert str(sources) in lines[0] and "\n" not in lines[0]
+    assert lines[1].startswith("no sources configured")

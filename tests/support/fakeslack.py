@@ -18,6 +18,8 @@ What it speaks:
   `chat.postEphemeral`, `chat.update`, `conversations.open` (one `D…` channel per user),
   `conversations.history`, `conversations.replies`, `users.info`, `views.publish`. Any other method is recorded and
   answered `unknown_method`.
+- `apps.connections.open` (with the app token) when a `FakeSocketMode` is attached as
+  `fake.socket_mode` (tests/support/fakesocketmode.py): the WebSocket URL of Socket Mode.
 - `POST /response/<id>`: a `response_url` (see `response_url(id)`); recorded in `.responses`.
 
 Scripting failures (each rule is used `times` times, first match wins; `after=n` lets the
@@ -109,6 +111,8 @@ class FakeSlack:
         self.token = token
         self.enforce_per_channel_rate = enforce_per_channel_rate
         self.users_that_cannot_be_messaged: set[str] = set()
+        # A `support.fakesocketmode.FakeSocketMode`: `apps.connections.open` answers its URL.
+        self.socket_mode: Any = None
         self._clock = clock
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -259,6 +263,10 @@ class FakeSlack:
         token = (
             auth[len("Bearer ") :] if auth and auth.startswith("Bearer ") else params.get("token")
         )
+        if method == "apps.connections.open":  # the one method that takes the app token
+            if self.socket_mode is None or token != self.socket_mode.app_token:
+                return 200, {}, load_template("web_error_invalid_auth")
+            return 200, {}, {"ok": True, "url": self.socket_mode.connections_open_url()}
         if token != self.token:
             return 200, {}, load_template("web_error_invalid_auth")
         channel = params.get("channel")

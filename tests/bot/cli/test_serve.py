@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 from support.fakeslack import FakeSlack
+from support.fakesocketmode import FakeSocketMode
 from support.servehelp import (
     SIGNING_SECRET,
     ServeProcess,
@@ -141,3 +142,39 @@ def test_socket_mode_is_used_when_an_app_token_is_set_and_a_failed_connect_exits
     log = served.log()
     assert "Socket Mode" in log and "SLACK_APP_TOKEN" in log
     assert app_token not in log and fake_slack_server.token not in log
+
+
+@pytest.mark.usefixtures("engine")
+def test_socket_mode_serve_acks_survives_a_dropped_connection_and_logs_no_secret(
+    database_url: str, tmp_path: Path, fake_slack_server: FakeSlack
+) -> None:
+    sources = tmp_path / "sources.toml"
+    sources.write_text("", "utf-8")
+    with FakeSocketMode() as sm:
+        fake_slack_server.socket_mode = sm
+        env = {
+            "DATABASE_URL": database_url,
+            "SLACK_BOT_TOKEN": fake_slack_server.token,
+            "SLACK_APP_TOKEN": sm.app_token,
+            "SLACK_API_URL": fake_slack_server.url,
+            "POLICYBOT_SOURCES": str(sources),
+        }
+        served = start_serve(workdir=tmp_path, env=env, extra_args=["--log-level", "debug"])
+        try:
+            first = sm.wait_connection(1, timeout=60)
+            response_url = fake_slack_server.response_url("sm1")
+            ack = sm.wait_ack(sm.send_command("/policy", "help", response_url=response_url))
+            assert ack.payload is not None  # the help text comes back in the ack
+            assert served.wait_healthy().json()["slack"] == "connected"
+            sm.drop(first, "fin")  # TCP close without a close frame
+            second = sm.wait_connection(2, timeout=20)
+            assert sm.wait_ack(sm.send_command("/policy", "help", second)).connection == 2
+            assert _wait_for(lambda: "no sources configured" in served.log())
+        finally:
+            assert served.terminate() == 0
+    log = served.log()
+    assert log.count("connected to Slack in Socket Mode") == 2  # connected, then reconnected
+    assert "reconnected to Slack in Socket Mode" in log
+    assert "legacy-verification-token" not in log and "/response/sm1" not in log
+    assert sm.app_token not in log and fake_slack_server.token not in log
+    assert "Traceback" not in log and log.count("no sources configured") == 1
