@@ -32,7 +32,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from slack_sdk import WebClient
 from sqlmodel import select
 
-from bot.briefings.briefing import COMPLETE, BriefingOutcome, period_for, run_briefing
+from bot.briefings import COMPLETE, BriefingOutcome, period_for, run_briefing
 from bot.deps import Deps
 from bot.slack.client import SlackPoster, make_web_client
 from store.db import session_scope

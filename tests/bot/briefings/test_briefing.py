@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 from support.fakeslack import FakeSlack
 
-from bot.briefings.briefing import (
+from bot.briefings import (
     ChannelFilter,
     parse_briefing_filters,
     period_for,
@@ -415,7 +415,7 @@ def test_channel_not_found_fails_that_channel_once_and_others_get_theirs(
 ) -> None:
     add_development(bot.sessions, add_source(bot.sessions), 1)
     fake.fail("chat.postMessage", "channel_not_found", channel="CGONE", times=100)
-    caplog.set_level(logging.INFO, logger="bot.briefings.briefing")
+    caplog.set_level(logging.INFO, logger="bot.briefings")
 
     outcomes = {o.channel: o for o in run_briefings(bot, poster, channels=["CGONE", "C1"])}
 
