@@ -5,7 +5,12 @@ briefing holds), `render` (its Slack messages), `claims` (the claim row and its 
 `posting` (the thread), `recovery` (adopting what Slack has), `briefing` (running it all).
 """
 
-from bot.briefings.briefing import briefing_settings_problem, run_briefing, run_briefings
+from bot.briefings.briefing import (
+    briefing_settings_problem,
+    resume_stalled_briefings,
+    run_briefing,
+    run_briefings,
+)
 from bot.briefings.internals import COMPLETE, DEFAULT_LEASE, BriefingOutcome
 from bot.briefings.plan import (
     BriefingPlan,
@@ -39,6 +44,7 @@ __all__ = [
     "preview_briefing",
     "render_briefing_text",
     "render_plan",
+    "resume_stalled_briefings",
     "run_briefing",
     "run_briefings",
 ]

@@ -8,6 +8,7 @@ previous holder. `renew_claim` extends the lease only while the row is still our
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,6 +21,7 @@ from bot.briefings.internals import (
     CLAIMED,
     COMPLETE,
     FAILED,
+    OPEN,
     POSTED,
     BriefingOutcome,
     LeaseLost,
@@ -151,13 +153,97 @@ def renew_claim(
     lease: timedelta,
     **values: Any,
 ) -> None:
+    """Extend the lease to `now + lease` (and set `values`) while the claim is still ours.
+
+    Ours means held by `owner` with the lease not yet lapsed: once it has lapsed another
+    process may be resuming the briefing, so a late holder stops (`LeaseLost`) rather than
+    race it; what it posted is then adopted from the channel's history.
+    """
     result = session.execute(
         update(Briefing)
         .where(col(Briefing.id) == briefing_id, col(Briefing.claimed_by) == owner)
+        .where(col(Briefing.lease_until) > now)
         .values(lease_until=now + lease, **values)
     )
     if getattr(result, "rowcount", 0) != 1:
         raise LeaseLost
+
+
+class ClaimKeeper:
+    """Keeps a claim's lease alive on its own thread while its holder works (`with` block).
+
+    Posting renews the lease as each message is recorded; the keeper covers what takes longer
+    than a message (reading history, a long `Retry-After`, a slow Slack), renewing every third
+    of the lease. If a renewal finds the claim lost, `check()` raises `LeaseLost` before the
+    holder posts anything more. A killed process renews nothing, so its lease lapses.
+    """
+
+    def __init__(
+        self,
+        deps: Deps,
+        *,
+        briefing_id: int,
+        owner: str,
+        lease: timedelta,
+        every: float | None = None,
+    ) -> None:
+        self._deps = deps
+        self._briefing_id = briefing_id
+        self._owner = owner
+        self._lease = lease
+        self.every = lease.total_seconds() / 3 if every is None else every
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="briefing-lease", daemon=True)
+        self.lost = False
+
+    def __enter__(self) -> ClaimKeeper:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def check(self) -> None:
+        if self.lost:
+            raise LeaseLost
+
+    def renew(self) -> None:
+        """One renewal now (what the thread does every `every` seconds)."""
+        try:
+            with session_scope(self._deps.sessions) as session:
+                renew_claim(
+                    session,
+                    briefing_id=self._briefing_id,
+                    owner=self._owner,
+                    now=self._deps.clock(),
+                    lease=self._lease,
+                )
+        except LeaseLost:
+            self.lost = True
+            log.warning("briefing %d: the claim was lost while posting", self._briefing_id)
+        except Exception as exc:  # the database may be back by the next beat
+            log.warning("briefing %d: lease renewal failed: %s", self._briefing_id, exc)
+
+    def _run(self) -> None:
+        while not self.lost and not self._stop.wait(self.every):
+            self.renew()
+
+
+def stalled_briefings(session: Session, *, now: datetime, period: str) -> list[Briefing]:
+    """Open briefings up to `period` whose holder's lease has lapsed, oldest period first.
+
+    Open: claimed or posting; a crashed or interrupted run left them so. Failed ones wait for
+    a person (and the next run), complete ones are done.
+    """
+    return list(
+        session.exec(
+            select(Briefing)
+            .where(col(Briefing.status).in_(OPEN), col(Briefing.period) <= period)
+            .where(col(Briefing.lease_until) <= now)
+            .order_by(col(Briefing.period), col(Briefing.channel))
+        ).all()
+    )
 
 
 def record_parent(

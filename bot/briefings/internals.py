@@ -7,7 +7,7 @@ from datetime import timedelta
 
 # A claim's lease: short, so a crashed poster's claim lapses quickly, and kept alive while its
 # holder posts (renewed as each message is recorded, and by a heartbeat every third of it).
-DEFAULT_LEASE = timedelta(minutes=10)
+DEFAULT_LEASE = timedelta(seconds=45)
 
 # Slack message metadata that ties a posted message to its row (see `bot.briefings.recovery`).
 METADATA_EVENT = "policybot_briefing_reply"

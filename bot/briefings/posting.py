@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session, col, select
 
-from bot.briefings.claims import load_posts, renew_claim
+from bot.briefings.claims import ClaimKeeper, load_posts, renew_claim
 from bot.briefings.internals import (
     COMPLETE,
     FAILED,
@@ -54,6 +55,16 @@ def post_one(
         return poster.post_message(channel, message["text"], None, thread_ts, metadata=metadata)
 
 
+@dataclass
+class ThreadProgress:
+    """Where posting a briefing's thread has got to (for its outcome and log lines)."""
+
+    channel: str
+    period: str
+    parent_ts: str | None
+    posted: int = 0
+
+
 def post_briefing(
     deps: Deps,
     poster: SlackPoster,
@@ -63,6 +74,113 @@ def post_briefing(
     lease: timedelta,
     resumed: bool,
 ) -> BriefingOutcome:
+    """Post what a claimed briefing still lacks, then mark it complete (or failed).
+
+    A resumed run first adopts from the channel's history what Slack already has. The lease is
+    kept alive throughout (`ClaimKeeper`), and raises `LeaseLost` when another process took
+    the claim over.
+    """
+    with session_scope(deps.sessions) as session:
+        briefing = session.get(Briefing, briefing_id)
+        assert briefing is not None
+        progress = ThreadProgress(briefing.channel, briefing.period, briefing.parent_ts)
+    fatal: FatalSlackError | None = None
+    transient: RetryableSlackError | None = None
+    with ClaimKeeper(deps, briefing_id=briefing_id, owner=owner, lease=lease) as keeper:
+        try:
+            quiet = _post_thread(
+                deps,
+                poster,
+                keeper,
+                progress,
+                briefing_id=briefing_id,
+                owner=owner,
+                lease=lease,
+                resumed=resumed,
+            )
+        except FatalSlackError as exc:
+            fatal = exc
+        except RetryableSlackError as exc:
+            transient = exc
+    # The keeper has stopped: no renewal can land after the writes below.
+    channel, period, parent_ts, posted = (
+        progress.channel,
+        progress.period,
+        progress.parent_ts,
+        progress.posted,
+    )
+    if fatal is not None:
+        log.error(
+            "briefing %s for channel %s failed: Slack answered %s%s",
+            period,
+            channel,
+            fatal.error,
+            " (invite the bot to the channel)" if fatal.error == "not_in_channel" else "",
+        )
+        with session_scope(deps.sessions) as session:
+            renew_claim(
+                session,
+                briefing_id=briefing_id,
+                owner=owner,
+                now=deps.clock(),
+                lease=timedelta(0),
+                status=FAILED,
+                error=fatal.error,
+            )
+            # Unposted replies go back to the pool: the next briefing (or a retry) takes them.
+            for row in load_posts(session, briefing_id, pending_only=True):
+                session.delete(row)
+        return BriefingOutcome(
+            channel, period, "failed", parent_ts, posted, resumed=resumed, error=fatal.error
+        )
+    if transient is not None:
+        log.warning(
+            "briefing %s for channel %s interrupted after %d replies: %s; the next run resumes",
+            period,
+            channel,
+            posted,
+            transient.error,
+        )
+        with session_scope(deps.sessions) as session:
+            # Release the lease so the next run (or the periodic resume) takes it at once.
+            renew_claim(
+                session, briefing_id=briefing_id, owner=owner, now=deps.clock(), lease=timedelta(0)
+            )
+        return BriefingOutcome(
+            channel,
+            period,
+            "interrupted",
+            parent_ts,
+            posted,
+            resumed=resumed,
+            error=transient.error,
+        )
+    with session_scope(deps.sessions) as session:
+        renew_claim(
+            session,
+            briefing_id=briefing_id,
+            owner=owner,
+            now=deps.clock(),
+            lease=timedelta(0),
+            status=COMPLETE,
+            completed_at=deps.clock(),
+        )
+    status = "quiet" if quiet else "complete"
+    return BriefingOutcome(channel, period, status, parent_ts, posted, resumed=resumed)
+
+
+def _post_thread(
+    deps: Deps,
+    poster: SlackPoster,
+    keeper: ClaimKeeper,
+    progress: ThreadProgress,
+    *,
+    briefing_id: int,
+    owner: str,
+    lease: timedelta,
+    resumed: bool,
+) -> bool:
+    """Post the parent (unless Slack has it) and each pending reply; True on a quiet day."""
     settings = deps.settings
     if resumed:
         with session_scope(deps.sessions) as session:
@@ -103,102 +221,49 @@ def post_briefing(
             ],
         )
         rendered = render_plan(session, plan, tz=settings.tz, quiet=settings.briefing_quiet)
-        channel, period = briefing.channel, briefing.period
-        parent_ts = briefing.parent_ts
+        channel = briefing.channel
+        progress.parent_ts = briefing.parent_ts
         post_ids = [p.id for p in posts]
         done = {p.id for p in posts if p.status == "posted"}
 
-    posted = 0
-    try:
-        if parent_ts is None and rendered.parent is not None:
-            result = post_one(
-                poster,
-                channel,
-                rendered.parent,
-                metadata={
-                    "event_type": PARENT_METADATA_EVENT,
-                    "event_payload": {"briefing_id": briefing_id},
-                },
-            )
-            parent_ts = result.ts
-            record_parent(
-                deps, briefing_id=briefing_id, owner=owner, lease=lease, parent_ts=parent_ts
-            )
-        for post_id, message, thread in zip(
-            post_ids, rendered.replies, rendered.reply_threads, strict=True
-        ):
-            if post_id in done:
-                continue
-            thread_ts = thread or parent_ts
-            assert thread_ts is not None and post_id is not None
-            result = post_one(
-                poster,
-                channel,
-                message,
-                thread_ts=thread_ts,
-                metadata={"event_type": METADATA_EVENT, "event_payload": {"post_id": post_id}},
-            )
-            with session_scope(deps.sessions) as session:
-                renew_claim(
-                    session, briefing_id=briefing_id, owner=owner, now=deps.clock(), lease=lease
-                )
-                row = session.get(BriefingPost, post_id)
-                assert row is not None
-                row.ts, row.thread_ts, row.status = result.ts, thread_ts, "posted"
-                row.posted_at = deps.clock()
-            posted += 1
-        with session_scope(deps.sessions) as session:
-            renew_claim(
-                session,
-                briefing_id=briefing_id,
-                owner=owner,
-                now=deps.clock(),
-                lease=timedelta(0),
-                status=COMPLETE,
-                completed_at=deps.clock(),
-            )
-    except FatalSlackError as exc:
-        log.error(
-            "briefing %s for channel %s failed: Slack answered %s%s",
-            period,
+    if progress.parent_ts is None and rendered.parent is not None:
+        keeper.check()
+        result = post_one(
+            poster,
             channel,
-            exc.error,
-            " (invite the bot to the channel)" if exc.error == "not_in_channel" else "",
+            rendered.parent,
+            metadata={
+                "event_type": PARENT_METADATA_EVENT,
+                "event_payload": {"briefing_id": briefing_id},
+            },
         )
-        with session_scope(deps.sessions) as session:
-            renew_claim(
-                session,
-                briefing_id=briefing_id,
-                owner=owner,
-                now=deps.clock(),
-                lease=timedelta(0),
-                status=FAILED,
-                error=exc.error,
-            )
-            # Unposted replies go back to the pool: the next briefing (or a retry) takes them.
-            for row in load_posts(session, briefing_id, pending_only=True):
-                session.delete(row)
-        return BriefingOutcome(
-            channel, period, "failed", parent_ts, posted, resumed=resumed, error=exc.error
-        )
-    except RetryableSlackError as exc:
-        log.warning(
-            "briefing %s for channel %s interrupted after %d replies: %s; the next run resumes",
-            period,
+        progress.parent_ts = result.ts
+        record_parent(deps, briefing_id=briefing_id, owner=owner, lease=lease, parent_ts=result.ts)
+    for post_id, message, thread in zip(
+        post_ids, rendered.replies, rendered.reply_threads, strict=True
+    ):
+        if post_id in done:
+            continue
+        thread_ts = thread or progress.parent_ts
+        assert thread_ts is not None and post_id is not None
+        keeper.check()
+        result = post_one(
+            poster,
             channel,
-            posted,
-            exc.error,
+            message,
+            thread_ts=thread_ts,
+            metadata={"event_type": METADATA_EVENT, "event_payload": {"post_id": post_id}},
         )
         with session_scope(deps.sessions) as session:
-            # Release the lease so the next run resumes at once.
             renew_claim(
-                session, briefing_id=briefing_id, owner=owner, now=deps.clock(), lease=timedelta(0)
+                session, briefing_id=briefing_id, owner=owner, now=deps.clock(), lease=lease
             )
-        return BriefingOutcome(
-            channel, period, "interrupted", parent_ts, posted, resumed=resumed, error=exc.error
-        )
-    status = "quiet" if rendered.parent is None or not post_ids else "complete"
-    return BriefingOutcome(channel, period, status, parent_ts, posted, resumed=resumed)
+            row = session.get(BriefingPost, post_id)
+            assert row is not None
+            row.ts, row.thread_ts, row.status = result.ts, thread_ts, "posted"
+            row.posted_at = deps.clock()
+        progress.posted += 1
+    return rendered.parent is None or not post_ids
 
 
 def previous_post_time(session: Session, post: BriefingPost) -> datetime | None:
