@@ -40,7 +40,7 @@ from slack_sdk import WebClient  # noqa: E402
 from slack_sdk.errors import SlackApiError  # noqa: E402
 from slack_sdk.http_retry import RateLimitErrorRetryHandler  # noqa: E402
 
-from bot.briefings.briefing import preview_briefing, run_briefing  # noqa: E402
+from bot.briefings import preview_briefing, run_briefing  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.deps import open_store  # noqa: E402
 from bot.slack.client import SlackPoster, make_web_client  # noqa: E402

@@ -8,7 +8,8 @@ store, not in the scheduler):
 - `alerts`: every few minutes, daily digests that are due, and any instant alert a crashed or
   busy run left behind (deliveries are claimed rows: never sent twice).
 - briefings: one cron job per channel from `bot.schedule` when it is available (claimed per
-  channel and day in the store: posted once even with several replicas).
+  channel and day in the store: posted once even with several replicas), and every minute a
+  look for a briefing whose poster died mid-thread, finished by whichever replica is alive.
 
 Each job first takes a named lease (`store.leases`), so with several replicas one of them
 does each round and the others skip it instead of contending. Shutdown (SIGTERM or SIGINT):
@@ -201,8 +202,8 @@ def _add_briefing_jobs(scheduler: BackgroundScheduler, deps: Deps, *, client: We
     """One cron job per briefing channel, and a start-up catch-up run (`bot.schedule`)."""
     from bot.schedule import add_briefing_jobs
 
-    jobs = add_briefing_jobs(scheduler, deps, client=client)
-    if jobs:
+    add_briefing_jobs(scheduler, deps, client=client)
+    if deps.settings.briefing_channels:
         log.info(
             "briefings: %d channel(s) at %s %s",
             len(deps.settings.briefing_channels),

@@ -18,7 +18,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from bot.briefings.briefing import (
+from bot.briefings import (
     BriefingOutcome,
     RenderedBriefing,
     briefing_payloads,

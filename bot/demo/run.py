@@ -26,7 +26,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import col, func, select
 
 from bot.answers.engine import Answer, answer_question
-from bot.briefings.briefing import RenderedBriefing, preview_briefing
+from bot.briefings import RenderedBriefing, preview_briefing
 from bot.config import Settings
 from bot.demo.snapshot import DemoServer, demo_sources_toml, serve_snapshot
 from bot.deps import Clock, Deps, open_store, system_clock

@@ -37,7 +37,7 @@ _WORKER = textwrap.dedent(
     """
     import json, pathlib, sys, time
     from pydantic import SecretStr
-    from bot.briefings.briefing import run_briefings
+    from bot.briefings import run_briefings
     from bot.config import Settings
     from bot.deps import open_store
     from bot.service import run_alert_round, run_poll_round

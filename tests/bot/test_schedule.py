@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.deps import Deps
 from bot.schedule import (
     CATCH_UP_JOB_ID,
+    RESUME_JOB_ID,
     add_briefing_jobs,
     add_interval_job,
     briefing_job_id,
@@ -58,7 +59,12 @@ def test_one_cron_job_per_channel_at_the_briefing_time_in_the_zone(
     deps = make_deps(settings, sessions, datetime(2026, 11, 26, 6, 0, tzinfo=UTC))
     scheduler = build_scheduler(deps, poster_factory=no_poster)
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {briefing_job_id("C1"), briefing_job_id("C2"), CATCH_UP_JOB_ID}
+    assert set(jobs) == {
+        briefing_job_id("C1"),
+        briefing_job_id("C2"),
+        CATCH_UP_JOB_ID,
+        RESUME_JOB_ID,
+    }
     job = jobs[briefing_job_id("C1")]
     assert isinstance(job.trigger, CronTrigger)
     assert str(job.trigger.timezone) == "Europe/Amsterdam"
@@ -75,7 +81,8 @@ def test_one_cron_job_per_channel_at_the_briefing_time_in_the_zone(
 def test_grace_window_follows_the_setting(settings: Settings, sessions: SessionFactory) -> None:
     deps = make_deps(settings, sessions, datetime(2026, 11, 26, tzinfo=UTC), briefing_grace_hours=2)
     scheduler = build_scheduler(deps, poster_factory=no_poster, catch_up=False)
-    assert {job.misfire_grace_time for job in scheduler.get_jobs()} == {7200}
+    crons = [job for job in scheduler.get_jobs() if isinstance(job.trigger, CronTrigger)]
+    assert {job.misfire_grace_time for job in crons} == {7200}
 
 
 @pytest.mark.parametrize(
@@ -148,9 +155,14 @@ def test_catch_up_posts_the_missed_briefing_through_the_store(
     assert catch_up_briefings(deps, no_poster) == []  # complete now: never twice
 
 
-def test_no_channels_means_no_briefing_jobs(settings: Settings, sessions: SessionFactory) -> None:
+def test_no_channels_means_no_briefing_jobs_but_cut_threads_are_still_resumed(
+    settings: Settings, sessions: SessionFactory
+) -> None:
+    # A briefing posted by hand (`policybot brief --channel`) may be cut by a crash too.
     deps = make_deps(settings, sessions, datetime(2026, 11, 26, tzinfo=UTC), briefing_channels=[])
-    assert build_scheduler(deps, poster_factory=no_poster).get_jobs() == []
+    jobs = build_scheduler(deps, poster_factory=no_poster).get_jobs()
+    assert [job.id for job in jobs] == [RESUME_JOB_ID]
+    assert jobs[0].trigger.interval == timedelta(seconds=60)
 
 
 def test_interval_jobs_run_at_once_and_repeat(settings: Settings, sessions: SessionFactory) -> None:
