@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
+from support.moments import pythonpath
 from typer.testing import CliRunner
 
 from bot.cli.main import app
@@ -79,7 +80,7 @@ def test_demo_as_a_fresh_process_ignores_the_operators_settings(tmp_path: Path) 
     done = subprocess.run(
         [sys.executable, "-m", "bot", "demo"],
         cwd=tmp_path,
-        env={**env, "PYTHONPATH": str(ROOT)},
+        env={**env, "PYTHONPATH": pythonpath(ROOT)},
         capture_output=True,
         text=True,
         timeout=120,
