@@ -3,12 +3,16 @@
 `engine` is a migrated, empty database: a temporary SQLite file, or the PostgreSQL database
 named by POLICYBOT_TEST_DATABASE_URL (CI runs the suite once each way). On PostgreSQL the
 schema is rebuilt once per session and every table is emptied before each test.
+
+`POLICYBOT_TEST_NOW` runs the whole suite at another moment, and a test taking `moment` runs at
+each of several (see tests/support/moments.py): no test may depend on the real date or TZ.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -16,6 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 from support.fakeslack import FakeSlack
+from support.moments import MOMENTS, start_whole_run_travel, travel_to
 from support.sourceserver import SourceServer
 
 from bot.config import Settings
@@ -24,11 +29,26 @@ from store.db import SessionFactory, make_engine, migrate, session_factory
 
 PG_URL = os.environ.get("POLICYBOT_TEST_DATABASE_URL", "")
 
+start_whole_run_travel()
+
 # Tests never read the operator's environment or `.env`.
 for _name in list(os.environ):
-    if _name.startswith(("SLACK_", "POLICYBOT_")) and _name != "POLICYBOT_TEST_DATABASE_URL":
+    if _name.startswith(("SLACK_", "POLICYBOT_")) and not _name.startswith("POLICYBOT_TEST_"):
         del os.environ[_name]
 os.environ.pop("DATABASE_URL", None)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "moment" in metafunc.fixturenames:
+        metafunc.parametrize("moment", list(MOMENTS.values()), ids=list(MOMENTS), indirect=True)
+
+
+@pytest.fixture
+def moment(request: pytest.FixtureRequest) -> Iterator[datetime]:
+    """The test runs with the clock (and the machine's TZ) at each of support.moments.MOMENTS."""
+    when: datetime = request.param
+    with travel_to(when):
+        yield when
 
 
 @pytest.fixture(scope="session")

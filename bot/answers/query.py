@@ -2,7 +2,7 @@
 
 From "any new Dutch chip export rules this week?" it takes the jurisdictions (codes, names,
 demonyms and seat-of-government names through `bot.vocab`: "Dutch" is NL, "Washington" is US),
-the topics, a time window ("this week" relative to now in POLICYBOT_TIMEZONE), and the content
+the topics, a time window ("this week": the last 7 days in POLICYBOT_TIMEZONE), and the content
 terms left over, each with its synonyms ("chip" also searches "semiconductor").
 
 A jurisdiction right after "to", "into" or "against" is a target ("chips going to China"),
@@ -89,6 +89,7 @@ STOPWORDS: frozenset[str] = _wordset(
     things this those through to up update updates us use used very want was way we were
     what whats when where whether which while who why will with would yet you your
     happen happened happening latest anybody else there's what's where's who's how's
+    change changed changes changing
     really tracked track info information
     compare compared comparison versus vs approach approaches differ difference differences
     """
@@ -143,6 +144,12 @@ _NUMBER_WORDS = {
     "thirty": 30,
     "ninety": 90,
 }
+# Relative phrases name whole days in POLICYBOT_TIMEZONE ending with today: "today" and
+# "yesterday" are calendar days; "this week" is the last RECENT_DAYS days and "last week" the
+# RECENT_DAYS before them; "this month" and "this year" run from the 1st and 1 January but
+# never cover fewer than the last RECENT_DAYS days; "last month" and "last year" are calendar
+# ones. So the same question finds the same developments on every weekday.
+RECENT_DAYS = 7
 _ORDINAL_WEEKS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "last": -1}
 _SEASONS = {"spring": (3, 5), "summer": (6, 8), "autumn": (9, 11), "fall": (9, 11)}
 
@@ -279,22 +286,21 @@ def _find_time(text: str, today: date) -> _TimeMatch | None:
         if m:
             return _TimeMatch(m.span(), today + timedelta(lo), today + timedelta(hi), label, True)
 
+    # "This week" is the last 7 days whatever the weekday, so a Monday morning does not ask
+    # an empty window; "last week" is the 7 days before those (see RECENT_DAYS).
+    recent = today - timedelta(RECENT_DAYS - 1)
     m = re.search(r"\b(?:the\s+)?(?:this|current)\s+week(?:'s)?\b", t, re.I)
     if m:
-        monday = today - timedelta(days=today.weekday())
-        return _TimeMatch(m.span(), monday, today + timedelta(1), "this week", True)
+        return _TimeMatch(m.span(), recent, today + timedelta(1), "this week", True)
     m = re.search(r"\b(?:the\s+)?(?:last|previous|past)\s+week(?:'s)?\b", t, re.I)
     if m:
-        word = m.group(0).lower()
-        if "past" in word:
-            return _TimeMatch(
-                m.span(), today - timedelta(6), today + timedelta(1), "past 7 days", True
-            )
-        monday = today - timedelta(days=today.weekday())
-        return _TimeMatch(m.span(), monday - timedelta(7), monday, "last week", True)
+        if "past" in m.group(0).lower():
+            return _TimeMatch(m.span(), recent, today + timedelta(1), "past 7 days", True)
+        return _TimeMatch(m.span(), recent - timedelta(RECENT_DAYS), recent, "last week", True)
     m = re.search(r"\b(?:this|current)\s+month(?:'s)?\b", t, re.I)
     if m:
-        return _TimeMatch(m.span(), today.replace(day=1), today + timedelta(1), "this month", True)
+        start = min(today.replace(day=1), recent)
+        return _TimeMatch(m.span(), start, today + timedelta(1), "this month", True)
     m = re.search(r"\b(?:last|previous|past)\s+month(?:'s)?\b", t, re.I)
     if m:
         first = today.replace(day=1)
@@ -302,7 +308,8 @@ def _find_time(text: str, today: date) -> _TimeMatch | None:
         return _TimeMatch(m.span(), start, first, start.strftime("%B %Y"), True)
     m = re.search(r"\b(?:this|current)\s+year(?:'s)?\b", t, re.I)
     if m:
-        return _TimeMatch(m.span(), date(today.year, 1, 1), today + timedelta(1), "this year", True)
+        start = min(date(today.year, 1, 1), recent)
+        return _TimeMatch(m.span(), start, today + timedelta(1), "this year", True)
     m = re.search(r"\b(?:last|previous)\s+year(?:'s)?\b", t, re.I)
     if m:
         y = today.year - 1

@@ -5,6 +5,11 @@ loopback to `DemoServer`) -> ingest (classify, cluster, summarise) -> the thread
 as Slack would show it -> sample questions answered by the answer engine. The watched page is
 changed between two polls so a page change shows. It needs no settings: everything it uses
 is set here, in a temporary SQLite store unless `--database` names one.
+
+The demo runs on its own clock: today (UTC) at noon, ticking on from there (`demo_clock`). The
+snapshot's dates are relative to it, and "this week" is the last 7 days whatever the weekday,
+so the briefing and the answers are the same on every day and at every hour; the output says
+which moment the demo pretends it is.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from rich.console import Console
@@ -42,6 +48,7 @@ QUESTIONS = (
     "Any new Dutch chip rules?",
     "What is the EU doing on AI sovereignty?",
 )
+DEMO_HOUR_UTC = 12  # the demo's time of day: far from midnight in most time zones
 
 
 @dataclass
@@ -53,6 +60,22 @@ class DemoResult:
     briefing: RenderedBriefing | None = None
     answers: list[Answer] = field(default_factory=list)
     seconds: float = 0.0
+
+
+def demo_clock(real: Clock = system_clock) -> Clock:
+    """Today (UTC, from `real`) at DEMO_HOUR_UTC, then ticking on in real time.
+
+    Pinning the hour keeps date-only publication dates (the Federal Register's) in the same
+    order relative to timed ones, so the showcase does not change with the hour it is run at.
+    """
+    now = real().astimezone(UTC)
+    start = now.replace(hour=DEMO_HOUR_UTC, minute=0, second=0, microsecond=0)
+    began = time.monotonic()
+
+    def clock() -> datetime:
+        return start + timedelta(seconds=time.monotonic() - began)
+
+    return clock
 
 
 def demo_settings(*, database_url: str, sources_path: Path) -> Settings:
@@ -173,9 +196,13 @@ def run_demo(
     *,
     console: Console,
     database_url: str | None = None,
-    clock: Clock = system_clock,
+    clock: Clock | None = None,
 ) -> DemoResult:
-    """Run the demo, printing as it goes; returns what it did (for tests)."""
+    """Run the demo, printing as it goes; returns what it did (for tests).
+
+    `clock` defaults to `demo_clock()`: today at noon UTC.
+    """
+    clock = clock or demo_clock()
     started = time.monotonic()
     result = DemoResult()
     with tempfile.TemporaryDirectory(prefix="policybot-demo-") as tmp:
@@ -213,7 +240,13 @@ def _run(
     sources_path.write_text(demo_sources_toml(base=server.base_url, now=server.now), "utf-8")
     settings = demo_settings(database_url=url, sources_path=sources_path)
     console.print(Rule("policybot demo: synthetic sample sources, served on " + server.base_url))
-    console.print(Text(f"Store: {'a temporary SQLite file' if temporary else _shown_url(url)}\n"))
+    console.print(Text(f"Store: {'a temporary SQLite file' if temporary else _shown_url(url)}"))
+    console.print(
+        Text(
+            f"The demo pretends it is {clock():%A %-d %B %Y, %H:%M} UTC; the sample's dates "
+            "are relative to it, so the showcase is the same on any day.\n"
+        )
+    )
     deps = open_store(settings, clock=clock)
     try:
         result.polls.append(_poll(deps, console, label="Poll 1: every source", names=None))

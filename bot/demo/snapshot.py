@@ -1,8 +1,8 @@
 """The bundled demo snapshot and the loopback server that serves it.
 
 `bot/data/demo/` holds sample sources written for the project (see its README). The files are
-templates whose dates are relative to the moment the demo runs (`{{ago:2|rfc822}}`), so the
-demo always shows recent developments. `DemoServer` renders them and serves them on
+templates whose dates are relative to the demo's clock (`{{ago:2|rfc822}}`), so the demo
+always shows recent developments. `DemoServer` renders them and serves them on
 127.0.0.1 with a free port, with ETag / If-None-Match like a real publisher.
 """
 

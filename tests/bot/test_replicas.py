@@ -21,6 +21,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select, update
 from support.fakeslack import FakeSlack
+from support.moments import pythonpath
 from support.servehelp import SIGNING_SECRET, start_serve
 
 from bot.demo.run import demo_settings
@@ -84,7 +85,7 @@ def _start_worker(
             str(start_at),
         ],
         cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env={**os.environ, "PYTHONPATH": pythonpath(ROOT)},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from support.alerts_support import (
     HistoryFakeSlack,
     add_development,
@@ -16,6 +18,7 @@ from support.alerts_support import (
     signed,
     slack,
 )
+from support.moments import travel_to
 
 from bot.alerts.subscriptions import list_subscriptions, subscribe
 from bot.deps import Deps
@@ -32,7 +35,14 @@ from store.db import SessionFactory, session_scope
 
 __all__ = ["slack"]
 
-NOW = datetime.now(UTC)
+NOW = datetime(2027, 6, 7, 0, 30, tzinfo=UTC)  # a Monday just after midnight
+
+
+@pytest.fixture(autouse=True)
+def _clock_at_now() -> Iterator[None]:
+    """The real clock (the CLI's, the fake Slack's message timestamps) starts at NOW too."""
+    with travel_to(NOW):
+        yield
 
 
 def _published(fake: HistoryFakeSlack) -> list[dict[str, Any]]:

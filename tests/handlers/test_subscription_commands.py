@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -18,6 +19,7 @@ from support.alerts_support import (
     transport,
     web_client,
 )
+from support.moments import travel_to
 from support.policy_served import SIGNING_SECRET, serve_app
 from support.sourceserver import SourceServer
 
@@ -36,7 +38,14 @@ from store.db import SessionFactory, session_scope
 
 __all__ = ["slack"]
 
-NOW = datetime.now(UTC)
+NOW = datetime(2027, 6, 7, 0, 30, tzinfo=UTC)  # a Monday just after midnight
+
+
+@pytest.fixture(autouse=True)
+def _clock_at_now() -> Iterator[None]:
+    """The real clock (the CLI's, the fake Slack's message timestamps) starts at NOW too."""
+    with travel_to(NOW):
+        yield
 
 
 def _reply(deps: Deps, fn: object, args: object, **kw: object) -> str:

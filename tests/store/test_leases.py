@@ -11,6 +11,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from support.moments import pythonpath
+
 from store.db import SessionFactory, session_scope
 from store.leases import acquire_lease, lease_holder, leased, release_lease, try_lease
 
@@ -106,7 +108,7 @@ def test_two_processes_racing_for_the_same_leases_never_both_win(
 ) -> None:
     rounds = 40
     start_at = time.time() + 2.0
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": pythonpath(ROOT)}
     procs = [
         subprocess.Popen(
             [sys.executable, "-c", _RACER, database_url, holder, str(start_at), str(rounds)],

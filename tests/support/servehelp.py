@@ -16,6 +16,8 @@ from urllib.parse import urlencode
 
 import httpx
 
+from support.moments import pythonpath
+
 ROOT = Path(__file__).resolve().parents[2]
 SIGNING_SECRET = "test-signing-secret-5f0c2a9e"
 
@@ -103,7 +105,7 @@ def start_serve(
         if not k.startswith(("SLACK_", "POLICYBOT_")) and k != "DATABASE_URL"
     }
     clean.update(env)
-    clean["PYTHONPATH"] = str(ROOT)
+    clean["PYTHONPATH"] = pythonpath(ROOT)
     log_path = workdir / f"{name}.log"
     proc = subprocess.Popen(
         [

@@ -57,7 +57,9 @@ def help_message(*, intro: str | None = None) -> dict[str, Any]:
     vocab = (
         f"Jurisdictions: {', '.join(JURISDICTIONS)} (or names: Britain, Dutch, …). "
         f"Topics: {', '.join(TOPICS)}. Time words in questions: today, yesterday, this week, "
-        "last month, since 1 March, in January 2025, last 30 days."
+        'last month, since 1 March, in January 2025, last 30 days. "This week" is the last '
+        '7 days whatever the weekday and "last week" the 7 days before; "this month" and '
+        '"this year" run from the 1st and 1 January but cover at least the last 7 days.'
     )
     examples = "\n".join(f"`{e}`" for e in EXAMPLES)
     blocks: list[dict[str, Any]] = []

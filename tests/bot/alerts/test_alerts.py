@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import select
 from support.alerts_support import HistoryFakeSlack, add_development, slack, transport, web_client
+from support.moments import travel_to
 
 import bot.alerts.delivery as alerts
 from bot.alerts.delivery import (
@@ -33,7 +35,14 @@ from store.models import Delivery, Development, Subscription
 
 __all__ = ["slack"]  # the fixture, imported for pytest
 
-NOW = datetime.now(UTC).replace(microsecond=0)
+NOW = datetime(2027, 6, 7, 0, 30, tzinfo=UTC)  # a Monday just after midnight
+
+
+@pytest.fixture(autouse=True)
+def _clock_at_now() -> Iterator[None]:
+    """The real clock (the CLI's, the fake Slack's message timestamps) starts at NOW too."""
+    with travel_to(NOW):
+        yield
 
 
 def _subscribe(

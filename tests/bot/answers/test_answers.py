@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
 from sqlmodel import Session
 from typer.testing import CliRunner
 
@@ -173,6 +174,36 @@ def test_a_relative_time_window_filters_by_publication_date(
         sessions, settings, "anything new on export controls this week?", NOW + timedelta(days=30)
     )
     assert not later.found
+
+
+@pytest.mark.parametrize("days_later", range(7))
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what changed in US export controls this week?",
+        "what's new on export controls this week?",
+        "any export control changes this week",
+    ],
+)
+def test_this_week_finds_what_was_published_in_the_last_7_days_on_any_weekday(
+    sessions: SessionFactory, settings: Settings, question: str, days_later: int
+) -> None:
+    ids = _store(sessions)  # the affiliates rule: published Monday 10 November 2025
+    asked = datetime(2025, 11, 10, 0, 30, tzinfo=UTC) + timedelta(days=days_later)
+    answer = _ask(sessions, settings, question, asked)
+    assert [d.id for d in answer.developments] == [ids["us_week"]], answer.text
+
+
+def test_this_week_no_longer_finds_it_a_week_later(
+    sessions: SessionFactory, settings: Settings
+) -> None:
+    _store(sessions)
+    asked = datetime(2025, 11, 17, 0, 30, tzinfo=UTC)  # the next Monday
+    assert not _ask(
+        sessions, settings, "what changed in US export controls this week?", asked
+    ).found
+    last_week = _ask(sessions, settings, "what changed in US export controls last week?", asked)
+    assert last_week.found
 
 
 def test_irrelevant_developments_do_not_answer_policy_questions(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -84,9 +84,10 @@ def test_names_are_marked_as_key_terms_and_stopwords_dropped() -> None:
     [
         ("today", "2025-11-12", "2025-11-13", True),
         ("yesterday", "2025-11-11", "2025-11-12", True),
-        ("this week", "2025-11-10", "2025-11-13", True),
-        ("last week", "2025-11-03", "2025-11-10", True),
+        ("this week", "2025-11-06", "2025-11-13", True),
+        ("last week", "2025-10-30", "2025-11-06", True),
         ("this month", "2025-11-01", "2025-11-13", True),
+        ("this year", "2025-01-01", "2025-11-13", True),
         ("last month's news", "2025-10-01", "2025-11-01", True),
         ("last 30 days", "2025-10-14", "2025-11-13", True),
         ("since 1 March", "2025-03-01", "2025-11-13", True),
@@ -107,6 +108,91 @@ def test_time_expressions(text: str, start: str, end: str, relative: bool) -> No
     assert window.start.date().isoformat() == start
     assert window.end.date().isoformat() == end
     assert window.relative is relative
+
+
+# "This week" means the last 7 days on every weekday (a Monday morning does not ask an empty
+# window); "this month"/"this year" never cover fewer than those 7 days; today and yesterday
+# are calendar days. Days are local to the configured zone. (Rule: see RECENT_DAYS in query.py.)
+WEEK_OF_DAYS = [date(2027, 6, 7) + timedelta(days=n) for n in range(7)]  # Monday to Sunday
+
+
+def _local_days(text: str, now: datetime, tz: ZoneInfo) -> tuple[date, date]:
+    """The first and the last local day a phrase covers."""
+    window, _ = parse_time(text, now=now, tz=tz)
+    assert window is not None and window.start is not None and window.end is not None
+    first = window.start.astimezone(tz).date()
+    last = (window.end - timedelta(seconds=1)).astimezone(tz).date()
+    assert window.start.astimezone(tz).time() == window.end.astimezone(tz).time()
+    return first, last
+
+
+@pytest.mark.parametrize("day", WEEK_OF_DAYS, ids=lambda d: d.strftime("%a"))
+@pytest.mark.parametrize("hour", [0, 9, 23])
+@pytest.mark.parametrize("zone", ["UTC", "Pacific/Auckland", "America/New_York"])
+def test_each_phrase_covers_the_same_days_on_every_weekday(day: date, hour: int, zone: str) -> None:
+    tz = ZoneInfo(zone)
+    now = datetime(day.year, day.month, day.day, hour, 30, tzinfo=tz)
+    back = lambda n: day - timedelta(days=n)  # noqa: E731
+    assert _local_days("today", now, tz) == (day, day)
+    assert _local_days("yesterday's news", now, tz) == (back(1), back(1))
+    assert _local_days("what changed this week", now, tz) == (back(6), day)
+    assert _local_days("the past week", now, tz) == (back(6), day)
+    assert _local_days("last week", now, tz) == (back(13), back(7))
+    assert _local_days("previous week", now, tz) == (back(13), back(7))
+    # June 2027: the month began at least 7 days ago from the 7th on.
+    assert _local_days("this month", now, tz) == (min(day.replace(day=1), back(6)), day)
+    assert _local_days("last month", now, tz) == (date(2027, 5, 1), date(2027, 5, 31))
+    assert _local_days("this year", now, tz) == (date(2027, 1, 1), day)
+    assert _local_days("last year", now, tz) == (date(2026, 1, 1), date(2026, 12, 31))
+
+
+@pytest.mark.parametrize(
+    ("today", "this_month", "this_year"),
+    [
+        # The 1st to the 6th reach back into the previous month, 1-6 January into last year.
+        (date(2027, 6, 1), date(2027, 5, 26), date(2027, 1, 1)),
+        (date(2027, 6, 6), date(2027, 5, 31), date(2027, 1, 1)),
+        (date(2027, 6, 7), date(2027, 6, 1), date(2027, 1, 1)),
+        (date(2027, 1, 1), date(2026, 12, 26), date(2026, 12, 26)),
+        (date(2027, 1, 8), date(2027, 1, 1), date(2027, 1, 1)),
+        (date(2027, 4, 30), date(2027, 4, 1), date(2027, 1, 1)),
+    ],
+)
+def test_this_month_and_this_year_cover_at_least_the_last_7_days(
+    today: date, this_month: date, this_year: date
+) -> None:
+    now = datetime(today.year, today.month, today.day, 0, 30, tzinfo=UTC)
+    assert _local_days("this month", now, UTC_ZONE) == (this_month, today)
+    assert _local_days("this year", now, UTC_ZONE) == (this_year, today)
+
+
+def test_new_years_eve_late_evening_is_still_the_old_year() -> None:
+    now = datetime(2026, 12, 31, 23, 30, tzinfo=UTC)
+    assert _local_days("this year", now, UTC_ZONE) == (date(2026, 1, 1), date(2026, 12, 31))
+    assert _local_days("today", now, UTC_ZONE) == (date(2026, 12, 31), date(2026, 12, 31))
+    # Already 1 January in Auckland: its "this year" reaches back 7 days into 2026.
+    auckland = ZoneInfo("Pacific/Auckland")
+    assert _local_days("this year", now, auckland) == (date(2026, 12, 26), date(2027, 1, 1))
+
+
+@pytest.mark.parametrize(
+    ("now", "hours"),
+    [
+        (datetime(2027, 3, 28, 0, 59, 30, tzinfo=UTC), 167),  # London clocks go forward at 01:00
+        (datetime(2027, 3, 28, 1, 0, 30, tzinfo=UTC), 167),
+        (datetime(2026, 10, 25, 0, 59, 30, tzinfo=UTC), 169),  # and back at 01:00 UTC
+        (datetime(2026, 10, 25, 1, 0, 30, tzinfo=UTC), 169),
+    ],
+)
+def test_a_week_across_a_dst_change_runs_from_local_midnight_to_local_midnight(
+    now: datetime, hours: int
+) -> None:
+    london = ZoneInfo("Europe/London")
+    window, _ = parse_time("this week", now=now, tz=london)
+    assert window is not None and window.start is not None and window.end is not None
+    assert window.start.astimezone(london).hour == window.end.astimezone(london).hour == 0
+    assert (window.end - window.start) == timedelta(hours=hours)
+    assert window.start <= now < window.end
 
 
 def test_relative_days_follow_the_configured_time_zone() -> None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 
+import pytest
 from pydantic import SecretStr
 from support.alerts_support import HistoryFakeSlack, add_development, slack
+from support.moments import travel_to
 from support.sourceserver import SourceServer
 from typer.testing import CliRunner
 
@@ -19,7 +22,14 @@ from store.db import SessionFactory, session_scope
 
 __all__ = ["slack"]
 
-NOW = datetime.now(UTC)
+NOW = datetime(2027, 6, 7, 0, 30, tzinfo=UTC)  # a Monday just after midnight
+
+
+@pytest.fixture(autouse=True)
+def _clock_at_now() -> Iterator[None]:
+    """The real clock (the CLI's, the fake Slack's message timestamps) starts at NOW too."""
+    with travel_to(NOW):
+        yield
 
 
 def _setup(sessions: SessionFactory) -> int:

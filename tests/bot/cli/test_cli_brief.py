@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sqlmodel import select
 from support.fakeslack import FakeSlack
+from support.moments import pythonpath
 from typer.testing import CliRunner
 
 from bot.cli.main import app
@@ -182,6 +183,7 @@ def test_two_processes_running_brief_at_once_post_once(
         "POLICYBOT_BRIEFING_CHANNELS": "C1",
     }
     root = Path(__file__).resolve().parents[3]
+    env["PYTHONPATH"] = pythonpath(root)
     procs = [
         subprocess.Popen(
             [sys.executable, "-m", "bot", "brief", "--json"],

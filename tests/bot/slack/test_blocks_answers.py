@@ -101,6 +101,13 @@ def test_help_lists_the_grammar_with_examples() -> None:
     assert "Examples" in blob
 
 
+def test_help_says_what_this_week_and_this_month_mean() -> None:
+    blob = _blob(help_message())
+    assert '"This week" is the last 7 days whatever the weekday' in blob
+    assert '"last week" the 7 days before' in blob
+    assert "cover at least the last 7 days" in blob
+
+
 def test_unknown_command_names_the_nearest_and_escapes_the_word() -> None:
     msg = unknown_command_message("<serch>", "search")
     blob = _blob(msg)
