@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -178,6 +179,38 @@ def test_an_unsigned_retry_is_refused_even_for_a_seen_event(served: Served) -> N
     }
     response = served.client.post(served.base_url + "/slack/events", content=body, headers=forged)
     assert response.status_code == 401
+
+
+def test_a_signed_retry_older_than_five_minutes_is_refused_even_for_a_seen_event(
+    served: Served, mentions: Mentions
+) -> None:
+    """A captured, correctly signed retry replayed after Slack's 5-minute window earns no
+    short-cut: the replay check applies to retries too."""
+    body = _event("Ev0004")
+    served.post(body, content_type="application/json")
+    assert mentions.done.wait(10)
+    stale = {
+        "content-type": "application/json",
+        **sign(body, timestamp=int(time.time()) - 6 * 60),
+        "x-slack-retry-num": "1",
+    }
+    response = served.client.post(served.base_url + "/slack/events", content=body, headers=stale)
+    assert response.status_code == 401
+
+
+def test_a_refused_request_does_not_stop_the_genuine_retry_from_being_processed(
+    served: Served, mentions: Mentions
+) -> None:
+    """A forged copy of an event is refused and forgotten: Slack's signed retry of the same
+    event id is then handled, not acknowledged as already seen."""
+    body = _event("Ev0005")
+    forged = {"content-type": "application/json", **sign(body, secret="nope")}
+    response = served.client.post(served.base_url + "/slack/events", content=body, headers=forged)
+    assert response.status_code == 401
+    retry = served.post(body, content_type="application/json", headers={"x-slack-retry-num": "1"})
+    assert retry.status_code == 200
+    assert mentions.done.wait(10)
+    assert mentions.count == 1
 
 
 def test_delivery_key_prefers_event_id() -> None:
