@@ -21,7 +21,7 @@ from support.alerts_support import (
     web_client,
 )
 
-import bot.alerts.delivery as alerts
+import bot.alerts.sending as sending
 from bot.alerts.delivery import (
     CLAIM_LEASE,
     AlertReport,
@@ -204,7 +204,7 @@ def test_a_crash_between_send_and_record_never_sends_twice(
         raise RuntimeError("process killed after chat.postMessage")
 
     with monkeypatch.context() as patch:
-        patch.setattr(alerts, "_mark_sent", crash)
+        patch.setattr(sending, "mark_sent", crash)
         with pytest.raises(RuntimeError):
             _deliver(deps, slack, development_ids=[dev])
     assert len(slack.messages()) == 1
@@ -304,7 +304,7 @@ def test_a_user_who_cannot_be_messaged_is_paused_not_retried(
     _subscribe(sessions, "UK", subscriber="UGONE")
     slack.users_that_cannot_be_messaged.add("UGONE")
     add_development(sessions, title="UK rule", jurisdictions=["UK"], at=NOW)
-    with caplog.at_level(logging.WARNING, logger="bot.alerts.delivery"):
+    with caplog.at_level(logging.WARNING, logger="bot.alerts"):
         report = _deliver(deps, slack)
     assert report.paused == ["UGONE"]
     assert "UGONE" in caplog.text and "user_not_found" in caplog.text
