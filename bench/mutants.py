@@ -116,12 +116,15 @@ def main() -> int:
         if code != 0:
             print(f"baseline: the unmutated tests fail ({last}); fix that first", file=sys.stderr)
             return 1
-        print(f"baseline: {last}")
+        print(f"baseline: {last}", flush=True)
         outcomes = []
         for mutant in chosen:
             outcome = try_mutant(copy, mutant, full=args.full)
             outcomes.append(outcome)
-            print(f"  {outcome.status:10} {mutant.path}::{mutant.name} ({outcome.seconds:.1f} s)")
+            print(
+                f"  {outcome.status:10} {mutant.path}::{mutant.name} ({outcome.seconds:.1f} s)",
+                flush=True,
+            )
     return report(outcomes)
 
 

@@ -84,6 +84,19 @@ def _deliveries(sessions: SessionFactory) -> list[tuple[str, int, int, str]]:
         return [(d.subscriber_id, d.development_id, d.revision, d.status) for d in rows]
 
 
+def _claim(sessions: SessionFactory, dev: int, sub_id: int, *, batch_id: str, owner: str) -> None:
+    """U1's claim of `dev` by process `owner`, made at NOW (stale after CLAIM_LEASE)."""
+    with session_scope(sessions) as session:
+        claim_batch(
+            session,
+            key=("T1", "user", "U1"),
+            entries=[(dev, 1, sub_id)],
+            batch_id=batch_id,
+            owner=owner,
+            now=NOW,
+        )
+
+
 def test_a_matching_development_is_one_dm(
     deps: Deps, sessions: SessionFactory, slack: HistoryFakeSlack
 ) -> None:
@@ -225,15 +238,7 @@ def test_a_crash_between_claim_and_send_never_loses_the_alert(
 ) -> None:
     sub_id = _subscribe(sessions, "UK")
     dev = add_development(sessions, title="UK AI chips", jurisdictions=["UK"], at=NOW)
-    with session_scope(sessions) as session:
-        claim_batch(
-            session,
-            key=("T1", "user", "U1"),
-            entries=[(dev, 1, sub_id)],
-            batch_id="b1",
-            owner="dead",
-            now=NOW,
-        )
+    _claim(sessions, dev, sub_id, batch_id="b1", owner="dead")
     assert _deliver(deps, slack, now=NOW + timedelta(minutes=1)).messages == 0
     report = _deliver(deps, slack, now=NOW + CLAIM_LEASE + timedelta(minutes=1))
     assert report.resent == 1
@@ -249,15 +254,7 @@ def test_an_unreadable_history_prefers_a_lost_alert_to_a_duplicate(
 ) -> None:
     sub_id = _subscribe(sessions, "UK")
     dev = add_development(sessions, title="UK AI chips", jurisdictions=["UK"], at=NOW)
-    with session_scope(sessions) as session:
-        claim_batch(
-            session,
-            key=("T1", "user", "U1"),
-            entries=[(dev, 1, sub_id)],
-            batch_id="b1",
-            owner="dead",
-            now=NOW,
-        )
+    _claim(sessions, dev, sub_id, batch_id="b1", owner="dead")
     slack.fail("conversations.history", "missing_scope")
     report = _deliver(deps, slack, now=NOW + CLAIM_LEASE + timedelta(minutes=1))
     assert report.failed == 1
@@ -480,15 +477,7 @@ def test_a_development_another_process_claims_first_is_left_to_it(
     free = add_development(sessions, title="EU cloud guidance", jurisdictions=["EU"], at=NOW)
 
     def other_process_claims() -> None:
-        with session_scope(sessions) as session:
-            claim_batch(
-                session,
-                key=("T1", "user", "U1"),
-                entries=[(taken, 1, sub_id)],
-                batch_id="theirs",
-                owner="other",
-                now=NOW,
-            )
+        _claim(sessions, taken, sub_id, batch_id="theirs", owner="other")
 
     racing = Deps(
         settings=deps.settings,
@@ -511,15 +500,7 @@ def test_two_recoverers_of_one_stale_batch_send_it_once(
     history); our take-over then finds the claim no longer stale and sends nothing."""
     sub_id = _subscribe(sessions, "UK")
     dev = add_development(sessions, title="UK AI chips", jurisdictions=["UK"], at=NOW)
-    with session_scope(sessions) as session:
-        claim_batch(
-            session,
-            key=("T1", "user", "U1"),
-            entries=[(dev, 1, sub_id)],
-            batch_id="b1",
-            owner="dead",
-            now=NOW,
-        )
+    _claim(sessions, dev, sub_id, batch_id="b1", owner="dead")
     later = NOW + CLAIM_LEASE + timedelta(minutes=1)
     checking = _StillChecking()
 
@@ -565,15 +546,7 @@ def test_a_stale_batch_is_settled_by_its_own_id_not_by_another_alert(
     first = add_development(sessions, title="UK export list", jurisdictions=["UK"], at=NOW)
     _deliver(deps, slack, development_ids=[first])
     second = add_development(sessions, title="UK compute rule", jurisdictions=["UK"], at=NOW)
-    with session_scope(sessions) as session:
-        claim_batch(
-            session,
-            key=("T1", "user", "U1"),
-            entries=[(second, 1, sub_id)],
-            batch_id="b2",
-            owner="dead",
-            now=NOW,
-        )
+    _claim(sessions, second, sub_id, batch_id="b2", owner="dead")
     report = _deliver(deps, slack, now=NOW + CLAIM_LEASE + timedelta(minutes=1))
     assert (report.resent, report.recovered) == (1, 0)
     earlier, resent = slack.messages()
@@ -581,3 +554,44 @@ def test_a_stale_batch_is_settled_by_its_own_id_not_by_another_alert(
     assert "UK compute rule" in resent.text
     assert resent.params["metadata"]["event_payload"] == {"batch_id": "b2"}
     assert _deliveries(sessions) == [("U1", first, 1, "sent"), ("U1", second, 1, "sent")]
+
+
+DIGEST_DAY = datetime(2026, 11, 26, tzinfo=UTC)  # the digests go out at 08:00 UTC
+
+
+@pytest.fixture
+def digest_deps(sessions: SessionFactory, settings: Settings) -> Deps:
+    local = settings.model_copy(update={"briefing_time": "08:00", "timezone": "UTC"})
+    _subscribe(sessions, "EU", mode="daily", at=DIGEST_DAY - timedelta(hours=6))
+    return Deps(settings=local, sessions=sessions)
+
+
+def _digests(deps: Deps, fake: HistoryFakeSlack, *, at: datetime) -> AlertReport:
+    return deliver_due_digests(deps, client=web_client(fake), now=at, transport=transport(fake))
+
+
+def test_a_development_after_the_days_digest_waits_for_the_next_one(
+    digest_deps: Deps, sessions: SessionFactory, slack: HistoryFakeSlack
+) -> None:
+    add_development(sessions, title="EU early", jurisdictions=["EU"], at=DIGEST_DAY)
+    assert _digests(digest_deps, slack, at=DIGEST_DAY + timedelta(hours=8)).messages == 1
+    add_development(
+        sessions, title="EU later", jurisdictions=["EU"], at=DIGEST_DAY + timedelta(hours=9)
+    )
+    assert _digests(digest_deps, slack, at=DIGEST_DAY + timedelta(hours=12)).messages == 0
+    next_day = _digests(digest_deps, slack, at=DIGEST_DAY + timedelta(days=1, hours=8))
+    assert next_day.messages == 1
+    assert "EU later" in slack.messages()[-1].text
+
+
+def test_a_digest_that_could_not_be_sent_is_retried_the_same_day(
+    digest_deps: Deps, sessions: SessionFactory, slack: HistoryFakeSlack
+) -> None:
+    add_development(sessions, title="EU rule", jurisdictions=["EU"], at=DIGEST_DAY)
+    slack.fail("chat.postMessage", "ratelimited", times=10)
+    failed = _digests(digest_deps, slack, at=DIGEST_DAY + timedelta(hours=8))
+    assert (failed.messages, failed.failed) == (0, 1)
+    slack.reset()
+    retried = _digests(digest_deps, slack, at=DIGEST_DAY + timedelta(hours=8, minutes=30))
+    assert retried.messages == 1
+    assert "EU rule" in slack.messages()[0].text

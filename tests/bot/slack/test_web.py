@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from slack_bolt import App
 from sqlalchemy.engine import Engine
@@ -169,16 +170,22 @@ def test_a_retry_of_an_event_never_received_is_processed(
     assert mentions.count == 1
 
 
+def _retry(
+    served: Served, body: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = None
+) -> httpx.Response:
+    """Slack's first retry of `body`, signed with `secret` at `timestamp` (default: now)."""
+    headers = {
+        "content-type": "application/json",
+        **sign(body, secret=secret, timestamp=timestamp),
+        "x-slack-retry-num": "1",
+    }
+    return served.client.post(served.base_url + "/slack/events", content=body, headers=headers)
+
+
 def test_an_unsigned_retry_is_refused_even_for_a_seen_event(served: Served) -> None:
     body = _event("Ev0003")
     served.post(body, content_type="application/json")
-    forged = {
-        "content-type": "application/json",
-        **sign(body, secret="nope"),
-        "x-slack-retry-num": "1",
-    }
-    response = served.client.post(served.base_url + "/slack/events", content=body, headers=forged)
-    assert response.status_code == 401
+    assert _retry(served, body, secret="nope").status_code == 401
 
 
 def test_a_signed_retry_older_than_five_minutes_is_refused_even_for_a_seen_event(
@@ -189,13 +196,7 @@ def test_a_signed_retry_older_than_five_minutes_is_refused_even_for_a_seen_event
     body = _event("Ev0004")
     served.post(body, content_type="application/json")
     assert mentions.done.wait(10)
-    stale = {
-        "content-type": "application/json",
-        **sign(body, timestamp=int(time.time()) - 6 * 60),
-        "x-slack-retry-num": "1",
-    }
-    response = served.client.post(served.base_url + "/slack/events", content=body, headers=stale)
-    assert response.status_code == 401
+    assert _retry(served, body, timestamp=int(time.time()) - 6 * 60).status_code == 401
 
 
 def test_a_refused_request_does_not_stop_the_genuine_retry_from_being_processed(
