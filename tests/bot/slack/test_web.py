@@ -15,12 +15,13 @@ import pytest
 from slack_bolt import App
 from sqlalchemy.engine import Engine
 from support.fakeslack import FakeSlack
-from support.policy_served import SIGNING_SECRET, Served, serve_app, sign
+from support.policy_served import SIGNING_SECRET, Served, command_body, serve_app, sign
 from typer.testing import CliRunner
 
 from bot.cli.main import app as cli_app
 from bot.config import Settings
 from bot.deps import Deps
+from bot.slack.app import GENERIC_ERROR
 from bot.slack.web import SeenDeliveries, delivery_key, health
 from store.db import SessionFactory, session_scope
 from store.models import Source
@@ -231,3 +232,23 @@ def test_serve_without_slack_settings_is_a_one_line_error(database_url: str) -> 
     assert result.exit_code == 2
     assert "SLACK_BOT_TOKEN" in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+def _register_broken_command(app: App) -> None:
+    def broken(ack: Any) -> None:
+        raise RuntimeError("listener bug before ack")
+
+    app.command("/broken")(broken)
+
+
+def test_a_command_whose_listener_fails_gets_a_generic_apology(
+    web_deps: Deps, fake_slack: FakeSlack
+) -> None:
+    """The person sees that something went wrong on our side; no detail of the failure."""
+    body = command_body("now", response_url=fake_slack.response_url()).replace(
+        "%2Fpolicy", "%2Fbroken"
+    )
+    with serve_app(web_deps, fake_slack, extra=_register_broken_command) as served:
+        response = served.post(body)
+    assert response.status_code == 200
+    assert response.text == GENERIC_ERROR
