@@ -354,6 +354,8 @@ SOURCES = [
         '        if result.status == "error":\n            result.body = b""\n',
         "",
         "an error page's body is parsed as if it were the feed",
+        equivalent="the body is only assigned on the success path, right before the status "
+        "becomes ok, so an error result never holds one; the clearing is belt and braces",
     ),
     Mutant(
         "bot/slack/command_service.py",
