@@ -35,10 +35,10 @@ if str(ROOT) not in sys.path:
 
 from sqlmodel import Session, col, select  # noqa: E402
 
-from bot.alerts.delivery import (  # noqa: E402
-    _alert_development,
-    _candidate_developments,
-    _delivered_keys,
+from bot.alerts.matching import (  # noqa: E402
+    alert_development,
+    candidate_developments,
+    delivered_keys,
     match_developments,
     subscription_matches,
 )
@@ -113,11 +113,11 @@ def run_ours(url: str, now: datetime) -> dict[str, float | int]:
                 )
             )
         )
-        devs = _candidate_developments(
+        devs = candidate_developments(
             session, now=now, lookback=timedelta(days=7), development_ids=None
         )
         dev_ids = [d.id for d in devs if d.id is not None]
-        exact, any_rev = _delivered_keys(session, dev_ids)
+        exact, any_rev = delivered_keys(session, dev_ids)
     t_load = time.perf_counter()
     matches = match_developments(subs, devs)
     pending = {
@@ -136,7 +136,7 @@ def run_ours(url: str, now: datetime) -> dict[str, float | int]:
         payload = build_alert_message(
             AlertMessage(
                 developments=[
-                    _alert_development(
+                    alert_development(
                         m.development,
                         m.subscriptions,
                         url=None,

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from bot.alerts.delivery import is_alertable, primary_urls
+from bot.alerts.matching import is_alertable, primary_urls
 from bot.alerts.subscriptions import describe_subscription, list_subscriptions
 from bot.config import Settings
 from bot.slack.blocks.alerts import AlertDevelopment

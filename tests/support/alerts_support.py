@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,9 @@ import pytest
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
-from sqlmodel import select
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState
+from sqlmodel import Session, select
 
 from bot.alerts.delivery import SlackAlertTransport
 from bot.deps import Deps
@@ -61,6 +63,31 @@ def transport(fake: FakeSlack) -> SlackAlertTransport:
     client = web_client(fake)
     # The real pacing path, on a clock that never waits.
     return SlackAlertTransport(client, poster=SlackPoster(client, sleep=lambda _s: None))
+
+
+def sessions_with_competitor(
+    sessions: SessionFactory, *, before: str, table: str, action: Callable[[], None]
+) -> SessionFactory:
+    """Sessions for the process under test: just before its first `before` ("insert" or
+    "update") on `table`, `action` (another process, on its own connection and sessions)
+    runs once and commits. The race happens at that exact step, every time."""
+    done = False
+
+    def hook(state: ORMExecuteState) -> None:
+        nonlocal done
+        statement_table = getattr(state.statement, "table", None)
+        kind_matches = state.is_insert if before == "insert" else state.is_update
+        if done or not kind_matches or getattr(statement_table, "name", None) != table:
+            return
+        done = True
+        action()
+
+    def make() -> Session:
+        session = sessions()
+        event.listen(session, "do_orm_execute", hook)
+        return session
+
+    return make
 
 
 def add_development(

@@ -13,10 +13,17 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import select
-from support.alerts_support import HistoryFakeSlack, add_development, slack, transport, web_client
+from support.alerts_support import (
+    HistoryFakeSlack,
+    add_development,
+    sessions_with_competitor,
+    slack,
+    transport,
+    web_client,
+)
 from support.moments import travel_to
 
-import bot.alerts.delivery as alerts
+import bot.alerts.sending as sending
 from bot.alerts.delivery import (
     CLAIM_LEASE,
     AlertReport,
@@ -26,6 +33,7 @@ from bot.alerts.delivery import (
     deliver_alerts,
     deliver_due_digests,
     match_developments,
+    recover_stale_claims,
 )
 from bot.alerts.subscriptions import subscribe
 from bot.config import Settings
@@ -83,6 +91,19 @@ def _deliveries(sessions: SessionFactory) -> list[tuple[str, int, int, str]]:
     with session_scope(sessions) as session:
         rows = session.exec(select(Delivery).order_by(Delivery.id))  # type: ignore[arg-type]
         return [(d.subscriber_id, d.development_id, d.revision, d.status) for d in rows]
+
+
+def _claim(sessions: SessionFactory, dev: int, sub_id: int, *, batch_id: str, owner: str) -> None:
+    """U1's claim of `dev` by process `owner`, made at NOW (stale after CLAIM_LEASE)."""
+    with session_scope(sessions) as session:
+        claim_batch(
+            session,
+            key=("T1", "user", "U1"),
+            entries=[(dev, 1, sub_id)],
+            batch_id=batch_id,
+            owner=owner,
+            now=NOW,
+        )
 
 
 def test_a_matching_development_is_one_dm(
@@ -205,7 +226,7 @@ def test_a_crash_between_send_and_record_never_sends_twice(
         raise RuntimeError("process killed after chat.postMessage")
 
     with monkeypatch.context() as patch:
-        patch.setattr(alerts, "_mark_sent", crash)
+        patch.setattr(sending, "mark_sent", crash)
         with pytest.raises(RuntimeError):
             _deliver(deps, slack, development_ids=[dev])
     assert len(slack.messages()) == 1
@@ -226,15 +247,7 @@ def test_a_crash_between_claim_and_send_never_loses_the_alert(
 ) -> None:
     sub_id = _subscribe(sessions, "UK")
     dev = add_development(sessions, title="UK AI chips", jurisdictions=["UK"], at=NOW)
-    with session_scope(sessions) as session:
-        claim_batch(
-            session,
-            key=("T1", "user", "U1"),
-            entries=[(dev, 1, sub_id)],
-            batch_id="b1",
-            owner="dead",
-            now=NOW,
-        )
+    _claim(sessions, dev, sub_id, batch_id="b1", owner="dead")
     assert _deliver(deps, slack, now=NOW + timedelta(minutes=1)).messages == 0
     report = _deliver(deps, slack, now=NOW + CLAIM_LEASE + timedelta(minutes=1))
     assert report.resent == 1
@@ -250,15 +263,7 @@ def test_an_unreadable_history_prefers_a_lost_alert_to_a_duplicate(
 ) -> None:
     sub_id = _subscribe(sessions, "UK")
     dev = add_development(sessions, title="UK AI chips", jurisdictions=["UK"], at=NOW)
-    with session_scope(sessions) as session:
-        claim_batch(
-            session,
-            key=("T1", "user", "U1"),
-            entries=[(dev, 1, sub_id)],
-            batch_id="b1",
-            owner="dead",
-            now=NOW,
-        )
+    _claim(sessions, dev, sub_id, batch_id="b1", owner="dead")
     slack.fail("conversations.history", "missing_scope")
     report = _deliver(deps, slack, now=NOW + CLAIM_LEASE + timedelta(minutes=1))
     assert report.failed == 1
@@ -305,7 +310,7 @@ def test_a_user_who_cannot_be_messaged_is_paused_not_retried(
     _subscribe(sessions, "UK", subscriber="UGONE")
     slack.users_that_cannot_be_messaged.add("UGONE")
     add_development(sessions, title="UK rule", jurisdictions=["UK"], at=NOW)
-    with caplog.at_level(logging.WARNING, logger="bot.alerts.delivery"):
+    with caplog.at_level(logging.WARNING, logger="bot.alerts"):
         report = _deliver(deps, slack)
     assert report.paused == ["UGONE"]
     assert "UGONE" in caplog.text and "user_not_found" in caplog.text
@@ -457,3 +462,145 @@ def test_a_lost_answer_after_slack_took_the_message_is_not_sent_twice(
     assert report.recovered == 1 and report.messages == 0
     assert len(slack.messages()) == 1
     assert _deliveries(sessions) == [("U1", dev, 1, "sent")]
+
+
+def test_what_a_subscriber_already_has_is_not_claimed_again(
+    deps: Deps, sessions: SessionFactory, slack: HistoryFakeSlack
+) -> None:
+    """Deliveries already claimed or sent are dropped before claiming, so `skipped` counts
+    only developments another process claimed first."""
+    _subscribe(sessions, "EU")
+    dev = add_development(sessions, title="EU AI Act guidance", jurisdictions=["EU"], at=NOW)
+    _deliver(deps, slack, development_ids=[dev])
+    again = _deliver(deps, slack, now=NOW + timedelta(minutes=30), development_ids=[dev])
+    assert (again.messages, again.skipped) == (0, 0)
+
+
+def test_a_development_another_process_claims_first_is_left_to_it(
+    deps: Deps, sessions: SessionFactory, slack: HistoryFakeSlack
+) -> None:
+    """Another process claims one development between our matching and our claim: our
+    message carries only what we claimed; theirs is theirs to send."""
+    sub_id = _subscribe(sessions, "EU")
+    taken = add_development(sessions, title="EU chips rule", jurisdictions=["EU"], at=NOW)
+    free = add_development(sessions, title="EU cloud guidance", jurisdictions=["EU"], at=NOW)
+
+    def other_process_claims() -> None:
+        _claim(sessions, taken, sub_id, batch_id="theirs", owner="other")
+
+    racing = Deps(
+        settings=deps.settings,
+        sessions=sessions_with_competitor(
+            sessions, before="insert", table="deliveries", action=other_process_claims
+        ),
+    )
+    report = _deliver(racing, slack, development_ids=[taken, free])
+    assert (report.messages, report.delivered, report.skipped) == (1, 1, 1)
+    [message] = slack.messages()
+    assert "EU cloud guidance" in message.text
+    assert "EU chips rule" not in message.text
+    assert sorted(_deliveries(sessions)) == [("U1", taken, 1, "claimed"), ("U1", free, 1, "sent")]
+
+
+def test_two_recoverers_of_one_stale_batch_send_it_once(
+    deps: Deps, sessions: SessionFactory, slack: HistoryFakeSlack
+) -> None:
+    """Both read the stale claim; the other takes it over first (and is still checking the
+    history); our take-over then finds the claim no longer stale and sends nothing."""
+    sub_id = _subscribe(sessions, "UK")
+    dev = add_development(sessions, title="UK AI chips", jurisdictions=["UK"], at=NOW)
+    _claim(sessions, dev, sub_id, batch_id="b1", owner="dead")
+    later = NOW + CLAIM_LEASE + timedelta(minutes=1)
+    checking = _StillChecking()
+
+    def other_recoverer_takes_over() -> None:
+        recover_stale_claims(deps, transport=checking, now=later)
+
+    racing = Deps(
+        settings=deps.settings,
+        sessions=sessions_with_competitor(
+            sessions, before="update", table="deliveries", action=other_recoverer_takes_over
+        ),
+    )
+    report = _deliver(racing, slack, now=later)
+    assert checking.opened == ["U1"]
+    assert (report.messages, report.resent, report.recovered) == (0, 0, 0)
+    assert slack.messages() == []
+    assert _deliveries(sessions) == [("U1", dev, 1, "claimed")]
+
+
+class _StillChecking:
+    """A recoverer's transport that has taken a batch over and is still waiting for Slack."""
+
+    def __init__(self) -> None:
+        self.opened: list[str] = []
+
+    def open_conversation(self, kind: str, subscriber_id: str) -> str:
+        self.opened.append(subscriber_id)
+        raise DeliveryError("ratelimited", transient=True)
+
+    def post(self, channel: str, payload: dict[str, object]) -> str:
+        raise AssertionError("a recoverer still checking posts nothing")
+
+    def find_batch(self, channel: str, batch_id: str, oldest: datetime) -> str | None:
+        raise AssertionError("a recoverer still checking reads no history")
+
+
+def test_a_stale_batch_is_settled_by_its_own_id_not_by_another_alert(
+    deps: Deps, sessions: SessionFactory, slack: HistoryFakeSlack
+) -> None:
+    """The DM already holds an earlier alert (another batch); recovering a batch that never
+    went out finds no message with its id, so it is sent, not marked sent and lost."""
+    sub_id = _subscribe(sessions, "UK")
+    first = add_development(sessions, title="UK export list", jurisdictions=["UK"], at=NOW)
+    _deliver(deps, slack, development_ids=[first])
+    second = add_development(sessions, title="UK compute rule", jurisdictions=["UK"], at=NOW)
+    _claim(sessions, second, sub_id, batch_id="b2", owner="dead")
+    report = _deliver(deps, slack, now=NOW + CLAIM_LEASE + timedelta(minutes=1))
+    assert (report.resent, report.recovered) == (1, 0)
+    earlier, resent = slack.messages()
+    assert earlier.channel == resent.channel
+    assert "UK compute rule" in resent.text
+    assert resent.params["metadata"]["event_payload"] == {"batch_id": "b2"}
+    assert _deliveries(sessions) == [("U1", first, 1, "sent"), ("U1", second, 1, "sent")]
+
+
+DIGEST_DAY = datetime(2026, 11, 26, tzinfo=UTC)  # the digests go out at 08:00 UTC
+
+
+@pytest.fixture
+def digest_deps(sessions: SessionFactory, settings: Settings) -> Deps:
+    local = settings.model_copy(update={"briefing_time": "08:00", "timezone": "UTC"})
+    _subscribe(sessions, "EU", mode="daily", at=DIGEST_DAY - timedelta(hours=6))
+    return Deps(settings=local, sessions=sessions)
+
+
+def _digests(deps: Deps, fake: HistoryFakeSlack, *, at: datetime) -> AlertReport:
+    return deliver_due_digests(deps, client=web_client(fake), now=at, transport=transport(fake))
+
+
+def test_a_development_after_the_days_digest_waits_for_the_next_one(
+    digest_deps: Deps, sessions: SessionFactory, slack: HistoryFakeSlack
+) -> None:
+    add_development(sessions, title="EU early", jurisdictions=["EU"], at=DIGEST_DAY)
+    assert _digests(digest_deps, slack, at=DIGEST_DAY + timedelta(hours=8)).messages == 1
+    add_development(
+        sessions, title="EU later", jurisdictions=["EU"], at=DIGEST_DAY + timedelta(hours=9)
+    )
+    assert _digests(digest_deps, slack, at=DIGEST_DAY + timedelta(hours=12)).messages == 0
+    next_day = _digests(digest_deps, slack, at=DIGEST_DAY + timedelta(days=1, hours=8))
+    assert next_day.messages == 1
+    assert "EU later" in slack.messages()[-1].text
+
+
+def test_a_digest_that_could_not_be_sent_is_retried_the_same_day(
+    digest_deps: Deps, sessions: SessionFactory, slack: HistoryFakeSlack
+) -> None:
+    add_development(sessions, title="EU rule", jurisdictions=["EU"], at=DIGEST_DAY)
+    slack.fail("chat.postMessage", "ratelimited", times=10)
+    failed = _digests(digest_deps, slack, at=DIGEST_DAY + timedelta(hours=8))
+    assert (failed.messages, failed.failed) == (0, 1)
+    slack.reset()
+    retried = _digests(digest_deps, slack, at=DIGEST_DAY + timedelta(hours=8, minutes=30))
+    assert retried.messages == 1
+    assert "EU rule" in slack.messages()[0].text

@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from slack_bolt import App
 from sqlalchemy.engine import Engine
 from support.fakeslack import FakeSlack
-from support.policy_served import SIGNING_SECRET, Served, serve_app, sign
+from support.policy_served import SIGNING_SECRET, Served, command_body, serve_app, sign
 from typer.testing import CliRunner
 
 from bot.cli.main import app as cli_app
 from bot.config import Settings
 from bot.deps import Deps
+from bot.slack.app import GENERIC_ERROR
 from bot.slack.web import SeenDeliveries, delivery_key, health
 from store.db import SessionFactory, session_scope
 from store.models import Source
@@ -168,16 +171,48 @@ def test_a_retry_of_an_event_never_received_is_processed(
     assert mentions.count == 1
 
 
+def _retry(
+    served: Served, body: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = None
+) -> httpx.Response:
+    """Slack's first retry of `body`, signed with `secret` at `timestamp` (default: now)."""
+    headers = {
+        "content-type": "application/json",
+        **sign(body, secret=secret, timestamp=timestamp),
+        "x-slack-retry-num": "1",
+    }
+    return served.client.post(served.base_url + "/slack/events", content=body, headers=headers)
+
+
 def test_an_unsigned_retry_is_refused_even_for_a_seen_event(served: Served) -> None:
     body = _event("Ev0003")
     served.post(body, content_type="application/json")
-    forged = {
-        "content-type": "application/json",
-        **sign(body, secret="nope"),
-        "x-slack-retry-num": "1",
-    }
+    assert _retry(served, body, secret="nope").status_code == 401
+
+
+def test_a_signed_retry_older_than_five_minutes_is_refused_even_for_a_seen_event(
+    served: Served, mentions: Mentions
+) -> None:
+    """A captured, correctly signed retry replayed after Slack's 5-minute window earns no
+    short-cut: the replay check applies to retries too."""
+    body = _event("Ev0004")
+    served.post(body, content_type="application/json")
+    assert mentions.done.wait(10)
+    assert _retry(served, body, timestamp=int(time.time()) - 6 * 60).status_code == 401
+
+
+def test_a_refused_request_does_not_stop_the_genuine_retry_from_being_processed(
+    served: Served, mentions: Mentions
+) -> None:
+    """A forged copy of an event is refused and forgotten: Slack's signed retry of the same
+    event id is then handled, not acknowledged as already seen."""
+    body = _event("Ev0005")
+    forged = {"content-type": "application/json", **sign(body, secret="nope")}
     response = served.client.post(served.base_url + "/slack/events", content=body, headers=forged)
     assert response.status_code == 401
+    retry = served.post(body, content_type="application/json", headers={"x-slack-retry-num": "1"})
+    assert retry.status_code == 200
+    assert mentions.done.wait(10)
+    assert mentions.count == 1
 
 
 def test_delivery_key_prefers_event_id() -> None:
@@ -197,3 +232,23 @@ def test_serve_without_slack_settings_is_a_one_line_error(database_url: str) -> 
     assert result.exit_code == 2
     assert "SLACK_BOT_TOKEN" in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+def _register_broken_command(app: App) -> None:
+    def broken(ack: Any) -> None:
+        raise RuntimeError("listener bug before ack")
+
+    app.command("/broken")(broken)
+
+
+def test_a_command_whose_listener_fails_gets_a_generic_apology(
+    web_deps: Deps, fake_slack: FakeSlack
+) -> None:
+    """The person sees that something went wrong on our side; no detail of the failure."""
+    body = command_body("now", response_url=fake_slack.response_url()).replace(
+        "%2Fpolicy", "%2Fbroken"
+    )
+    with serve_app(web_deps, fake_slack, extra=_register_broken_command) as served:
+        response = served.post(body)
+    assert response.status_code == 200
+    assert response.text == GENERIC_ERROR

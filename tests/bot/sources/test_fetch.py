@@ -218,3 +218,14 @@ def test_a_name_that_does_not_resolve_is_a_network_error_not_a_refusal() -> None
     assert (
         result.error == "network error: feeds.invalid does not resolve (Name or service not known)"
     )
+
+
+def test_the_total_deadline_covers_every_redirect_hop(source_server: SourceServer) -> None:
+    """Three hops of 0.5 s each never finish within a 1 s deadline, though each hop would."""
+    source_server.route("/hop1", delay=0.5, redirect_to="/hop2")
+    source_server.route("/hop2", delay=0.5, redirect_to="/hop3")
+    source_server.route("/hop3", delay=0.5, body=b"<rss/>")
+    limits = FetchLimits(total_seconds=1.0, host_interval_seconds=0, allow_private=True)
+    result = fetch(source_server.url + "/hop1", limits)
+    assert result.status == "error"
+    assert result.error == "timed out: no complete response within 1s"

@@ -80,3 +80,20 @@ def test_credentials_in_the_url_never_reach_the_message() -> None:
 def test_url_without_host_is_refused() -> None:
     with pytest.raises(UnsafeURLError, match="no host"):
         check_url("https:///path", allow_private=True)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://localhost./",
+        "http://LocalHost:8000/",
+        "http://metadata.google.internal./computeMetadata/v1/",
+        "http://app.localhost/",
+        "http://api.localhost.:8080/",
+    ],
+)
+def test_internal_names_are_refused_whatever_the_dns_answers(url: str) -> None:
+    """A trailing dot, capitals or a `.localhost` subdomain still name the machine itself
+    (RFC 6761), even when the resolver is made to answer a public address."""
+    with pytest.raises(UnsafeURLError, match="internal name"):
+        check_url(url, allow_private=False, resolver=resolver_to("93.184.216.34"))
