@@ -95,3 +95,13 @@ def test_only_the_serve_command_wires_the_handlers() -> None:
         if any(m == "handlers" or m.startswith("handlers.") for m in _imported_modules(p))
     )
     assert importers == sorted(HANDLER_WIRING_ALLOWED)
+
+
+def test_no_module_is_over_700_lines() -> None:
+    long = {
+        str(p.relative_to(ROOT)): n
+        for package in ("bot", "handlers", "store")
+        for p in _sources(package)
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > 700
+    }
+    assert long == {}
