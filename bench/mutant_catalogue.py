@@ -22,6 +22,11 @@ class Mutant:
 ALERT_TESTS = ("tests/bot/alerts", "tests/handlers", "tests/bot/cli/test_cli_alerts.py")
 SLACK_TESTS = ("tests/bot/slack", "tests/handlers", "tests/bot/cli/test_serve.py")
 SOURCE_TESTS = ("tests/bot/sources",)
+BRIEFING_TESTS = (
+    "tests/bot/briefings",
+    "tests/bot/cli/test_cli_brief.py",
+    "tests/bot/test_schedule.py",
+)
 TESTS_FOR: dict[str, tuple[str, ...]] = {
     "bot/alerts/delivery.py": ALERT_TESTS,
     "bot/alerts/claims.py": ALERT_TESTS,
@@ -29,7 +34,11 @@ TESTS_FOR: dict[str, tuple[str, ...]] = {
     "bot/alerts/recovery.py": ALERT_TESTS,
     "bot/alerts/sending.py": ALERT_TESTS,
     "bot/alerts/transport.py": ALERT_TESTS,
-    "bot/briefings/briefing.py": ("tests/bot/briefings", "tests/bot/cli/test_cli_brief.py"),
+    "bot/briefings/briefing.py": BRIEFING_TESTS,
+    "bot/briefings/claims.py": BRIEFING_TESTS,
+    "bot/briefings/recovery.py": BRIEFING_TESTS,
+    "bot/briefings/posting.py": BRIEFING_TESTS,
+    "bot/briefings/plan.py": BRIEFING_TESTS,
     "bot/slack/web.py": SLACK_TESTS,
     "bot/slack/app.py": SLACK_TESTS,
     "bot/slack/command_service.py": SLACK_TESTS,
@@ -39,25 +48,56 @@ TESTS_FOR: dict[str, tuple[str, ...]] = {
 
 BRIEFINGS = [
     Mutant(
-        "bot/briefings/briefing.py",
+        "bot/briefings/claims.py",
         "take-over-without-compare-and-set",
         "        .where(col(Briefing.claimed_by) == existing.claimed_by)\n",
         "",
         "two resumers can both take over one expired claim",
     ),
     Mutant(
-        "bot/briefings/briefing.py",
+        "bot/briefings/claims.py",
         "renew-without-owner",
         "        .where(col(Briefing.id) == briefing_id, col(Briefing.claimed_by) == owner)\n",
         "        .where(col(Briefing.id) == briefing_id)\n",
         "a run that lost its claim keeps posting",
     ),
     Mutant(
-        "bot/briefings/briefing.py",
-        "recover-parent-of-any-briefing",
-        '            and payload.get("briefing_id") == briefing_id\n',
+        "bot/briefings/claims.py",
+        "renew-a-lapsed-lease",
+        "        .where(col(Briefing.lease_until) > now)\n",
         "",
-        "a resumed briefing adopts another day's parent and replies into yesterday's thread",
+        "a holder whose lease lapsed renews it and races the replica resuming its thread",
+    ),
+    Mutant(
+        "bot/briefings/claims.py",
+        "heartbeat-slower-than-the-lease",
+        "        self.every = lease.total_seconds() / 3 if every is None else every\n",
+        "        self.every = lease.total_seconds() * 3 if every is None else every\n",
+        "a long Retry-After lets a live poster's lease lapse, and another replica resumes it",
+    ),
+    Mutant(
+        "bot/briefings/claims.py",
+        "heartbeat-never-beats",
+        "        while not self.lost and not self._stop.wait(self.every):\n",
+        "        while False:\n",
+        "a live poster stalled on Slack loses its claim to a resumer",
+    ),
+    Mutant(
+        "bot/briefings/claims.py",
+        "stalled-includes-live-claims",
+        "            .where(col(Briefing.lease_until) <= now)\n",
+        "",
+        "the resume job lists briefings whose holder is alive and posting",
+        equivalent="`_resume` checks the lapse again on the row it loads before its "
+        "compare-and-set, so a live claim listed here is still left alone (the filter only "
+        "saves a round trip per live briefing)",
+    ),
+    Mutant(
+        "bot/briefings/briefing.py",
+        "resume-without-lapse-recheck",
+        "        if not lapsed or not take_over(session, briefing, owner=owner, now=now, lease=lease):\n",
+        "        if not take_over(session, briefing, owner=owner, now=now, lease=lease):\n",
+        "a resumer that listed a claim just taken over by another takes it from the new holder",
     ),
     Mutant(
         "bot/briefings/briefing.py",
@@ -67,7 +107,53 @@ BRIEFINGS = [
         "yesterday's briefing whose lease is still live is resumed by today's run",
     ),
     Mutant(
-        "bot/briefings/briefing.py",
+        "bot/briefings/recovery.py",
+        "recover-parent-of-any-briefing",
+        '            and payload.get("briefing_id") == briefing_id\n',
+        "",
+        "a resumed briefing adopts another day's parent and replies into yesterday's thread",
+    ),
+    Mutant(
+        "bot/briefings/recovery.py",
+        "recovered-replies-not-adopted",
+        "            if post.id in found:\n",
+        "            if False:\n",
+        "a reply Slack took just before the crash is posted again by the resumer",
+    ),
+    Mutant(
+        "bot/briefings/posting.py",
+        "resume-skips-the-history",
+        "        if briefing.parent_ts and pending:\n",
+        "        if False:\n",
+        "a resumed thread repeats the reply that was in flight when its poster died",
+    ),
+    Mutant(
+        "bot/briefings/posting.py",
+        "reply-posted-without-checking-the-claim",
+        "        keeper.check()\n        result = post_one(\n            poster,\n            channel,\n"
+        "            message,\n",
+        "        result = post_one(\n            poster,\n            channel,\n            message,\n",
+        "a poster whose claim was taken over posts one more reply",
+    ),
+    Mutant(
+        "bot/briefings/posting.py",
+        "reply-recorded-without-renewal",
+        "            renew_claim(\n"
+        "                session, briefing_id=briefing_id, owner=owner, now=deps.clock(), lease=lease\n"
+        "            )\n"
+        "            row = session.get(BriefingPost, post_id)\n",
+        "            row = session.get(BriefingPost, post_id)\n",
+        "a reply is recorded by a run that lost its claim (and the lease rests on the heartbeat)",
+    ),
+    Mutant(
+        "bot/briefings/posting.py",
+        "interrupted-run-keeps-its-lease",
+        "                session, briefing_id=briefing_id, owner=owner, now=deps.clock(), lease=timedelta(0)\n",
+        "                session, briefing_id=briefing_id, owner=owner, now=deps.clock(), lease=lease\n",
+        "a thread interrupted by a transient error waits a lease before anyone resumes it",
+    ),
+    Mutant(
+        "bot/briefings/plan.py",
         "plan-includes-posted-developments",
         "        if d.id is not None and d.id not in known and wanted.matches(d.jurisdictions, d.topics)\n",
         "        if d.id is not None and wanted.matches(d.jurisdictions, d.topics)\n",
