@@ -263,6 +263,8 @@ class Delivery(SQLModel, table=True):
     # the message's metadata so a stale claim can be checked against the channel history.
     batch_id: str | None = Field(default=None, max_length=64, index=True)
     claimed_by: str | None = Field(default=None, max_length=100)
+    # The claim's lease, renewed while its holder sends; once lapsed, recovery may take over.
+    lease_until: datetime | None = _dt()
 
 
 class Lease(SQLModel, table=True):

@@ -1,19 +1,23 @@
 """The `Delivery` rows of the exactly-once protocol: claim, then mark sent, failed or stale.
 
 A claim is one committed INSERT … ON CONFLICT DO NOTHING per message (one `batch_id`), so two
-processes never both hold one (team, subscriber, development, revision). A claim older than
-`CLAIM_LEASE` is stale and may be taken over (see `bot.alerts.recovery`).
+processes never both hold one (team, subscriber, development, revision). It is held under a
+short lease (`CLAIM_LEASE`) that `ClaimKeeper` renews while its holder sends; once the lease
+has lapsed (the holder died) the claim may be taken over (see `bot.alerts.recovery`).
+`claimed_at` stays the time of the claim: the history check looks for the message from there.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
+import threading
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, update
+from sqlalchemy import ColumnElement, and_, delete, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
@@ -25,15 +29,36 @@ from store.models import Delivery
 
 __all__ = [
     "CLAIM_LEASE",
+    "ClaimKeeper",
     "claim_batch",
     "claim_owner",
     "expire_claim",
+    "lease_lapsed",
     "mark_failed",
     "mark_sent",
     "release_claim",
+    "renew_claim",
 ]
 
-CLAIM_LEASE = timedelta(minutes=15)
+logger = logging.getLogger(__name__)
+
+# A claim's lease: short, so a claim cut by a crash lapses quickly (and the recovery job,
+# every minute, settles it), and kept alive while its holder sends (`ClaimKeeper`).
+CLAIM_LEASE = timedelta(seconds=45)
+# Claims without a stored lease (written by a replica of an earlier version during a rolling
+# deploy) keep that version's rule: stale 15 minutes after the claim.
+LEGACY_CLAIM_LEASE = timedelta(minutes=15)
+
+
+def lease_lapsed(now: datetime) -> ColumnElement[bool]:
+    """SQL: the claim's lease has lapsed at `now` (its holder died or gave the claim up)."""
+    return or_(
+        col(Delivery.lease_until) <= now,
+        and_(
+            col(Delivery.lease_until).is_(None),
+            col(Delivery.claimed_at) < now - LEGACY_CLAIM_LEASE,
+        ),
+    )
 
 
 def claim_owner() -> str:
@@ -65,6 +90,7 @@ def claim_batch(
             "revision": revision,
             "status": "claimed",
             "claimed_at": now,
+            "lease_until": now + CLAIM_LEASE,
             "batch_id": batch_id,
             "claimed_by": owner,
         }
@@ -100,13 +126,71 @@ def mark_failed(deps: Deps, *, batch_id: str, error: str) -> int:
 
 
 def expire_claim(deps: Deps, *, batch_id: str) -> None:
-    stale = deps.clock() - CLAIM_LEASE - timedelta(seconds=1)
+    """End the claim's lease now: the next recovery checks the history before resending."""
     with session_scope(deps.sessions) as session:
         session.execute(
             update(Delivery)
             .where(col(Delivery.batch_id) == batch_id, col(Delivery.status) == "claimed")
-            .values(claimed_at=stale)
+            .values(lease_until=deps.clock())
         )
+
+
+def renew_claim(session: Session, *, batch_id: str, owner: str, now: datetime) -> bool:
+    """Extend the batch's lease to `now + CLAIM_LEASE` while it is still ours (held by `owner`,
+    lease not lapsed); False when it was lost (taken over, or settled)."""
+    result = session.execute(
+        update(Delivery)
+        .where(col(Delivery.batch_id) == batch_id, col(Delivery.status) == "claimed")
+        .where(col(Delivery.claimed_by) == owner, col(Delivery.lease_until) > now)
+        .values(lease_until=now + CLAIM_LEASE)
+    )
+    return int(getattr(result, "rowcount", 0) or 0) > 0
+
+
+class ClaimKeeper:
+    """Keeps a batch's lease alive on its own thread while its holder sends (`with` block).
+
+    Opening the conversation, reading its history and posting (Slack's pacing, a long
+    `Retry-After`) can outlast the lease; the keeper renews it every third of the lease. A
+    killed process renews nothing, so its lease lapses. `lost` says a renewal found the claim
+    gone: the holder must not post.
+    """
+
+    def __init__(
+        self, deps: Deps, *, batch_id: str, owner: str, every: float | None = None
+    ) -> None:
+        self._deps = deps
+        self._batch_id = batch_id
+        self._owner = owner
+        self.every = CLAIM_LEASE.total_seconds() / 3 if every is None else every
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="alert-lease", daemon=True)
+        self.lost = False
+
+    def __enter__(self) -> ClaimKeeper:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def renew(self) -> None:
+        try:
+            with session_scope(self._deps.sessions) as session:
+                kept = renew_claim(
+                    session, batch_id=self._batch_id, owner=self._owner, now=self._deps.clock()
+                )
+        except Exception as exc:  # the database may be back by the next beat
+            logger.warning("alerts: renewing batch %s failed: %s", self._batch_id, exc)
+            return
+        if not kept:
+            self.lost = True
+            logger.warning("alerts: the claim on batch %s was lost while sending", self._batch_id)
+
+    def _run(self) -> None:
+        while not self.lost and not self._stop.wait(self.every):
+            self.renew()
 
 
 def release_claim(deps: Deps, *, batch_id: str) -> None:

@@ -1,7 +1,8 @@
 """Settling stale claims: a process died, or lost Slack's answer, between claim and record.
 
-A claim older than `CLAIM_LEASE` is taken over with a compare-and-set on its age (only one
-process recovers a batch); the conversation's history is read for the batch id: found, the
+A claim whose lease has lapsed is taken over with a compare-and-set on the lapse (only one
+process recovers a batch; its lease is then kept alive while it checks and sends, like a
+sender's); the conversation's history is read for the batch id: found, the
 batch is marked sent; not found, it is sent now under the same id; unreadable, it is marked
 failed ("unverified"), because a possibly lost alert is better than a possible duplicate.
 """
@@ -16,7 +17,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from bot.alerts.claims import CLAIM_LEASE, claim_owner, mark_failed, mark_sent
+from bot.alerts.claims import (
+    CLAIM_LEASE,
+    ClaimKeeper,
+    claim_owner,
+    lease_lapsed,
+    mark_failed,
+    mark_sent,
+)
 from bot.alerts.matching import Match, SubscriberKey, primary_urls, subscription_matches
 from bot.alerts.sending import AlertBatch, AlertReport, build_batch, handle_failure
 from bot.alerts.transport import AlertTransport, DeliveryError
@@ -41,16 +49,11 @@ def _subscriber_kind(session: Session, team_id: str, subscriber_id: str) -> str:
 
 
 def recover_stale_claims(deps: Deps, *, transport: AlertTransport, now: datetime) -> AlertReport:
-    """Settle claims older than CLAIM_LEASE: sent (found in history) or resent once."""
+    """Settle claims whose lease has lapsed: sent (found in history) or resent once."""
     report = AlertReport()
-    stale_before = now - CLAIM_LEASE
     with session_scope(deps.sessions) as session:
         rows = list(
-            session.exec(
-                select(Delivery).where(
-                    Delivery.status == "claimed", col(Delivery.claimed_at) < stale_before
-                )
-            )
+            session.exec(select(Delivery).where(Delivery.status == "claimed", lease_lapsed(now)))
         )
     batches: dict[str, list[Delivery]] = defaultdict(list)
     for row in rows:
@@ -86,9 +89,9 @@ def _recover_batch(
             .where(
                 col(Delivery.batch_id) == batch_id,
                 col(Delivery.status) == "claimed",
-                col(Delivery.claimed_at) < now - CLAIM_LEASE,
+                lease_lapsed(now),
             )
-            .values(claimed_at=now, claimed_by=owner)
+            .values(lease_until=now + CLAIM_LEASE, claimed_by=owner)
         )
         if not int(getattr(result, "rowcount", 0) or 0):
             return
@@ -106,6 +109,29 @@ def _recover_batch(
         devs = list(session.exec(select(Development).where(col(Development.id).in_(dev_ids))))
         urls = primary_urls(session, dev_ids)
     key: SubscriberKey = (first.team_id, kind, first.subscriber_id)
+    with ClaimKeeper(deps, batch_id=batch_id, owner=owner) as keeper:
+        _check_and_resend(
+            deps, transport, keeper, key, batch_id, rows, devs, subs, urls, oldest, now, report
+        )
+
+
+def _check_and_resend(
+    deps: Deps,
+    transport: AlertTransport,
+    keeper: ClaimKeeper,
+    key: SubscriberKey,
+    batch_id: str,
+    rows: Sequence[Delivery],
+    devs: Sequence[Development],
+    subs: Sequence[Subscription],
+    urls: dict[int, str],
+    oldest: datetime,
+    now: datetime,
+    report: AlertReport,
+) -> None:
+    """Look for the batch in the conversation; mark it sent if there, else send it now."""
+    first = rows[0]
+    kind = key[1]
     try:
         channel = transport.open_conversation(kind, first.subscriber_id)
         ts = transport.find_batch(channel, batch_id, oldest)
@@ -150,6 +176,8 @@ def _recover_batch(
         (first.team_id, first.subscriber_id, dev_id) for dev_id, rev in revisions.items() if rev > 1
     }
     batch = build_batch(deps, key, batch_id, matches, urls, any_rev, digest=False)
+    if keeper.lost:  # another process took the batch over: it decides
+        return
     try:
         ts = transport.post(channel, batch.payload)
     except DeliveryError as exc:

@@ -11,7 +11,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.alerts.claims import expire_claim, mark_failed, mark_sent, release_claim
+from bot.alerts.claims import (
+    ClaimKeeper,
+    claim_owner,
+    expire_claim,
+    mark_failed,
+    mark_sent,
+    release_claim,
+)
 from bot.alerts.matching import Match, SubscriberKey, alert_development
 from bot.alerts.subscriptions import describe_subscription, pause_subscriber
 from bot.alerts.transport import AlertTransport, DeliveryError
@@ -57,17 +64,32 @@ class AlertBatch:
 def send_batch(
     deps: Deps, transport: AlertTransport, batch: AlertBatch, report: AlertReport
 ) -> bool:
-    """Open the conversation, post, record. Returns False when nothing was sent."""
+    """Open the conversation, post, record. Returns False when nothing was sent.
+
+    The claim's lease is kept alive while Slack answers (`ClaimKeeper`); the keeper has
+    stopped before the outcome is recorded, so no renewal lands after it.
+    """
     _team_id, kind, subscriber_id = batch.key
-    try:
-        channel = transport.open_conversation(kind, subscriber_id)
-    except DeliveryError as exc:
-        handle_failure(deps, batch=batch, error=exc, report=report, maybe_posted=False)
-        return False
-    try:
-        ts = transport.post(channel, batch.payload)
-    except DeliveryError as exc:
-        handle_failure(deps, batch=batch, error=exc, report=report, maybe_posted=exc.ambiguous)
+    failure: DeliveryError | None = None
+    maybe_posted = False
+    with ClaimKeeper(deps, batch_id=batch.batch_id, owner=claim_owner()) as keeper:
+        try:
+            channel = transport.open_conversation(kind, subscriber_id)
+            if keeper.lost:  # another process took the batch over: it decides
+                report.skipped += batch.count
+                return False
+            maybe_posted = True
+            ts = transport.post(channel, batch.payload)
+        except DeliveryError as exc:
+            failure = exc
+    if failure is not None:
+        handle_failure(
+            deps,
+            batch=batch,
+            error=failure,
+            report=report,
+            maybe_posted=maybe_posted and failure.ambiguous,
+        )
         return False
     report.messages += 1
     report.delivered += mark_sent(

@@ -232,7 +232,7 @@ def test_a_crash_between_send_and_record_never_sends_twice(
     assert len(slack.messages()) == 1
     assert _deliveries(sessions) == [("U1", dev, 1, "claimed")]
     # A restart inside the lease: the claim is someone's, nothing is sent.
-    _deliver(deps, slack, now=NOW + timedelta(minutes=1))
+    _deliver(deps, slack, now=NOW + CLAIM_LEASE / 2)
     assert len(slack.messages()) == 1
     # After the lease: the message is found in the DM's history and recorded, not re-sent.
     report = _deliver(deps, slack, now=NOW + CLAIM_LEASE + timedelta(minutes=1))
@@ -248,7 +248,7 @@ def test_a_crash_between_claim_and_send_never_loses_the_alert(
     sub_id = _subscribe(sessions, "UK")
     dev = add_development(sessions, title="UK AI chips", jurisdictions=["UK"], at=NOW)
     _claim(sessions, dev, sub_id, batch_id="b1", owner="dead")
-    assert _deliver(deps, slack, now=NOW + timedelta(minutes=1)).messages == 0
+    assert _deliver(deps, slack, now=NOW + CLAIM_LEASE / 2).messages == 0
     report = _deliver(deps, slack, now=NOW + CLAIM_LEASE + timedelta(minutes=1))
     assert report.resent == 1
     [message] = slack.messages()
