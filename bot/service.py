@@ -7,6 +7,8 @@ store, not in the scheduler):
   then instant alerts for what the poll found.
 - `alerts`: every few minutes, daily digests that are due, and any instant alert a crashed or
   busy run left behind (deliveries are claimed rows: never sent twice).
+- `alert-recovery`: every minute, on every replica, alert and digest claims whose holder died
+  (lease lapsed) are settled: found in the conversation's history, or sent once.
 - briefings: one cron job per channel from `bot.schedule` when it is available (claimed per
   channel and day in the store: posted once even with several replicas), and every minute a
   look for a briefing whose poster died mid-thread, finished by whichever replica is alive.
@@ -36,6 +38,7 @@ from bot.deps import Deps
 from store.leases import default_holder, leased
 
 if TYPE_CHECKING:
+    from bot.alerts.delivery import AlertReport, AlertTransport
     from bot.slack.socket_mode import SocketModeConnection
 
 log = logging.getLogger("policybot.service")
@@ -45,6 +48,12 @@ ALERTS_EVERY = timedelta(minutes=5)
 # Longer than any round can take: a replica that dies mid-round frees the job after this.
 JOB_LEASE = timedelta(minutes=15)
 FIRST_RUN_DELAY = timedelta(seconds=2)
+# A claim cut by a crash lapses within `bot.alerts.claims.CLAIM_LEASE` (45 s) and the next
+# recovery round settles it: with the defaults, within 45 s + 60 s of the crash (README).
+ALERT_RECOVERY_EVERY = timedelta(seconds=60)
+# Only saves work (each batch's compare-and-set decides who settles it); short, so a replica
+# killed mid-round does not hold the job past the next round.
+ALERT_RECOVERY_JOB_LEASE = timedelta(seconds=30)
 
 
 @dataclass
@@ -142,6 +151,37 @@ def run_alert_round(
         return True
 
 
+def run_alert_recovery_round(
+    deps: Deps,
+    *,
+    holder: str,
+    client: WebClient,
+    state: ServiceState | None = None,
+    transport: AlertTransport | None = None,
+) -> AlertReport | None:
+    """Settle the alert and digest claims cut by a crash; None when another replica is."""
+    from bot.alerts.delivery import SlackAlertTransport, recover_stale_claims
+
+    with leased(
+        deps.sessions,
+        name="job:alert-recovery",
+        holder=holder,
+        ttl=ALERT_RECOVERY_JOB_LEASE,
+        clock=deps.clock,
+    ) as got:
+        if not got:
+            if state:
+                state.bump("skipped")
+            return None
+        sender = transport if transport is not None else SlackAlertTransport(client)
+        report = recover_stale_claims(deps, transport=sender, now=deps.clock())
+        if report.recovered or report.resent:
+            log.info(
+                "alerts: %d cut claim(s) found sent, %d sent now", report.recovered, report.resent
+            )
+        return report
+
+
 def _guarded(name: str, job: Callable[[], Any], state: ServiceState) -> Callable[[], None]:
     def run() -> None:
         try:
@@ -193,6 +233,18 @@ def build_service_scheduler(
             next_run_time=first + timedelta(seconds=30),
             id="alerts",
             name="daily digests and left-over alerts",
+        )
+        scheduler.add_job(
+            _guarded(
+                "alert-recovery",
+                lambda: run_alert_recovery_round(deps, holder=holder, client=client, state=state),
+                state,
+            ),
+            "interval",
+            seconds=ALERT_RECOVERY_EVERY.total_seconds(),
+            next_run_time=first + timedelta(seconds=15),
+            id="alert-recovery",
+            name="settle alert claims cut by a crash",
         )
         _add_briefing_jobs(scheduler, deps, client=client)
     return scheduler, state
