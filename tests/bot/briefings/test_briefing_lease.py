@@ -6,17 +6,54 @@ bot's clock is injected (the heartbeat's beats are awaited by condition, not by 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import pytest
-from support.briefing_support import NOW, Clock
+from support.briefing_support import (
+    NOW,
+    Clock,
+    Crash,
+    CrashingPoster,
+    FakeTime,
+    add_development,
+    add_source,
+    briefings,
+)
+from support.fakeslack import FakeSlack
 
-from bot.briefings import DEFAULT_LEASE
+import bot.briefings.posting as posting
+from bot.briefings import DEFAULT_LEASE, resume_stalled_briefings, run_briefing
 from bot.briefings.claims import ClaimKeeper, renew_claim, take_over
 from bot.briefings.internals import CLAIMED, LeaseLost
+from bot.config import Settings
 from bot.deps import Deps
+from bot.slack.client import PostResult, SlackPoster, make_web_client
 from store.db import SessionFactory, session_scope
 from store.models import Briefing
+
+
+def replica(settings: Settings, pacing: FakeTime) -> SlackPoster:
+    client = make_web_client(settings, backoff_factor=0.01)
+    return SlackPoster(client, clock=pacing.clock, sleep=pacing.sleep)
+
+
+class SlowThreadReader(SlackPoster):
+    """Posts through `inner`; `while_reading` runs as it reads a thread's history."""
+
+    def __init__(self, inner: SlackPoster, while_reading: Callable[[], None]) -> None:
+        super().__init__(inner.client, clock=inner._clock, sleep=inner._sleep)
+        self.while_reading = while_reading
+        self.posted = 0
+
+    def thread_messages(self, channel: str, thread_ts: str) -> list[dict[str, Any]]:
+        self.while_reading()
+        return super().thread_messages(channel, thread_ts)
+
+    def post_message(self, *args: Any, **kwargs: Any) -> PostResult:
+        self.posted += 1
+        return super().post_message(*args, **kwargs)
 
 
 def claimed_briefing(sessions: SessionFactory, *, owner: str) -> int:
@@ -101,3 +138,53 @@ def test_the_heartbeat_keeps_a_waiting_holders_lease_alive(bot: Deps, clock: Clo
             assert not keeper.lost
             assert holder(bot.sessions, briefing_id)[1] == clock.now + DEFAULT_LEASE
         keeper.check()
+
+
+def test_a_resumer_whose_claim_is_lost_while_it_reads_the_thread_posts_nothing(
+    bot: Deps,
+    bot_settings: Settings,
+    fake: FakeSlack,
+    clock: Clock,
+    pacing: FakeTime,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # B resumes a cut thread; while it reads the thread's history (slow), its lease lapses
+    # and C takes the claim over. B's heartbeat notices: B must post no reply at all.
+    keepers: list[ClaimKeeper] = []
+
+    class NoticingKeeper(ClaimKeeper):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **{**kwargs, "every": 0.005})
+            keepers.append(self)
+
+    monkeypatch.setattr(posting, "ClaimKeeper", NoticingKeeper)
+    pacing.couple(clock)
+    source = add_source(bot.sessions)
+    for n in range(3):
+        add_development(bot.sessions, source, n)
+    with pytest.raises(Crash):
+        run_briefing(bot, CrashingPoster(replica(bot_settings, pacing), 2), channel="C1")
+    before = len(fake.messages())
+    pacing.sleep(DEFAULT_LEASE.total_seconds() + 1)
+    [cut] = briefings(bot.sessions)
+    assert cut.id is not None
+
+    def slow_read_then_taken_over() -> None:
+        pacing.sleep(DEFAULT_LEASE.total_seconds() + 1)
+        with session_scope(bot.sessions) as session:
+            row = session.get(Briefing, cut.id)
+            assert row is not None
+            assert take_over(session, row, owner="C", now=clock.now, lease=DEFAULT_LEASE)
+        noticed = threading.Event()
+        for _ in range(2000):
+            if keepers[-1].lost:
+                return
+            noticed.wait(0.005)
+        raise AssertionError("B's heartbeat did not notice the lost claim")
+
+    b = SlowThreadReader(replica(bot_settings, pacing), slow_read_then_taken_over)
+    outcomes = resume_stalled_briefings(bot, b)
+
+    assert [(o.status, o.resumed) for o in outcomes] == [("in_progress", True)]
+    assert b.posted == 0 and len(fake.messages()) == before
+    assert holder(bot.sessions, cut.id)[0] == "C"
