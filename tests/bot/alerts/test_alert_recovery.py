@@ -13,16 +13,18 @@ import functools
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
+from sqlalchemy import update
 from sqlmodel import select
 from support.alerts_support import HistoryFakeSlack, add_development, slack, transport, web_client
 from support.briefing_support import Clock, Crash
 from support.moments import travel_to
 
+import bot.alerts.recovery as recovery
 import bot.alerts.sending as sending
-from bot.alerts.claims import CLAIM_LEASE, ClaimKeeper
+from bot.alerts.claims import CLAIM_LEASE, ClaimKeeper, claim_batch, renew_claim
 from bot.alerts.delivery import AlertReport, deliver_alerts, deliver_due_digests
 from bot.alerts.subscriptions import subscribe
 from bot.alerts.transport import SlackAlertTransport
@@ -208,3 +210,117 @@ def test_a_slow_send_keeps_its_lease_and_is_not_sent_twice(
 def test_the_heartbeat_beats_several_times_per_lease(bot: Deps) -> None:
     keeper = ClaimKeeper(bot, batch_id="b1", owner="me")
     assert 0 < keeper.every * 2 < CLAIM_LEASE.total_seconds()
+
+
+def claim(bot: Deps, dev: int, *, owner: str, at: datetime) -> str:
+    with session_scope(bot.sessions) as session:
+        claim_batch(
+            session,
+            key=("T1", "user", "U1"),
+            entries=[(dev, 1, None)],
+            batch_id="b1",
+            owner=owner,
+            now=at,
+        )
+    return "b1"
+
+
+def renew(bot: Deps, *, owner: str, at: datetime) -> bool:
+    with session_scope(bot.sessions) as session:
+        return renew_claim(session, batch_id="b1", owner=owner, now=at)
+
+
+def test_only_the_holder_renews_and_only_before_its_lease_lapses(bot: Deps) -> None:
+    claim(bot, subscriber_with_news(bot, "instant"), owner="A", at=NOW)
+    assert not renew(bot, owner="B", at=NOW + timedelta(seconds=10))
+    assert renew(bot, owner="A", at=NOW + timedelta(seconds=10))
+    assert first_lease(bot.sessions) == NOW + timedelta(seconds=10) + CLAIM_LEASE
+    # Lapsed: a recoverer may be taking it over; the late holder must not revive it.
+    assert not renew(bot, owner="A", at=NOW + timedelta(seconds=10) + CLAIM_LEASE)
+
+
+@pytest.mark.parametrize(
+    ("age", "settled"), [(timedelta(minutes=16), True), (timedelta(minutes=5), False)]
+)
+def test_a_claim_from_before_leases_keeps_the_fifteen_minute_rule(
+    bot: Deps, slack: HistoryFakeSlack, age: timedelta, settled: bool
+) -> None:
+    # Written by a replica of the earlier version during a rolling deploy: no lease stored.
+    claim(bot, subscriber_with_news(bot, "instant"), owner="old", at=NOW - age)
+    with session_scope(bot.sessions) as session:
+        session.execute(update(Delivery).values(lease_until=None))
+    report = run_alert_recovery_round(bot, holder="survivor", client=web_client(slack))
+    assert report is not None and report.resent == (1 if settled else 0)
+    assert deliveries(bot.sessions) == (["sent"] if settled else ["claimed"])
+
+
+class NoticingKeeper(ClaimKeeper):
+    """A keeper beating every 5 ms (real), so a lost claim is noticed while Slack answers."""
+
+    made: ClassVar[list[ClaimKeeper]] = []
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **{**kwargs, "every": 0.005})
+        NoticingKeeper.made.append(self)
+
+
+def until_lost(keeper: ClaimKeeper) -> None:
+    noticed = threading.Event()
+    for _ in range(2000):
+        if keeper.lost:
+            return
+        noticed.wait(0.005)
+    raise AssertionError("the heartbeat did not notice the lost claim")
+
+
+class StalledThenOvertaken(SlackAlertTransport):
+    """Stalls (longer than the lease) while opening the DM, before posting or reading its
+    history; meanwhile the heartbeat finds the claim lapsed and another replica settles it."""
+
+    def __init__(self, fake: HistoryFakeSlack, bot: Deps, clock: Clock) -> None:
+        inner = transport(fake)
+        super().__init__(inner._client, poster=inner._poster)
+        self.fake, self.bot, self.clock = fake, bot, clock
+        self.stalled = False
+
+    def overtaken(self) -> None:
+        if self.stalled:
+            return
+        self.stalled = True
+        self.clock.now += CLAIM_LEASE + timedelta(seconds=1)
+        until_lost(NoticingKeeper.made[-1])
+        other = run_alert_recovery_round(self.bot, holder="other", client=web_client(self.fake))
+        assert other is not None and other.resent == 1
+
+    def open_conversation(self, subscriber_kind: str, subscriber_id: str) -> str:
+        channel = super().open_conversation(subscriber_kind, subscriber_id)
+        self.overtaken()
+        return channel
+
+    def find_batch(self, channel: str, batch_id: str, oldest: datetime) -> str | None:
+        return None  # what the stalled read saw, before the other replica sent it
+
+
+def test_a_sender_that_lost_its_claim_while_opening_the_dm_does_not_post(
+    bot: Deps, slack: HistoryFakeSlack, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sending, "ClaimKeeper", NoticingKeeper)
+    subscriber_with_news(bot, "instant")
+    report = send(bot, slack, StalledThenOvertaken(slack, bot, clock), "instant")
+    assert (report.messages, report.skipped) == (0, 1)
+    assert len(slack.messages()) == 1
+    assert deliveries(bot.sessions) == ["sent"]
+
+
+def test_a_recoverer_that_lost_the_batch_while_reading_the_history_does_not_send(
+    bot: Deps, slack: HistoryFakeSlack, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(recovery, "ClaimKeeper", NoticingKeeper)
+    claim(bot, subscriber_with_news(bot, "instant"), owner="dead", at=NOW - CLAIM_LEASE)
+    stalled = StalledThenOvertaken(slack, bot, clock)
+    report = run_alert_recovery_round(
+        bot, holder="first", client=web_client(slack), transport=stalled
+    )
+    assert report is not None and report.resent == 0
+    assert len(slack.messages()) == 1
+    assert deliveries(bot.sessions) == ["sent"]
