@@ -26,15 +26,18 @@ Exactly once (the `Delivery` table, unique per team + subscriber + development +
    id in its Slack message metadata (`event_type = policybot_alert`).
 3. Record. Mark the batch's rows `sent` with the channel and `ts`.
 
-A crash between 1 and 3 leaves `claimed` rows. After `CLAIM_LEASE` they are stale: the next run
-takes them over with a compare-and-set on `claimed_at` (so only one process recovers a batch),
-reads the conversation's recent history (`conversations.history`, metadata included) and looks
-for the batch id. Found: the message went out, mark it sent, send nothing. Not found: it never
-went out, send it now (same batch id). If the history cannot be read (missing scope, error),
-the batch is marked `failed` ("unverified") and logged: we choose a possibly lost alert over a
-possible duplicate. The lease must outlast one send with its retries; a process that is still
-alive but stalled past the lease could, in principle, race its recoverer; the lease is long
-(15 minutes) to make that practically impossible.
+A crash between 1 and 3 leaves `claimed` rows. Each claim holds a short lease
+(`CLAIM_LEASE`, 45 s) that a heartbeat renews while its holder waits on Slack; a killed process
+renews nothing, so the lease lapses. The recovery (every minute in `serve`, on every replica,
+and at the start of each delivery) takes a lapsed claim over with a compare-and-set on the
+lapse (so only one process recovers a batch), reads the conversation's recent history
+(`conversations.history`, metadata included, from the time of the claim) and looks for the
+batch id. Found: the message went out, mark it sent, send nothing. Not found: it never went
+out, send it now (same batch id). If the history cannot be read (missing scope, error), the
+batch is marked `failed` ("unverified") and logged: we choose a possibly lost alert over a
+possible duplicate. A holder whose heartbeat finds the claim lost posts nothing more; a process
+frozen (not merely slow) for longer than the lease could, in principle, still race its
+recoverer with the message it had in flight.
 
 Failures. A subscriber that cannot be messaged (`cannot_dm_bot`, `user_not_found`,
 `account_inactive`, or a channel that is gone or closed to the bot) has its subscriptions

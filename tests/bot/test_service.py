@@ -73,7 +73,7 @@ def test_the_scheduler_polls_alerts_and_briefs_each_channel(deps: Deps) -> None:
     client = WebClient(token="xoxb-test", base_url="http://127.0.0.1:9/api/")
     scheduler, _ = build_service_scheduler(deps, client=client)
     ids = {job.id for job in scheduler.get_jobs()}
-    assert {"poll", "alerts", briefing_job_id("C1"), briefing_job_id("C2")} <= ids
+    assert {"poll", "alerts", "alert-recovery", briefing_job_id("C1"), briefing_job_id("C2")} <= ids
 
     without_slack, _ = build_service_scheduler(deps, client=None)
     assert {job.id for job in without_slack.get_jobs()} == {"poll"}
