@@ -33,7 +33,8 @@ from sqlmodel import Session, col, select
 from bot.answers.query import ParsedQuery, Term, parse_question, stems_of, term_stems
 from bot.config import Settings
 from bot.vocab import IMPORTANCE_RANK, jurisdiction_label, normalize_topic
-from store.models import Development, Item, Source
+from store.links import development_links
+from store.models import Development
 from store.search import (
     DF_CAP,
     count_developments,
@@ -284,32 +285,15 @@ def _browse_ids(session: Session, parsed: ParsedQuery) -> list[int]:
     return [i for i in session.exec(stmt).all() if i is not None]
 
 
-def _links(session: Session, dev_ids: Sequence[int]) -> dict[int, list[tuple[str, bool]]]:
-    """Item URLs per development, primary (official) sources first."""
-    rows = session.exec(
-        select(Item.development_id, Item.url, Source.primary)
-        .join(Source, col(Source.id) == col(Item.source_id))
-        .where(col(Item.development_id).in_(list(dev_ids)))
-        .order_by(col(Item.published_at), col(Item.id))
-    ).all()
-    out: dict[int, list[tuple[str, bool]]] = {}
-    for dev_id, url, primary in rows:
-        if dev_id is not None and url:
-            out.setdefault(dev_id, []).append((url, bool(primary)))
-    return out
-
-
 def cite_developments(
     session: Session, devs: Sequence[Development], *, scores: Sequence[float] = ()
 ) -> list[CitedDevelopment]:
     """The citation of each development: its links (official sources first) and tags."""
     ids = [d.id for d in devs if d.id is not None]
-    links = _links(session, ids)
+    links = development_links(session, ids)
     out = []
     for n, dev in enumerate(devs):
-        urls = links.get(dev.id or 0, [])
-        primary = [u for u, p in urls if p]
-        ordered = list(dict.fromkeys(primary + [u for u, _ in urls]))
+        ordered = [link.url for link in links.get(dev.id or 0, [])]
         out.append(
             CitedDevelopment(
                 id=dev.id or 0,

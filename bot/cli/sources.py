@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from bot.alerts.delivery import alerts_after_poll
 from bot.cli import common as cli_common
@@ -35,7 +35,8 @@ from bot.sources.sources_file import (
     load_sources_file,
     sync_sources,
 )
-from store.models import Development, Item, Source
+from store.links import development_links
+from store.models import Development, Source
 
 log = logging.getLogger(__name__)
 
@@ -373,24 +374,15 @@ def export_developments(session: Session, *, since: datetime | None) -> list[dic
     """Every development (published, or else first seen, on or after `since`) in the
     docs/reference.md export shape, oldest first."""
     query = select(Development).order_by(col(Development.first_seen_at), col(Development.id))
-    developments = list(session.exec(query).all())
     if since is not None:
-        developments = [d for d in developments if (d.published_at or d.first_seen_at) >= since]
-    ids = [d.id for d in developments if d.id is not None]
-    items_by_dev: dict[int, list[dict[str, str]]] = {i: [] for i in ids}
-    names = {s.id: s.name for s in session.exec(select(Source)).all()}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        items = session.exec(
-            select(Item)
-            .where(col(Item.development_id).in_(chunk))
-            .order_by(col(Item.published_at), col(Item.id))
-        ).all()
-        for item in items:
-            assert item.development_id is not None
-            items_by_dev[item.development_id].append(
-                {"url": item.url, "title": item.title, "source": names.get(item.source_id, "")}
-            )
+        stamp = func.coalesce(col(Development.published_at), col(Development.first_seen_at))
+        query = query.where(stamp >= since)
+    developments = list(session.exec(query).all())
+    links = development_links(session, [d.id for d in developments if d.id is not None])
+    items_by_dev = {
+        dev_id: [{"url": link.url, "title": link.title, "source": link.source} for link in found]
+        for dev_id, found in links.items()
+    }
     return [
         {
             "id": d.id,
