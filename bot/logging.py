@@ -2,7 +2,8 @@
 
 A filter on the handler rewrites every record before it is formatted: anything shaped like a
 Slack token (`xoxb-…`, `xoxp-…`, `xapp-…`), and the configured secret values themselves, become
-`[redacted]`, in the message, its arguments and the formatted exception. Third-party loggers
+`[redacted]`, in the message, its arguments and the formatted exception; control characters in
+the message (a newline from a feed or a request) are escaped, so one record is one line. Third-party loggers
 (slack_bolt, slack_sdk, httpx, uvicorn, apscheduler) go through the same handler.
 """
 
@@ -24,6 +25,9 @@ LogFormat = Literal["text", "json"]
 
 REDACTED = "[redacted]"
 _TOKEN_RE = re.compile(r"\b(?:xox[abprse]|xapp)-[A-Za-z0-9-]+")
+# Control characters (line breaks, terminal escapes) in a message: text from outside (a feed, a
+# request) must not start a forged log line nor drive the terminal.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 # Attributes every LogRecord has; anything else was passed with `extra=` and is kept.
 _STANDARD_ATTRS = frozenset(
     vars(logging.LogRecord("x", logging.INFO, "x", 0, "x", None, None)).keys()
@@ -43,6 +47,10 @@ def secret_values(settings: Settings) -> list[str]:
     return [v for v in values if len(v) >= 6]
 
 
+def _escape_control(match: re.Match[str]) -> str:
+    return ascii(match.group())[1:-1]
+
+
 class RedactingFilter(logging.Filter):
     """Replaces token-shaped strings and known secret values in a record."""
 
@@ -60,7 +68,7 @@ class RedactingFilter(logging.Filter):
             message = record.getMessage()
         except Exception:  # a bad format string must not lose the line
             message = str(record.msg)
-        record.msg = self.redact(message)
+        record.msg = _CONTROL_RE.sub(_escape_control, self.redact(message))
         record.args = None
         if record.exc_info:
             text = logging.Formatter().formatException(record.exc_info)

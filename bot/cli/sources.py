@@ -26,6 +26,7 @@ from bot.sources.fetch import Fetcher, FetchLimits
 from bot.sources.poll import PollReport, PollRow, UnknownSourceError, fetch_and_parse, poll_sources
 from bot.sources.sources_file import SourcesFileError, SourceSpec, load_sources_file, sync_sources
 from store.models import Development, Item, Source
+from store.source_admin import REMOVED_FILE_SOURCE
 
 sources_app = typer.Typer(help="List the sources with their health, or check them.")
 
@@ -101,6 +102,7 @@ def poll(
     settings = cli_common.settings_or_exit()
     if source and all_sources:
         raise _fail("--source and --all cannot be combined")
+    _specs_or_exit(settings)  # a bad sources file stops the poll before the store is touched
     deps = open_store(settings)
     err = Console(stderr=True)
     try:
@@ -163,7 +165,7 @@ def _ago(moment: datetime | None, now: datetime) -> str:
 
 def source_health(source: Source) -> str:
     if not source.enabled:
-        return "disabled"
+        return "removed in Slack" if source.origin == REMOVED_FILE_SOURCE else "disabled"
     if source.last_status is None:
         return "new"
     if source.consecutive_failures:
@@ -206,7 +208,7 @@ def list_sources() -> None:
 
 def _specs_or_exit(settings: Settings) -> tuple[list[SourceSpec], str]:
     try:
-        return load_sources_file(settings.sources_path)
+        return load_sources_file(settings.sources_file)
     except SourcesFileError as exc:
         raise _fail(str(exc)) from None
 

@@ -525,7 +525,7 @@ async def poll_sources_async(
     """Poll the due sources (or `names`, or all with `all_sources`) once."""
     started = time.monotonic()
     if sync_file:
-        specs, _ = load_sources_file(deps.settings.sources_path)
+        specs, _ = load_sources_file(deps.settings.sources_file)
         with deps.sessions() as session:
             sync_sources(session, specs=specs, now=deps.clock())
             session.commit()
