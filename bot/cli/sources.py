@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from bot.alerts.delivery import alerts_after_poll
+from bot.analysis.taxonomy import TaxonomyError
 from bot.cli import common as cli_common
 from bot.cli.alerts import format_report
 from bot.config import Settings
@@ -121,7 +122,7 @@ def poll(
                 all_sources=all_sources,
                 progress=_RichProgress(progress),
             )
-    except SourcesFileError as exc:
+    except (SourcesFileError, TaxonomyError) as exc:
         raise _fail(str(exc)) from None
     except UnknownSourceError as exc:
         raise _fail(str(exc)) from None
