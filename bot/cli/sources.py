@@ -328,6 +328,17 @@ def parse_since(value: str) -> datetime:
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
+# A cell starting with one of these is a formula to a spreadsheet (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: object) -> object:
+    """A CSV cell a spreadsheet shows as text: a leading formula character gets a `'` before it."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def export(
     as_json: Annotated[bool, typer.Option("--json", help="JSON list (the default).")] = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="CSV, one row per development.")] = False,
@@ -374,15 +385,18 @@ def export(
     for row in rows:
         writer.writerow(
             [
-                row["id"],
-                row["title"],
-                row["summary"],
-                ";".join(row["jurisdictions"]),
-                ";".join(row["topics"]),
-                row["importance"],
-                row["first_seen"],
-                row["published"] or "",
-                " ".join(i["url"] for i in row["items"]),
-                ";".join(sorted({i["source"] for i in row["items"]})),
+                spreadsheet_safe(cell)
+                for cell in (
+                    row["id"],
+                    row["title"],
+                    row["summary"],
+                    ";".join(row["jurisdictions"]),
+                    ";".join(row["topics"]),
+                    row["importance"],
+                    row["first_seen"],
+                    row["published"] or "",
+                    " ".join(i["url"] for i in row["items"]),
+                    ";".join(sorted({i["source"] for i in row["items"]})),
+                )
             ]
         )

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from bot.cli.main import app
 from bot.sources.sources_file import SourceSpec, add_slack_source
 from store.db import SessionFactory
+from store.models import Development
 
 
 @pytest.fixture
@@ -172,3 +173,26 @@ def test_export_json_and_csv_in_the_contract_shape(env: Path, source_server: Sou
     assert all((d["published"] or d["first_seen"]) >= "2026-11-24" for d in later)
     bad = runner.invoke(app, ["export", "--since", "last tuesday"])
     assert bad.exit_code == 2 and "--since" in bad.stderr
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        '=HYPERLINK("http://evil.example","Export rules")',
+        "@SUM(1+1)*cmd|' /C calc'!A0",
+        "+1 new chip rule",
+        "-2 licences revoked",
+        "\tTabbed title",
+        "\rReturned title",
+    ],
+)
+def test_export_csv_cells_never_start_a_formula_and_json_is_unchanged(
+    env: Path, sessions: SessionFactory, title: str
+) -> None:
+    with sessions() as session:
+        session.add(Development(title=title, summary="=1+2 in the summary", importance="low"))
+        session.commit()
+    (row,) = csv.DictReader(io.StringIO(runner.invoke(app, ["export", "--csv"]).stdout))
+    assert row["title"] == "'" + title and row["summary"] == "'=1+2 in the summary"
+    (development,) = json.loads(runner.invoke(app, ["export", "--json"]).stdout)
+    assert development["title"] == title
