@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
@@ -146,6 +147,14 @@ class Settings(BaseSettings):
         if not (0 <= hour < 24 and 0 <= minute < 60):
             raise ValueError("expected HH:MM")
         return f"{hour:02d}:{minute:02d}"
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("expected an http(s) URL such as https://slack.com/api/")
+        return value.strip()
 
     @field_validator("taxonomy_path")
     @classmethod

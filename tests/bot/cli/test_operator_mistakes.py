@@ -6,12 +6,15 @@ in a temporary working directory, so `.env` is read as a user's would be.
 
 from __future__ import annotations
 
+import logging
 import shutil
+import socket
 import sys
 from pathlib import Path
 
 import pytest
 from sqlmodel import select
+from support.fakeslack import FakeSlack
 from support.sourceserver import SourceServer
 
 from bot.cli.main import main
@@ -210,3 +213,66 @@ def test_the_demo_help_says_what_it_does(capsys: pytest.CaptureFixture[str]) -> 
     assert code == 0
     assert "never posts to Slack" in " ".join(out.split())
     assert "team's sources is refused" in " ".join(out.split())
+
+
+@pytest.fixture
+def serve_env(workdir: Path, fake_slack: FakeSlack, monkeypatch: pytest.MonkeyPatch) -> FakeSlack:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", fake_slack.token)
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "signing-secret-123")
+    monkeypatch.setenv("SLACK_API_URL", fake_slack.url)
+    return fake_slack
+
+
+@pytest.mark.parametrize(
+    ("argv", "env", "words"),
+    [
+        (["--port", "70000"], {}, ["--port 70000 is out of range"]),
+        ([], {"SLACK_BOT_TOKEN": "xoxb-wrong-token"}, ["Slack refused SLACK_BOT_TOKEN"]),
+        ([], {"SLACK_API_URL": "http://127.0.0.1:1/api/"}, ["Slack is not reachable"]),
+        ([], {"SLACK_API_URL": "not a url"}, ["SLACK_API_URL", "http(s) URL"]),
+    ],
+    ids=["port-out-of-range", "token-refused", "slack-unreachable", "api-url-not-a-url"],
+)
+def test_serve_refuses_a_bad_setup_in_one_line_before_opening_the_store(
+    serve_env: FakeSlack,
+    workdir: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    argv: list[str],
+    env: dict[str, str],
+    words: list[str],
+) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    code, _, err = run(["serve", "--host", "127.0.0.1", *argv], capsys)
+    one_line_error(code, err, *words)
+    assert "xoxb-wrong-token" not in err
+    assert not (workdir / "policybot.db").exists()
+
+
+def test_serve_refuses_a_port_already_taken(
+    serve_env: FakeSlack, workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, _, err = run(["serve", "--host", "127.0.0.1", "--port", str(port)], capsys)
+    one_line_error(code, err, f"cannot listen on 127.0.0.1:{port}")
+
+
+def test_building_the_app_logs_no_spurious_token_warning(
+    serve_env: FakeSlack, caplog: pytest.LogCaptureFixture, database_url: str
+) -> None:
+    from bot.deps import Deps
+    from bot.slack.app import build_app
+    from store.db import session_factory as sessions_for
+
+    caplog.set_level(logging.DEBUG)
+    settings = Settings(_env_file=None, database_url=database_url)  # type: ignore[call-arg]
+    engine = make_engine(database_url)
+    try:
+        build_app(Deps(settings=settings, sessions=sessions_for(engine), engine=engine))
+    finally:
+        engine.dispose()
+    assert not [r for r in caplog.records if "will be unused" in r.getMessage()]
