@@ -27,6 +27,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Click's plain help: typer's rich panels label every flag `<bool>`, as if it took a value.
+    rich_markup_mode=None,
 )
 
 

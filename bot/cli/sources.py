@@ -29,7 +29,9 @@ from bot.sources.sources_file import SourcesFileError, SourceSpec, load_sources_
 from store.models import Development, Item, Source
 from store.source_admin import REMOVED_FILE_SOURCE
 
-sources_app = typer.Typer(help="List the sources with their health, or check them.")
+sources_app = typer.Typer(
+    help="List the sources with their health, or check them.", rich_markup_mode=None
+)
 
 
 def register(app: typer.Typer) -> None:

@@ -276,3 +276,14 @@ def test_building_the_app_logs_no_spurious_token_warning(
     finally:
         engine.dispose()
     assert not [r for r in caplog.records if "will be unused" in r.getMessage()]
+
+
+@pytest.mark.parametrize(
+    "argv", [[], ["brief"], ["export"], ["poll"], ["ask"], ["serve"], ["sources", "list"]]
+)
+def test_help_shows_flags_without_a_value_placeholder(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run([*argv, "--help"], capsys)
+    assert code == 0 and "--help" in out
+    assert "<bool>" not in out and "BOOLEAN" not in out
