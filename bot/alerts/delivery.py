@@ -83,6 +83,7 @@ CLAIM_LEASE = timedelta(minutes=15)
 UNREACHABLE_ERRORS = frozenset(
     {
         "cannot_dm_bot",
+        "messages_tab_disabled",
         "user_not_found",
         "account_inactive",
         "user_disabled",
