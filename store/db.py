@@ -90,7 +90,7 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             "check_same_thread": False,
             "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
         }
-        if is_in_memory(url):
+        if parsed.database in (None, "", ":memory:"):  # see is_in_memory
             kwargs["poolclass"] = StaticPool
         else:
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
