@@ -31,7 +31,8 @@ def team_data_in(database_url: str) -> str | None:
             if Source.__tablename__ in tables:
                 names = set(session.exec(select(Source.name)).all()) - demo_source_names()
                 if names:
-                    return f"{len(names)} sources that are not the demo's (e.g. {min(names)!r})"
+                    count = f"{len(names)} source{'s' if len(names) != 1 else ''}"
+                    return f"{count} not from the demo (e.g. {min(names)!r})"
             if Subscription.__tablename__ in tables and session.exec(select(Subscription)).first():
                 return "alert subscriptions"
     finally:

@@ -1,6 +1,7 @@
 """What `policybot serve` checks before it starts: each failure is one operator-facing line.
 
-A port out of range or already taken, and a bot token Slack's `auth.test` refuses (or a Slack
+A sources file that cannot be read or is invalid, a port out of range or already taken, and a
+bot token Slack's `auth.test` refuses (or a Slack
 API that cannot be reached at `SLACK_API_URL`), are found here, before the store is opened or
 anything is logged as "serving".
 """
@@ -13,6 +14,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.config import Settings
 from bot.slack.client import make_web_client
+from bot.sources.sources_file import SourcesFileError, load_sources_file
 
 
 def port_problem(host: str, port: int) -> str | None:
@@ -44,4 +46,13 @@ def slack_token_problem(settings: Settings) -> str | None:
     except Exception as exc:  # URLError, timeouts, TLS errors: all say "not reachable"
         reason = str(getattr(exc, "reason", "") or exc).splitlines()[0][:200]
         return f"Slack is not reachable at SLACK_API_URL {settings.slack_api_url} ({reason})"
+    return None
+
+
+def sources_problem(settings: Settings) -> str | None:
+    """What is wrong with the sources file, or None (the schedule's polls would fail on it)."""
+    try:
+        load_sources_file(settings.sources_file)
+    except SourcesFileError as exc:
+        return str(exc)
     return None

@@ -203,7 +203,7 @@ def test_the_demo_refuses_a_store_holding_a_teams_sources(
     db = workdir / "policybot.db"
     size = db.stat().st_size
     code, out, err = run(["demo", "--database", "sqlite:///policybot.db"], capsys)
-    one_line_error(code, err, "2 sources that are not the demo's", "'team-feed'")
+    one_line_error(code, err, "2 sources not from the demo", "'team-feed'")
     assert out == ""
     assert stored_sources("sqlite:///policybot.db") == before and db.stat().st_size == size
 
@@ -230,8 +230,15 @@ def serve_env(workdir: Path, fake_slack: FakeSlack, monkeypatch: pytest.MonkeyPa
         ([], {"SLACK_BOT_TOKEN": "xoxb-wrong-token"}, ["Slack refused SLACK_BOT_TOKEN"]),
         ([], {"SLACK_API_URL": "http://127.0.0.1:1/api/"}, ["Slack is not reachable"]),
         ([], {"SLACK_API_URL": "not a url"}, ["SLACK_API_URL", "http(s) URL"]),
+        ([], {"POLICYBOT_SOURCES": "sourcse.toml"}, ["sourcse.toml", "cannot read"]),
     ],
-    ids=["port-out-of-range", "token-refused", "slack-unreachable", "api-url-not-a-url"],
+    ids=[
+        "port-out-of-range",
+        "token-refused",
+        "slack-unreachable",
+        "api-url-not-a-url",
+        "sources-file-missing",
+    ],
 )
 def test_serve_refuses_a_bad_setup_in_one_line_before_opening_the_store(
     serve_env: FakeSlack,
