@@ -1,6 +1,6 @@
 """What `policybot serve` checks before it starts: each failure is one operator-facing line.
 
-A sources file that cannot be read or is invalid, a port out of range or already taken, and a
+A sources file that cannot be read, a port out of range or already taken, and a
 bot token Slack's `auth.test` refuses (or a Slack
 API that cannot be reached at `SLACK_API_URL`), are found here, before the store is opened or
 anything is logged as "serving".
@@ -14,7 +14,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.config import Settings
 from bot.slack.client import make_web_client
-from bot.sources.sources_file import SourcesFileError, load_sources_file
+from bot.sources.sources_file import SourcesFileError, read_sources_text
 
 
 def port_problem(host: str, port: int) -> str | None:
@@ -50,9 +50,14 @@ def slack_token_problem(settings: Settings) -> str | None:
 
 
 def sources_problem(settings: Settings) -> str | None:
-    """What is wrong with the sources file, or None (the schedule's polls would fail on it)."""
+    """Why the sources file that was named cannot be read (a typo, a directory), or None.
+
+    Its content is checked by each poll and by `policybot sources check`.
+    """
+    path = settings.sources_file
     try:
-        load_sources_file(settings.sources_file)
+        if path is not None:
+            read_sources_text(path)
     except SourcesFileError as exc:
         return str(exc)
     return None

@@ -278,14 +278,19 @@ def load_sources_file(path: Path | None) -> tuple[list[SourceSpec], str]:
         return parse_sources_text(bundled_pack_text(), path="<bundled default pack>"), (
             "bundled default pack"
         )
+    return parse_sources_text(read_sources_text(path), path=str(path)), str(path)
+
+
+def read_sources_text(path: Path) -> str:
+    """The text of the sources file; `SourcesFileError` when it is missing, a directory,
+    unreadable or not UTF-8."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise SourcesFileError(str(path), [SourcesProblem(None, None, "not UTF-8 text")]) from None
     except OSError as exc:
         problem = SourcesProblem(None, None, f"cannot read the sources file ({exc.strerror})")
         raise SourcesFileError(str(path), [problem]) from None
-    return parse_sources_text(text, path=str(path)), str(path)
 
 
 def _apply(source: Source, spec: SourceSpec) -> bool:
