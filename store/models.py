@@ -61,7 +61,7 @@ class Source(SQLModel, table=True):
     interval_minutes: int = 60
     selector: str | None = Field(default=None, max_length=200)
     comment: str = _text()
-    origin: str = Field(default="file", max_length=16)  # file | slack
+    origin: str = Field(default="file", max_length=16)  # file | slack | file-removed
     added_by: str | None = Field(default=None, max_length=64)
     enabled: bool = True
     created_at: datetime = _now_dt()

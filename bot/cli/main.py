@@ -19,6 +19,7 @@ from bot.cli import init as cli_store
 from bot.cli import serve as cli_serve
 from bot.cli import sources as cli_sources
 from bot.config import MissingSettingError
+from store.db import StoreUnavailableError
 
 app = typer.Typer(
     name="policybot",
@@ -26,6 +27,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Click's plain help: typer's rich panels label every flag `<bool>`, as if it took a value.
+    rich_markup_mode=None,
 )
 
 
@@ -42,6 +45,6 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         app()
-    except MissingSettingError as exc:
+    except (MissingSettingError, StoreUnavailableError) as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(2)

@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, func, select
 
 from bot.alerts.delivery import alerts_after_poll
+from bot.analysis.taxonomy import TaxonomyError
 from bot.cli import common as cli_common
 from bot.cli.alerts import format_report
 from bot.config import Settings
@@ -37,11 +38,13 @@ from bot.sources.sources_file import (
 )
 from store.links import development_links
 from store.models import Development, Source
+from store.source_admin import REMOVED_FILE_SOURCE
 
 log = logging.getLogger(__name__)
 
 sources_app = typer.Typer(
-    help="List the sources with their health, check them, or parse saved responses."
+    help="List the sources with their health, check them, or parse saved responses.",
+    rich_markup_mode=None,
 )
 
 
@@ -118,6 +121,7 @@ def poll(
     settings = cli_common.settings_or_exit()
     if source and all_sources:
         raise _fail("--source and --all cannot be combined")
+    _specs_or_exit(settings)  # a bad sources file stops the poll before the store is touched
     deps = open_store(settings)
     err = Console(stderr=True)
     try:
@@ -136,7 +140,7 @@ def poll(
                 all_sources=all_sources,
                 progress=_RichProgress(progress),
             )
-    except SourcesFileError as exc:
+    except (SourcesFileError, TaxonomyError) as exc:
         raise _fail(str(exc)) from None
     except UnknownSourceError as exc:
         raise _fail(str(exc)) from None
@@ -180,7 +184,7 @@ def _ago(moment: datetime | None, now: datetime) -> str:
 
 def source_health(source: Source) -> str:
     if not source.enabled:
-        return "disabled"
+        return "removed in Slack" if source.origin == REMOVED_FILE_SOURCE else "disabled"
     if source.last_status is None:
         return "new"
     if source.consecutive_failures:
@@ -225,7 +229,7 @@ def list_sources() -> None:
 
 def _specs_or_exit(settings: Settings) -> tuple[list[SourceSpec], str]:
     try:
-        return load_sources_file(settings.sources_path)
+        return load_sources_file(settings.sources_file)
     except SourcesFileError as exc:
         raise _fail(str(exc)) from None
 
@@ -412,6 +416,17 @@ def parse_since(value: str) -> datetime:
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
+# A cell starting with one of these is a formula to a spreadsheet (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: object) -> object:
+    """A CSV cell a spreadsheet shows as text: a leading formula character gets a `'` before it."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def export(
     as_json: Annotated[bool, typer.Option("--json", help="JSON list (the default).")] = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="CSV, one row per development.")] = False,
@@ -458,15 +473,18 @@ def export(
     for row in rows:
         writer.writerow(
             [
-                row["id"],
-                row["title"],
-                row["summary"],
-                ";".join(row["jurisdictions"]),
-                ";".join(row["topics"]),
-                row["importance"],
-                row["first_seen"],
-                row["published"] or "",
-                " ".join(i["url"] for i in row["items"]),
-                ";".join(sorted({i["source"] for i in row["items"]})),
+                spreadsheet_safe(cell)
+                for cell in (
+                    row["id"],
+                    row["title"],
+                    row["summary"],
+                    ";".join(row["jurisdictions"]),
+                    ";".join(row["topics"]),
+                    row["importance"],
+                    row["first_seen"],
+                    row["published"] or "",
+                    " ".join(i["url"] for i in row["items"]),
+                    ";".join(sorted({i["source"] for i in row["items"]})),
+                )
             ]
         )

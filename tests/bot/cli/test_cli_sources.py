@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from bot.cli.main import app
 from bot.sources.sources_file import SourceSpec, add_slack_source
 from store.db import SessionFactory
+from store.models import Development
 
 
 @pytest.fixture
@@ -240,3 +241,26 @@ def test_sources_parse_operator_mistakes_exit_2_with_one_line(
     )
     assert result.exit_code == 2 and result.stdout == ""
     assert result.stderr.startswith(message) and result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        '=HYPERLINK("http://evil.example","Export rules")',
+        "@SUM(1+1)*cmd|' /C calc'!A0",
+        "+1 new chip rule",
+        "-2 licences revoked",
+        "\tTabbed title",
+        "\rReturned title",
+    ],
+)
+def test_export_csv_cells_never_start_a_formula_and_json_is_unchanged(
+    env: Path, sessions: SessionFactory, title: str
+) -> None:
+    with sessions() as session:
+        session.add(Development(title=title, summary="=1+2 in the summary", importance="low"))
+        session.commit()
+    (row,) = csv.DictReader(io.StringIO(runner.invoke(app, ["export", "--csv"]).stdout))
+    assert row["title"] == "'" + title and row["summary"] == "'=1+2 in the summary"
+    (development,) = json.loads(runner.invoke(app, ["export", "--json"]).stdout)
+    assert development["title"] == title
