@@ -20,59 +20,24 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from bot import vocab
+from bot.answers.vocabulary import question_vocabulary
 
 MAX_QUESTION_CHARS = 1000
 
-# Seats of government and other names people use for a government (metonyms).
-PLACE_NAMES: dict[str, str] = {
-    "washington": "US",
-    "white house": "US",
-    "beijing": "CN",
-    "brussels": "EU",
-    "the hague": "NL",
-    "hague": "NL",
-    "whitehall": "UK",
-    "westminster": "UK",
-    "london": "UK",
-    "brits": "UK",
-    "tokyo": "JP",
-    "seoul": "KR",
-    "taipei": "TW",
-    "new delhi": "IN",
-    "delhi": "IN",
-    "abu dhabi": "AE",
-    "emiratis": "AE",
-    "ottawa": "CA",
-    "berlin": "DE",
-    "paris": "FR",
-    "americans": "US",
-    "europeans": "EU",
-}
-
-
-# Countries outside the tracked vocabulary. Named as an actor, the answer must mention them.
 def _wordset(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-OTHER_COUNTRIES: frozenset[str] = _wordset(
-    """
-    afghanistan albania algeria argentina armenia australia austria azerbaijan bahrain
-    bangladesh belarus belgium bolivia brazil bulgaria cambodia chile colombia croatia cuba
-    cyprus czechia denmark ecuador egypt estonia ethiopia finland georgia ghana greece hungary
-    iceland indonesia iran iraq ireland israel italy jordan kazakhstan kenya kuwait laos latvia
-    lebanon lithuania luxembourg malaysia malta mexico mongolia morocco myanmar nepal nigeria
-    norway oman pakistan peru philippines poland portugal qatar romania russia rwanda
-    serbia singapore slovakia slovenia spain sweden switzerland syria thailand tunisia
-    turkey turkiye ukraine uruguay uzbekistan venezuela vietnam zealand
-    australian brazilian russian iranian israeli italian spanish swedish swiss mexican
-    indonesian malaysian singaporean vietnamese thai saudi qatari turkish polish ukrainian
-    argentine argentinian chilean nigerian kenyan egyptian pakistani
-    """
-)
+# Names people use for a government (capitals, seats, metonyms) and countries outside the
+# tracked vocabulary (named as an actor, the answer must mention them): bot/answers/vocabulary.py.
+PLACE_NAMES: dict[str, str] = question_vocabulary().place_names
+OTHER_PLACES: dict[str, str] = {p: p for p in question_vocabulary().other_places}
+REGIONS: dict[str, tuple[str, ...]] = question_vocabulary().regions
+TOPIC_PHRASES: dict[str, str] = {**vocab.TOPIC_NAMES, **question_vocabulary().topic_phrases}
 
 EVENT_WORDS = frozenset(
-    {"summit", "summits", "declaration", "meeting", "talks", "process", "statement", "accord"}
+    {"summit", "summits", "declaration", "meeting", "talks", "process", "statement", "accord",
+     "treaty", "convention"}
 )
 TARGET_PREPOSITIONS = frozenset({"to", "into", "against", "towards", "toward"})
 
@@ -89,34 +54,13 @@ STOPWORDS: frozenset[str] = _wordset(
     things this those through to up update updates us use used very want was way we were
     what whats when where whether which while who why will with would yet you your
     happen happened happening latest anybody else there's what's where's who's how's
-    really tracked track info information
+    really tracked track info information government governments country countries
     compare compared comparison versus vs approach approaches differ difference differences
     """
 )
 
-# Synonym groups: a term also searches the others in its group.
-SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
-    ("chip", "chips", "semiconductor", "semiconductors", "microchip", "microchips"),
-    ("ai", "artificial intelligence"),
-    ("genai", "generative ai", "generative"),
-    ("licence", "license", "licences", "licenses", "licensing", "licencing"),
-    ("chipmaking", "chip making", "chipmakers", "semiconductor manufacturing"),
-    ("gpu", "gpus", "graphics processing", "accelerator", "accelerators"),
-    ("rare earth", "rare earths", "rare-earth"),
-    ("kyc", "know your customer", "due diligence"),
-    ("llm", "large language model", "foundation model"),
-    ("veu", "validated end user", "validated end-user"),
-    ("fdpr", "foreign direct product"),
-    ("ear", "export administration regulations"),
-    ("bis", "bureau of industry and security"),
-    ("mofcom", "ministry of commerce"),
-    ("blacklist", "blacklisted", "entity list"),
-    ("ban", "bans", "banned", "prohibit", "prohibited", "prohibition", "prohibitions"),
-    ("datacenter", "data center", "data centre", "data-center"),
-    ("minerals", "mineral", "critical minerals"),
-    ("subsidiaries", "subsidiary", "affiliates", "affiliate"),
-    ("mps", "parliament", "parliamentary", "commons"),
-)
+# Synonym groups (and common names of acts): a term also searches the others in its group.
+SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = question_vocabulary().synonym_groups
 _SYNONYMS: dict[str, tuple[str, ...]] = {}
 for _group in SYNONYM_GROUPS:
     for _word in _group:
@@ -197,6 +141,8 @@ class ParsedQuery:
     topics: tuple[str, ...]
     window: TimeWindow | None
     notes: tuple[str, ...] = field(default=())
+    # Jurisdictions a region word favours ("Asian governments"): they rank, never filter.
+    favoured_jurisdictions: tuple[str, ...] = ()
 
     @property
     def all_jurisdictions(self) -> tuple[str, ...]:
@@ -508,6 +454,7 @@ def parse_question(text: str, *, now: datetime, tz: ZoneInfo) -> ParsedQuery:
     others: list[str] = []
     topics: list[str] = []
     content: list[tuple[str, bool]] = []
+    favoured: list[str] = []
     i = 0
     while i < len(words):
         prev = words[i - 1].lower() if i > 0 else ""
@@ -524,15 +471,22 @@ def parse_question(text: str, *, now: datetime, tz: ZoneInfo) -> ParsedQuery:
                 actors.append(code)
             i += size
             continue
-        lower = words[i].lower()
-        if lower in OTHER_COUNTRIES:
-            if _is_event_name(words, i + 1) or prev in TARGET_PREPOSITIONS:
-                content.append((lower, True))
-            else:
-                others.append(lower)
-            i += 1
+        region = _match_phrase(words, i, {r: r for r in REGIONS})
+        if region is not None:
+            favoured.extend(REGIONS[region[0]])
+            i += region[1]
             continue
-        topic_hit = _match_phrase(words, i, vocab.TOPIC_NAMES)
+        lower = words[i].lower()
+        place = _match_phrase(words, i, OTHER_PLACES)
+        if place is not None:
+            name, size = place
+            if _is_event_name(words, i + size) or prev in TARGET_PREPOSITIONS:
+                content.append((name, True))
+            else:
+                others.append(name)
+            i += size
+            continue
+        topic_hit = _match_phrase(words, i, TOPIC_PHRASES)
         if topic_hit is not None:
             topic, size = topic_hit
             topics.append(topic)
@@ -554,6 +508,7 @@ def parse_question(text: str, *, now: datetime, tz: ZoneInfo) -> ParsedQuery:
         other_places=tuple(dict.fromkeys(others)),
         topics=tuple(dict.fromkeys(topics)),
         window=window,
+        favoured_jurisdictions=tuple(dict.fromkeys(favoured)),
     )
 
 
