@@ -46,6 +46,12 @@ CANDIDATES = 40
 # Below this idf-weighted share of the question found in a development, it does not answer it.
 MIN_COVERAGE = 0.5
 MIN_COVERAGE_OUTSIDE_WINDOW = 0.85
+# Below this idf-weighted share of the question's content words (places and jurisdictions
+# aside), a development does not answer it, however well it matches the places. Both
+# thresholds: bench/calibrate_qa.py, chosen on the q* questions only.
+MIN_CONTENT_COVERAGE = 0.35
+# A development not tagged with the jurisdiction asked about answers only a close text match.
+MIN_COVERAGE_OFF_SCOPE = 0.85
 KEY_TERM_FACTOR = 1.5
 UNKNOWN_WORD_DF = 3
 # A development quoted after the best one must score at least this share of the best score.
@@ -104,7 +110,9 @@ class Answer:
 class _Candidate:
     dev: Development
     relevance: float = 0.0
-    coverage: float = 0.0
+    coverage: float = 0.0  # of everything asked: content terms, places, the jurisdiction
+    content_coverage: float = 0.0  # of the content terms alone
+    names_covered: bool = True  # every place outside the vocabulary and instrument named
     score: float = 0.0
 
 
@@ -184,6 +192,8 @@ def _score(cand: _Candidate, parsed: ParsedQuery, now: datetime) -> float:
     tags = set(dev.jurisdictions)
     # Each jurisdiction asked about that the development is tagged with counts.
     score += 0.1 * len(tags & set(parsed.all_jurisdictions))
+    if tags & set(parsed.favoured_jurisdictions):
+        score += 0.1
     if set(dev.topics) & set(parsed.topics):
         score += 0.05
     if parsed.window is not None and _in_window(dev, parsed):
@@ -197,20 +207,50 @@ def _score(cand: _Candidate, parsed: ParsedQuery, now: datetime) -> float:
     return score
 
 
+def off_scope(dev: Development, parsed: ParsedQuery) -> str:
+    """"tagged EU, not UK" when the question names actors the development is not tagged
+    with (tags rank, they do not exclude: a tagging mistake must not hide a close match)."""
+    if not parsed.jurisdictions or set(dev.jurisdictions) & set(parsed.jurisdictions):
+        return ""
+    tagged = ", ".join(dev.jurisdictions) or "no jurisdiction"
+    return f"tagged {tagged}, not {', '.join(parsed.jurisdictions)}"
+
+
 def _qualifies(cand: _Candidate, parsed: ParsedQuery) -> bool:
-    dev = cand.dev
-    if parsed.jurisdictions and not set(dev.jurisdictions) & set(parsed.jurisdictions):
+    if off_scope(cand.dev, parsed) and cand.coverage < MIN_COVERAGE_OFF_SCOPE:
         return False
     # Outside a relative window ("this week") never; outside a calendar one ("in May 2024")
     # only when the development matches the question very closely, since the date may
     # qualify a noun ("the Oct 2023 rules") rather than the question.
     if (
         parsed.window is not None
-        and not _in_window(dev, parsed)
+        and not _in_window(cand.dev, parsed)
         and (parsed.window.relative or cand.coverage < MIN_COVERAGE_OUTSIDE_WINDOW)
     ):
         return False
-    return cand.coverage >= MIN_COVERAGE or not parsed.terms
+    if not cand.names_covered:
+        return False
+    return not parsed.terms or (
+        cand.coverage >= MIN_COVERAGE and cand.content_coverage >= MIN_CONTENT_COVERAGE
+    )
+
+
+_NON_WORD_RE = re.compile(r"[^\w]+")
+
+
+def _normalised(text: str) -> str:
+    return " " + _NON_WORD_RE.sub(" ", text.lower()).strip() + " "
+
+
+def names_covered(text: str, stems: set[str], parsed: ParsedQuery) -> bool:
+    """Whether the text names every country outside the vocabulary and every instrument the
+    question names (in one of its names): the question's distinctive parts."""
+    if not all(all(s in stems for s in term_stems(p)) for p in parsed.other_places):
+        return False
+    if not parsed.instruments:
+        return True
+    flat = _normalised(text)
+    return all(any(_normalised(n) in flat for n in names) for names in parsed.instruments)
 
 
 def _window_bounds(parsed: ParsedQuery) -> tuple[datetime | None, datetime | None]:
@@ -228,9 +268,9 @@ def _candidates(
     exist: they match too much to find anything, and scoring all those rows is what is slow.
     """
     start, end = _window_bounds(parsed)
-    groups = [list(t.forms) for t, _w, _df in weights] + [[p] for p in parsed.other_places]
-    rare = [list(t.forms) for t, _w, df in weights if df < DF_CAP]
-    rare += [[p] for p in parsed.other_places]
+    named = [[p] for p in parsed.other_places] + [list(n) for n in parsed.instruments]
+    groups = [list(t.forms) for t, _w, _df in weights] + named
+    rare = [list(t.forms) for t, _w, df in weights if df < DF_CAP] + named
     by_id: dict[int, float] = {}
     if groups:
 
@@ -240,6 +280,7 @@ def _candidates(
             lo: datetime | None,
             hi: datetime | None,
             limit: int,
+            scope: Sequence[str] = (),
         ) -> dict[int, float]:
             hits = search_developments(
                 session,
@@ -248,7 +289,7 @@ def _candidates(
                 limit=limit,
                 published_from=lo,
                 published_to=hi,
-                jurisdictions_any=parsed.jurisdictions,
+                jurisdictions_any=scope,
             )
             best = max((h.score for h in hits), default=0.0)
             return {h.development_id: (h.score / best if best > 0 else 0.0) for h in hits}
@@ -259,6 +300,12 @@ def _candidates(
             for dev_id, rel in run("any", rare or groups, start, end, CANDIDATES).items():
                 by_id[dev_id] = 0.8 * rel
         by_id.update(every)
+        scope = (*parsed.jurisdictions, *parsed.favoured_jurisdictions)
+        if scope:
+            # Developments tagged as asked are candidates even when many others match better
+            # (the tags only rank: the search above was not limited to them).
+            for dev_id, rel in run("any", rare or groups, start, end, CANDIDATES, scope).items():
+                by_id.setdefault(dev_id, 0.8 * rel)
         if parsed.window is not None and not parsed.window.relative:
             # A calendar window favours its own matches: make sure they are candidates too.
             lo, hi = parsed.window.start, parsed.window.end
@@ -382,7 +429,10 @@ def rank_candidates(
         return [], total
     for cand in candidates:
         dev = cand.dev
-        stems = stems_of(f"{dev.title} {dev.summary} {dev.search_text}")
+        text = f"{dev.title} {dev.summary} {dev.search_text}"
+        stems = stems_of(text)
+        cand.content_coverage = _coverage(stems, weights, (), total, topics=dev.topics)
+        cand.names_covered = names_covered(text, stems, parsed)
         cand.coverage = _coverage(stems, weights, parsed.other_places, total, topics=dev.topics)
         if parsed.jurisdictions and weights:
             # The jurisdiction asked about is part of the question too: a development tagged

@@ -143,6 +143,9 @@ class ParsedQuery:
     notes: tuple[str, ...] = field(default=())
     # Jurisdictions a region word favours ("Asian governments"): they rank, never filter.
     favoured_jurisdictions: tuple[str, ...] = ()
+    # Instruments named in full ("the Artificial Intelligence and Data Act"), as typed, then
+    # the other names it goes by: an answer must name one of them.
+    instruments: tuple[tuple[str, ...], ...] = ()
 
     @property
     def all_jurisdictions(self) -> tuple[str, ...]:
@@ -153,12 +156,14 @@ class ParsedQuery:
         for term in self.terms:
             out.extend(term.forms)
         out.extend(self.other_places)
+        out.extend(n for names in self.instruments for n in names)
         return list(dict.fromkeys(out))
 
     def describe(self) -> str:
         """One line saying what was searched."""
         parts = []
         words = [t.text for t in self.terms] + list(self.other_places)
+        words += [f"“{names[0]}”" for names in self.instruments]
         parts.append("terms: " + (", ".join(words) if words else "(none)"))
         if self.all_jurisdictions:
             parts.append("jurisdictions: " + ", ".join(self.all_jurisdictions))
@@ -499,7 +504,10 @@ def parse_question(text: str, *, now: datetime, tz: ZoneInfo) -> ParsedQuery:
         if lower not in STOPWORDS and not (lower.isdigit() and len(lower) == 4):
             content.append((lower, i > 0 and _looks_like_name(words[i])))
         i += 1
-    terms = _terms(content)
+    instruments = named_instruments(rest)
+    # An instrument's words are checked as its name, not one by one ("Basic" alone is not it).
+    named = {w for names in instruments for w in names[0].split()}
+    terms = tuple(t for t in _terms(content) if t.text not in named)
     return ParsedQuery(
         raw=raw,
         terms=terms,
@@ -509,7 +517,43 @@ def parse_question(text: str, *, now: datetime, tz: ZoneInfo) -> ParsedQuery:
         topics=tuple(dict.fromkeys(topics)),
         window=window,
         favoured_jurisdictions=tuple(dict.fromkeys(favoured)),
+        instruments=instruments,
     )
+
+
+# A run of capitalised words ending in the kind of instrument it names: "Artificial
+# Intelligence and Data Act", "AI Promotion Act". Small words may sit inside the name.
+INSTRUMENT_WORDS = frozenset({"act", "bill", "law", "directive", "convention", "treaty"})
+_NAME_JOINERS = frozenset({"and", "of", "on", "for", "the", "in", "to"})
+
+
+def named_instruments(text: str) -> tuple[tuple[str, ...], ...]:
+    """Each instrument named with at least two capitalised words, with its other names."""
+    words = _words(text)
+    found: list[tuple[str, ...]] = []
+    i = 0
+    while i < len(words):
+        if words[i].lower() not in INSTRUMENT_WORDS or not words[i][:1].isupper():
+            i += 1
+            continue
+        start = i
+        while start > 0 and (
+            _looks_like_name(words[start - 1])
+            or (words[start - 1] in _NAME_JOINERS and start > 1 and _looks_like_name(words[start - 2]))
+        ):
+            start -= 1
+        name = [w for w in words[start : i + 1]]
+        while name and name[0].lower() in _NAME_JOINERS:
+            name = name[1:]
+        # Leading jurisdiction names ("EU AI Act", "Korea's") are scope, not part of the name.
+        while name and (lead := _jurisdiction_at(name, 0)) is not None:
+            name = name[lead[1] :]
+        if len(name) >= 2:
+            phrase = " ".join(name).lower()
+            others = [n for n in _SYNONYMS.get(phrase, ()) if n != phrase]
+            found.append((phrase, *others))
+        i += 1
+    return tuple(dict.fromkeys(found))
 
 
 def _looks_like_name(word: str) -> bool:
@@ -522,10 +566,23 @@ def _terms(content: list[tuple[str, bool]]) -> tuple[Term, ...]:
         for piece in _split_hyphen(word):
             if not piece or piece in STOPWORDS or piece in out or len(piece) < 2:
                 continue
-            group = _SYNONYMS.get(piece, ())
+            group = _SYNONYMS.get(piece, ()) or amount_forms(piece)
             alternatives = tuple(g for g in group if g != piece)
             out[piece] = Term(text=piece, alternatives=alternatives, key=key)
     return tuple(out.values())
+
+
+_AMOUNT_RE = re.compile(r"(\d+(?:\.\d+)?)(k|m|mn|bn|b|tn)")
+_AMOUNT_UNITS = {"k": "thousand", "m": "million", "mn": "million", "b": "billion"}
+_AMOUNT_UNITS |= {"bn": "billion", "tn": "trillion"}
+
+
+def amount_forms(word: str) -> tuple[str, ...]:
+    """"800m" is also written "800 million" (and "1.2bn" "1.2 billion")."""
+    m = _AMOUNT_RE.fullmatch(word)
+    if m is None:
+        return ()
+    return (word, f"{m.group(1)} {_AMOUNT_UNITS[m.group(2)]}")
 
 
 def _split_hyphen(word: str) -> list[str]:
