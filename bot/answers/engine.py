@@ -30,7 +30,14 @@ from typing import Literal
 import httpx
 from sqlmodel import Session, col, select
 
-from bot.answers.query import ParsedQuery, Term, parse_question, stems_of, term_stems
+from bot.answers.query import (
+    MAX_QUESTION_CHARS,
+    ParsedQuery,
+    Term,
+    parse_question,
+    stems_of,
+    term_stems,
+)
 from bot.config import Settings
 from bot.vocab import IMPORTANCE_RANK, jurisdiction_label, normalize_topic
 from store.models import Development, Item, Source
@@ -94,6 +101,9 @@ class Answer:
     # An LLM's wording of the answer from the cited developments only, with [n] citations;
     # None when no LLM is configured or its reply was unusable (the extractive text stands).
     phrased: str | None = None
+    # Set when the question could not be searched (empty, only symbols, too long): `text` is
+    # then this one line, and nothing was searched.
+    problem: str | None = None
 
     @property
     def found(self) -> bool:
@@ -508,6 +518,42 @@ def _phrase(
     return acceptable_phrasing(reply, len(cited)) if reply else None
 
 
+USAGE_TEXT = (
+    "Ask a question in words, e.g. “any new Dutch chip export rules this week?” or "
+    "“when do the EU AI Act's GPAI rules apply?”."
+)
+
+
+def question_problem(question: str) -> str | None:
+    """Why `question` cannot be searched, in one line, or None when it can.
+
+    An over-long question is refused rather than cut: the cut would leave a fragment as a
+    search term, and echoing it back would repeat kilobytes.
+    """
+    text = question.strip()
+    if len(text) > MAX_QUESTION_CHARS:
+        return (
+            f"That question is {len(text):,} characters; questions are limited to "
+            f"{MAX_QUESTION_CHARS:,}. Ask it in a sentence or two."
+        )
+    if not re.search(r"[^\W_]", text):
+        return USAGE_TEXT  # empty, "*", "???", an emoji: nothing to search for
+    return None
+
+
+def asks_anything(parsed: ParsedQuery) -> bool:
+    """Whether the question names anything to search or filter on (not "what?")."""
+    return bool(
+        parsed.terms
+        or parsed.all_jurisdictions
+        or parsed.topics
+        or parsed.window
+        or parsed.other_places
+        or parsed.instruments
+        or parsed.favoured_jurisdictions
+    )
+
+
 def answer_question(
     session: Session,
     *,
@@ -523,7 +569,13 @@ def answer_question(
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    parsed = parse_question(question, now=now, tz=settings.tz)
+    problem = question_problem(question)
+    parsed = None if problem else parse_question(question, now=now, tz=settings.tz)
+    if parsed is not None and not asks_anything(parsed):
+        problem = USAGE_TEXT
+    if problem is not None or parsed is None:
+        text = problem or USAGE_TEXT
+        return Answer(question="", text=text, searched="", developments=[], problem=text)
     ranked, total = rank_candidates(session, parsed, now=now)
     chosen: list[_Candidate] = []
     if ranked:

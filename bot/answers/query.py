@@ -55,6 +55,7 @@ STOPWORDS: frozenset[str] = _wordset(
     what whats when where whether which while who why will with would yet you your
     happen happened happening latest anybody else there's what's where's who's how's
     really tracked track info information government governments country countries
+    change changed changes
     compare compared comparison versus vs approach approaches differ difference differences
     """
 )

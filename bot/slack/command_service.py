@@ -86,6 +86,8 @@ def ask_reply(deps: Deps, *, question: str, command_text: str) -> dict[str, Any]
         answer = answer_question(
             session, question=question, now=deps.clock(), settings=deps.settings
         )
+    if answer.problem is not None:
+        return notice(answer.problem)  # our own words: nothing of the question is echoed
     return answer_message(
         question=answer.question,
         developments=[shown(d) for d in answer.developments],
