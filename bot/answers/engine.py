@@ -218,7 +218,7 @@ def _score(cand: _Candidate, parsed: ParsedQuery, now: datetime) -> float:
 
 
 def off_scope(dev: Development, parsed: ParsedQuery) -> str:
-    """"tagged EU, not UK" when the question names actors the development is not tagged
+    """ "tagged EU, not UK" when the question names actors the development is not tagged
     with (tags rank, they do not exclude: a tagging mistake must not hide a close match)."""
     if not parsed.jurisdictions or set(dev.jurisdictions) & set(parsed.jurisdictions):
         return ""

@@ -24,6 +24,7 @@ from bot.answers.vocabulary import question_vocabulary
 
 MAX_QUESTION_CHARS = 1000
 
+
 def _wordset(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
@@ -36,8 +37,18 @@ REGIONS: dict[str, tuple[str, ...]] = question_vocabulary().regions
 TOPIC_PHRASES: dict[str, str] = {**vocab.TOPIC_NAMES, **question_vocabulary().topic_phrases}
 
 EVENT_WORDS = frozenset(
-    {"summit", "summits", "declaration", "meeting", "talks", "process", "statement", "accord",
-     "treaty", "convention"}
+    {
+        "summit",
+        "summits",
+        "declaration",
+        "meeting",
+        "talks",
+        "process",
+        "statement",
+        "accord",
+        "treaty",
+        "convention",
+    }
 )
 TARGET_PREPOSITIONS = frozenset({"to", "into", "against", "towards", "toward"})
 
@@ -540,7 +551,11 @@ def named_instruments(text: str) -> tuple[tuple[str, ...], ...]:
         start = i
         while start > 0 and (
             _looks_like_name(words[start - 1])
-            or (words[start - 1] in _NAME_JOINERS and start > 1 and _looks_like_name(words[start - 2]))
+            or (
+                words[start - 1] in _NAME_JOINERS
+                and start > 1
+                and _looks_like_name(words[start - 2])
+            )
         ):
             start -= 1
         name = [w for w in words[start : i + 1]]
@@ -579,7 +594,7 @@ _AMOUNT_UNITS |= {"bn": "billion", "tn": "trillion"}
 
 
 def amount_forms(word: str) -> tuple[str, ...]:
-    """"800m" is also written "800 million" (and "1.2bn" "1.2 billion")."""
+    """ "800m" is also written "800 million" (and "1.2bn" "1.2 billion")."""
     m = _AMOUNT_RE.fullmatch(word)
     if m is None:
         return ()

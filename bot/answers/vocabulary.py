@@ -59,7 +59,9 @@ def question_vocabulary() -> QuestionVocabulary:
     # A name the tracked vocabulary knows is never an "other" place ("Luxembourg" is the EU's).
     others -= set(places) | set(vocab.JURISDICTION_NAMES)
     regions = {
-        word: tuple(dict.fromkeys([*sorted(by_continent.get(spec["continent"], [])), *spec.get("also", [])]))
+        word: tuple(
+            dict.fromkeys([*sorted(by_continent.get(spec["continent"], [])), *spec.get("also", [])])
+        )
         for word, spec in data["regions"].items()
     }
     groups = tuple(

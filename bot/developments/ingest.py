@@ -76,6 +76,7 @@ from bot.developments.prepare import (
     analysis_key,
     content_hash,
 )
+from bot.developments.timeline import record_timelines
 from bot.sources.entries import RawEntry
 from bot.vocab import TOPICS
 from store.counters import bump_counter, read_counter
@@ -1463,4 +1464,7 @@ def _ingest(
     session.flush()
     run.publish_pool(wrote=bool(new or updated))
     ids = sorted({d.id for d in run.touched.values() if d.id is not None} | set(run.created))
+    # The dates these developments set (bot/developments/timeline.py), kept apart from the
+    # columns computed above.
+    record_timelines(session, ids)
     return IngestResult(new=new, updated=updated, unchanged=unchanged, development_ids=ids)
