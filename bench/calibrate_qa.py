@@ -25,12 +25,12 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from eval import load_items, run_pipeline  # noqa: E402
-from eval_qa import _read_jsonl, ask_all, summarise_rows  # noqa: E402
+from eval import load_items, run_pipeline
+from eval_qa import _read_jsonl, ask_all, summarise_rows
 
-from bot.answers import engine as answer_engine  # noqa: E402
-from bot.config import Settings  # noqa: E402
-from store.db import session_factory  # noqa: E402
+from bot.answers import engine as answer_engine
+from bot.config import Settings
+from store.db import session_factory
 
 GRID_COVERAGE = (0.0, 0.4, 0.45, 0.5, 0.55, 0.6)
 GRID_CONTENT = (0.0, 0.2, 0.3, 0.35, 0.4, 0.45, 0.5)
@@ -58,8 +58,12 @@ def main(argv: list[str] | None = None) -> int:
                 answer_engine.MIN_CONTENT_COVERAGE = content
                 result = summarise_rows(ask_all(sessions, items, questions, settings))
                 rows_out.append(
-                    {"coverage": cov, "content": content, "q": result["tuning_q"],
-                     "pq": result["held_out_pq"]}
+                    {
+                        "coverage": cov,
+                        "content": content,
+                        "q": result["tuning_q"],
+                        "pq": result["held_out_pq"],
+                    }
                 )
         finally:
             answer_engine.MIN_COVERAGE, answer_engine.MIN_CONTENT_COVERAGE = saved
@@ -69,7 +73,9 @@ def main(argv: list[str] | None = None) -> int:
     plateau = [r for r in rows_out if balanced(r["q"]) == top]
     best = plateau[len(plateau) // 2]
     naive = next(r for r in rows_out if r["coverage"] == 0.0 and r["content"] == 0.0)
-    print(f"{'coverage':>9}{'content':>9}  {'q recall':>9}{'q abst':>8}  {'pq recall':>10}{'pq abst':>8}")
+    print(
+        f"{'coverage':>9}{'content':>9}  {'q recall':>9}{'q abst':>8}  {'pq recall':>10}{'pq abst':>8}"
+    )
     for r in rows_out:
         mark = "  <- chosen on q" if r is best else ""
         print(

@@ -24,7 +24,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 
 import httpx
@@ -34,13 +34,15 @@ from bot.answers.query import (
     MAX_QUESTION_CHARS,
     ParsedQuery,
     Term,
+    TimeWindow,
     parse_question,
     stems_of,
     term_stems,
 )
 from bot.config import Settings
+from bot.developments.timeline import timelines
 from bot.vocab import IMPORTANCE_RANK, jurisdiction_label, normalize_topic
-from store.models import Development, Item, Source
+from store.models import Development, DevelopmentDate, Item, Source
 from store.search import (
     DF_CAP,
     count_developments,
@@ -123,6 +125,7 @@ class _Candidate:
     coverage: float = 0.0  # of everything asked: content terms, places, the jurisdiction
     content_coverage: float = 0.0  # of the content terms alone
     names_covered: bool = True  # every place outside the vocabulary and instrument named
+    dates: list[DevelopmentDate] = field(default_factory=list)  # its timeline
     score: float = 0.0
 
 
@@ -187,13 +190,39 @@ def _coverage(
     return have / need if need else 1.0
 
 
-def _in_window(dev: Development, parsed: ParsedQuery) -> bool:
+def _within(when: datetime | None, window: TimeWindow | None) -> bool:
+    if window is None or when is None:
+        return False
+    if window.start is not None and when < window.start:
+        return False
+    return not (window.end is not None and when >= window.end)
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time(0, 0), tzinfo=UTC)
+
+
+def _dates_asked(cand: _Candidate, parsed: ParsedQuery) -> list[DevelopmentDate]:
+    """The candidate's timeline dates of the kinds asked about (all of them if none is)."""
+    kinds = set(parsed.date_kinds)
+    return [d for d in cand.dates if not kinds or d.kind in kinds]
+
+
+def _in_window(cand: _Candidate, parsed: ParsedQuery) -> bool:
+    """Published inside the question's window, or setting a date inside it ("the Oct 2023
+    rules" were published in October, whenever the comment extension was)."""
     window = parsed.window
-    if window is None or dev.published_at is None:
+    if window is None:
         return False
-    if window.start is not None and dev.published_at < window.start:
-        return False
-    return not (window.end is not None and dev.published_at >= window.end)
+    if _within(cand.dev.published_at, window):
+        return True
+    if window.relative and not parsed.date_kinds:
+        return False  # "what's new this week" asks what was published
+    return any(_within(_day_start(d.day), window) for d in _dates_asked(cand, parsed))
+
+
+def _in_due_window(cand: _Candidate, parsed: ParsedQuery) -> bool:
+    return any(_within(_day_start(d.day), parsed.due_window) for d in _dates_asked(cand, parsed))
 
 
 def _score(cand: _Candidate, parsed: ParsedQuery, now: datetime) -> float:
@@ -206,8 +235,12 @@ def _score(cand: _Candidate, parsed: ParsedQuery, now: datetime) -> float:
         score += 0.1
     if set(dev.topics) & set(parsed.topics):
         score += 0.05
-    if parsed.window is not None and _in_window(dev, parsed):
+    if parsed.window is not None and _in_window(cand, parsed):
         score += 0.25
+    if parsed.due_window is not None and _in_due_window(cand, parsed):
+        score += 0.25
+    if parsed.date_kinds and _dates_asked(cand, parsed):
+        score += 0.05
     score += 0.02 * IMPORTANCE_RANK.get(dev.importance, 1)
     if dev.published_at is not None:
         age_days = max((now - dev.published_at).days, 0)
@@ -227,6 +260,8 @@ def off_scope(dev: Development, parsed: ParsedQuery) -> str:
 
 
 def _qualifies(cand: _Candidate, parsed: ParsedQuery) -> bool:
+    if parsed.due_window is not None and not _in_due_window(cand, parsed):
+        return False
     if off_scope(cand.dev, parsed) and cand.coverage < MIN_COVERAGE_OFF_SCOPE:
         return False
     # Outside a relative window ("this week") never; outside a calendar one ("in May 2024")
@@ -234,7 +269,7 @@ def _qualifies(cand: _Candidate, parsed: ParsedQuery) -> bool:
     # qualify a noun ("the Oct 2023 rules") rather than the question.
     if (
         parsed.window is not None
-        and not _in_window(cand.dev, parsed)
+        and not _in_window(cand, parsed)
         and (parsed.window.relative or cand.coverage < MIN_COVERAGE_OUTSIDE_WINDOW)
     ):
         return False
@@ -324,10 +359,31 @@ def _candidates(
     else:
         # No content words ("anything new this week?"): everything in the window may answer.
         by_id = {d: 0.0 for d in _browse_ids(session, parsed)}
+    for dev_id in _dated_ids(session, parsed):
+        # Developments setting a date in the window asked about ("takes effect next month").
+        by_id.setdefault(dev_id, 0.0)
     if not by_id:
         return []
     devs = session.exec(select(Development).where(col(Development.id).in_(list(by_id)))).all()
     return [_Candidate(dev=d, relevance=max(by_id[d.id or 0], 0.0)) for d in devs]
+
+
+def _dated_ids(session: Session, parsed: ParsedQuery) -> list[int]:
+    """Developments with a timeline date of the kinds asked about inside the window asked
+    about (the forward one, or a dated question's window: "kick in this week")."""
+    window = parsed.due_window or (parsed.window if parsed.date_kinds else None)
+    if window is None or window.start is None or window.end is None:
+        return []
+    zone = window.zone or UTC
+    first = window.start.astimezone(zone).date()
+    last = (window.end - timedelta(seconds=1)).astimezone(zone).date()
+    stmt = select(DevelopmentDate.development_id).where(
+        col(DevelopmentDate.day) >= first, col(DevelopmentDate.day) <= last
+    )
+    if parsed.date_kinds:
+        stmt = stmt.where(col(DevelopmentDate.kind).in_(list(parsed.date_kinds)))
+    stmt = stmt.order_by(col(DevelopmentDate.day)).limit(CANDIDATES)
+    return list(dict.fromkeys(session.exec(stmt).all()))
 
 
 def _browse_ids(session: Session, parsed: ParsedQuery) -> list[int]:
@@ -437,8 +493,10 @@ def rank_candidates(
     candidates = _candidates(session, parsed, weights)
     if not candidates:
         return [], total
+    dated = timelines(session, [c.dev.id for c in candidates if c.dev.id is not None])
     for cand in candidates:
         dev = cand.dev
+        cand.dates = dated.get(dev.id or 0, [])
         text = f"{dev.title} {dev.summary} {dev.search_text}"
         stems = stems_of(text)
         cand.content_coverage = _coverage(stems, weights, (), total, topics=dev.topics)
@@ -551,6 +609,8 @@ def asks_anything(parsed: ParsedQuery) -> bool:
         or parsed.other_places
         or parsed.instruments
         or parsed.favoured_jurisdictions
+        or parsed.date_kinds
+        or parsed.due_window
     )
 
 

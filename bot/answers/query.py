@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from bot import vocab
 from bot.answers.vocabulary import question_vocabulary
+from bot.answers.when import FRAME_WORDS, date_kinds, future_window
 
 MAX_QUESTION_CHARS = 1000
 
@@ -143,6 +144,9 @@ class Term:
         return (self.text, *[a for a in self.alternatives if a != self.text])
 
 
+DATE_KIND_LABELS = {"effective": "takes effect", "deadline": "due", "ends": "ends"}
+
+
 @dataclass(frozen=True)
 class ParsedQuery:
     raw: str
@@ -158,6 +162,10 @@ class ParsedQuery:
     # Instruments named in full ("the Artificial Intelligence and Data Act"), as typed, then
     # the other names it goes by: an answer must name one of them.
     instruments: tuple[tuple[str, ...], ...] = ()
+    # Kinds of timeline date asked about ("takes effect": effective) and the forward range
+    # they must fall in ("next month"): bot/answers/when.py.
+    date_kinds: tuple[str, ...] = ()
+    due_window: TimeWindow | None = None
 
     @property
     def all_jurisdictions(self) -> tuple[str, ...]:
@@ -182,6 +190,10 @@ class ParsedQuery:
         if self.topics:
             parts.append("topics: " + ", ".join(self.topics))
         parts.append("published: " + (self.window.describe() if self.window else "any time"))
+        if self.date_kinds or self.due_window:
+            kinds = ", ".join(DATE_KIND_LABELS.get(k, k) for k in self.date_kinds) or "any"
+            when = f" in {self.due_window.describe()}" if self.due_window else ""
+            parts.append(f"dates it sets: {kinds}{when}")
         return "; ".join(parts)
 
 
@@ -462,9 +474,27 @@ def _is_event_name(words: list[str], end: int) -> bool:
     return any(w.lower() in EVENT_WORDS for w in words[end : end + 3])
 
 
+def parse_due(text: str, *, now: datetime, tz: ZoneInfo) -> tuple[TimeWindow | None, str]:
+    """A forward range ("next month") the question's dates must fall in, and the text
+    without it (see bot/answers/when.py)."""
+    found = future_window(text, now.astimezone(tz).date())
+    if found is None:
+        return None, text
+    window = TimeWindow(
+        start=_local_midnight(found.start, tz),
+        end=_local_midnight(found.end, tz),
+        label=found.label,
+        relative=True,
+        zone=tz,
+    )
+    return window, text[: found.span[0]] + " " + text[found.span[1] :]
+
+
 def parse_question(text: str, *, now: datetime, tz: ZoneInfo) -> ParsedQuery:
     raw = text.strip()[:MAX_QUESTION_CHARS]
-    window, rest = parse_time(raw, now=now, tz=tz)
+    due_window, raw_rest = parse_due(raw, now=now, tz=tz)
+    kinds = date_kinds(raw)
+    window, rest = parse_time(raw_rest, now=now, tz=tz)
     words = _words(rest)
     actors: list[str] = []
     targets: list[str] = []
@@ -519,6 +549,8 @@ def parse_question(text: str, *, now: datetime, tz: ZoneInfo) -> ParsedQuery:
     instruments = named_instruments(rest)
     # An instrument's words are checked as its name, not one by one ("Basic" alone is not it).
     named = {w for names in instruments for w in names[0].split()}
+    if kinds:
+        named |= FRAME_WORDS  # "takes effect", "due": the dates answer them, not the words
     terms = tuple(t for t in _terms(content) if t.text not in named)
     return ParsedQuery(
         raw=raw,
@@ -530,6 +562,8 @@ def parse_question(text: str, *, now: datetime, tz: ZoneInfo) -> ParsedQuery:
         window=window,
         favoured_jurisdictions=tuple(dict.fromkeys(favoured)),
         instruments=instruments,
+        date_kinds=kinds,
+        due_window=due_window,
     )
 
 
