@@ -90,6 +90,7 @@ _WEAK_CUE_RE = {
     kind: re.compile(r"\b(?:" + "|".join(cues) + r")\s+$") for kind, cues in WEAK_CUES.items()
 }
 _CUE_RE = {kind: re.compile(r"\b(?:" + "|".join(cues) + r")\b") for kind, cues in CUES.items()}
+_TODAY_RE = re.compile(r"\b(?:today|this morning)\b", re.IGNORECASE)
 # Sentences end at ". " before a capital or a digit, or at a line break; "No. 70" does not end one.
 _SENTENCE_RE = re.compile(r"(?<!\bNo)(?<!\bno)(?<=[.!?])\s+(?=[A-Z0-9\[\-])|\n+")
 # Cues found this far (characters) from the date at most: farther words speak of other things.
@@ -197,6 +198,12 @@ def extract_dates(text: str, *, published: date | None = None) -> list[DatedFact
                 continue
             day, precision = resolved
             out.setdefault((kind, day), DatedFact(kind, day, precision, sentence[:500]))
+        today = _TODAY_RE.search(sentence)
+        if today is not None and published is not None:
+            # "enters into force today" in an item of 22 January: that day.
+            kind = _nearest_cue(sentence, today.start(), today.end())
+            if kind is not None:
+                out.setdefault((kind, published), DatedFact(kind, published, "day", sentence[:500]))
         if sentence.rstrip().endswith(":") and not is_item:
             list_cue = _nearest_cue(sentence, len(sentence), len(sentence))
     return list(out.values())

@@ -30,6 +30,7 @@ from typing import Literal
 import httpx
 from sqlmodel import Session, col, select
 
+from bot.analysis.dates import DatedFact
 from bot.answers.query import (
     MAX_QUESTION_CHARS,
     ParsedQuery,
@@ -79,6 +80,8 @@ class CitedDevelopment:
     summary: str
     sources: list[str]
     score: float
+    timeline: list[str] = field(default_factory=list)  # "takes effect 2 August 2026", by date
+    note: str = ""  # "tagged US, not IN": shown although not tagged as asked
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -412,12 +415,40 @@ def _links(session: Session, dev_ids: Sequence[int]) -> dict[int, list[tuple[str
     return out
 
 
+# Timeline dates worth a line of their own (publication is already on the heading).
+SHOWN_DATE_KINDS = ("effective", "deadline", "ends", "adopted")
+MAX_SHOWN_DATES = 3
+
+
+def timeline_lines(
+    dates: Sequence[DevelopmentDate], *, first: Sequence[DevelopmentDate] = ()
+) -> list[str]:
+    """ "takes effect 2 August 2026" for the dates the question matched (`first`), then the
+    others by date, at most MAX_SHOWN_DATES."""
+    rest = sorted((d for d in dates if d.kind in SHOWN_DATE_KINDS), key=lambda d: d.day)
+    ordered = list({id(d): d for d in (*first, *rest)}.values())[:MAX_SHOWN_DATES]
+    facts = [DatedFact(d.kind, d.day, d.precision, d.sentence) for d in ordered]
+    return [f.describe() for f in facts]
+
+
+def matched_dates(cand: _Candidate, parsed: ParsedQuery) -> list[DevelopmentDate]:
+    """The candidate's dates inside the window the question asks about (shown first)."""
+    window = parsed.due_window or (parsed.window if parsed.date_kinds else None)
+    return [d for d in _dates_asked(cand, parsed) if _within(_day_start(d.day), window)]
+
+
 def cite_developments(
-    session: Session, devs: Sequence[Development], *, scores: Sequence[float] = ()
+    session: Session,
+    devs: Sequence[Development],
+    *,
+    scores: Sequence[float] = (),
+    notes: Sequence[str] = (),
+    first_dates: Sequence[Sequence[DevelopmentDate]] = (),
 ) -> list[CitedDevelopment]:
-    """The citation of each development: its links (official sources first) and tags."""
+    """The citation of each development: its links (official sources first), tags, dates."""
     ids = [d.id for d in devs if d.id is not None]
     links = _links(session, ids)
+    dated = timelines(session, ids)
     out = []
     for n, dev in enumerate(devs):
         urls = links.get(dev.id or 0, [])
@@ -435,6 +466,10 @@ def cite_developments(
                 summary=dev.summary,
                 sources=ordered,
                 score=round(scores[n], 4) if n < len(scores) else 0.0,
+                timeline=timeline_lines(
+                    dated.get(dev.id or 0, []), first=first_dates[n] if n < len(first_dates) else ()
+                ),
+                note=notes[n] if n < len(notes) else "",
             )
         )
     return out
@@ -462,9 +497,12 @@ def _suggestions(parsed: ParsedQuery, total: int) -> list[str]:
 def _format_answer(parsed: ParsedQuery, cited: Sequence[CitedDevelopment], total: int) -> str:
     lines = []
     for n, dev in enumerate(cited, start=1):
-        date = dev.published.date().isoformat() if dev.published else "undated"
+        day = dev.published.date().isoformat() if dev.published else "undated"
         where = ", ".join(dev.jurisdictions) or "no jurisdiction"
-        lines.append(f"{n}. {dev.title} ({date}; {where})")
+        note = f"; {dev.note}" if dev.note else ""
+        lines.append(f"{n}. {dev.title} ({day}; {where}{note})")
+        if dev.timeline:
+            lines.append("   " + "; ".join(dev.timeline))
         if dev.summary:
             lines.append(f"   {dev.summary}")
         if dev.url:
@@ -534,9 +572,9 @@ _CITATION_RE = re.compile(r"\[(\d+)\]")
 def phrase_prompt(question: str, cited: Sequence[CitedDevelopment]) -> str:
     parts = [f"Question: {question}", "Developments:"]
     for n, dev in enumerate(cited, start=1):
-        date = dev.published.date().isoformat() if dev.published else "undated"
+        day = dev.published.date().isoformat() if dev.published else "undated"
         where = ", ".join(dev.jurisdictions) or "none"
-        parts.append(f"[{n}] {dev.title} ({date}; jurisdictions: {where})\n{dev.summary[:1200]}")
+        parts.append(f"[{n}] {dev.title} ({day}; jurisdictions: {where})\n{dev.summary[:1200]}")
     return "\n\n".join(parts)
 
 
@@ -650,7 +688,13 @@ def answer_question(
             developments=[],
             suggestions=tips,
         )
-    cited = cite_developments(session, [c.dev for c in chosen], scores=[c.score for c in chosen])
+    cited = cite_developments(
+        session,
+        [c.dev for c in chosen],
+        scores=[c.score for c in chosen],
+        notes=[off_scope(c.dev, parsed) for c in chosen],
+        first_dates=[matched_dates(c, parsed) for c in chosen],
+    )
     phrased = _phrase(
         session, parsed.raw, cited, settings=settings, now=now, transport=llm_transport
     )

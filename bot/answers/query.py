@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from bot import vocab
 from bot.answers.vocabulary import question_vocabulary
-from bot.answers.when import FRAME_WORDS, date_kinds, future_window
+from bot.answers.when import FRAME_WORDS, coming_month, date_kinds, future_window
 
 MAX_QUESTION_CHARS = 1000
 
@@ -51,7 +51,7 @@ EVENT_WORDS = frozenset(
         "convention",
     }
 )
-TARGET_PREPOSITIONS = frozenset({"to", "into", "against", "towards", "toward"})
+TARGET_PREPOSITIONS = frozenset({"to", "into", "against", "towards", "toward", "for"})
 
 # Words that carry no searchable meaning in a question to a policy bot.
 STOPWORDS: frozenset[str] = _wordset(
@@ -477,7 +477,10 @@ def _is_event_name(words: list[str], end: int) -> bool:
 def parse_due(text: str, *, now: datetime, tz: ZoneInfo) -> tuple[TimeWindow | None, str]:
     """A forward range ("next month") the question's dates must fall in, and the text
     without it (see bot/answers/when.py)."""
-    found = future_window(text, now.astimezone(tz).date())
+    today = now.astimezone(tz).date()
+    found = future_window(text, today)
+    if found is None and date_kinds(text):
+        found = coming_month(text, today)
     if found is None:
         return None, text
     window = TimeWindow(

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -102,6 +103,22 @@ _NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "six": 6, "twelve": 12, "
 def _month_start(day: date, months: int) -> date:
     index = day.year * 12 + day.month - 1 + months
     return date(index // 12, index % 12 + 1, 1)
+
+
+_MONTH_NAMES = [calendar.month_name[i].lower() for i in range(1, 13)]
+
+
+def coming_month(text: str, today: date) -> FutureRange | None:
+    """ "in August" in a question about dates set: the next August (or this one, if current)."""
+    m = re.search(
+        r"\b(?:in|by|from|during)\s+(" + "|".join(_MONTH_NAMES) + r")\b(?!\s+\d)", text, re.I
+    )
+    if m is None:
+        return None
+    month = _MONTH_NAMES.index(m.group(1).lower()) + 1
+    year = today.year if month >= today.month else today.year + 1
+    start = date(year, month, 1)
+    return FutureRange(m.span(), start, _month_start(start, 1), f"{start:%B %Y}")
 
 
 def future_window(text: str, today: date) -> FutureRange | None:

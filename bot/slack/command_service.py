@@ -61,6 +61,8 @@ def shown(dev: CitedDevelopment) -> ShownDevelopment:
         jurisdictions=tuple(dev.jurisdictions),
         published=dev.published,
         importance=dev.importance,
+        timeline=tuple(dev.timeline),
+        note=dev.note,
     )
 
 
