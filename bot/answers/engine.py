@@ -36,6 +36,7 @@ from bot.answers.query import (
     ParsedQuery,
     Term,
     TimeWindow,
+    jurisdictions_named,
     parse_question,
     stems_of,
     term_stems,
@@ -129,6 +130,7 @@ class _Candidate:
     content_coverage: float = 0.0  # of the content terms alone
     names_covered: bool = True  # every place outside the vocabulary and instrument named
     dates: list[DevelopmentDate] = field(default_factory=list)  # its timeline
+    names_asked_place: bool = False  # its title or summary names a jurisdiction asked about
     score: float = 0.0
 
 
@@ -175,9 +177,12 @@ def _coverage(
     total: int,
     *,
     topics: Sequence[str] = (),
+    instruments: int = 0,
+    instruments_named: bool = False,
 ) -> float:
-    have = 0.0
-    need = 0.0
+    # An instrument named in full ("the AI Promotion Act") weighs as a rare name.
+    need = instruments * KEY_TERM_FACTOR * _idf(1, total)
+    have = need if instruments_named else 0.0
     for term, weight, _df in weights:
         need += weight
         # A topic word ("regulation") is covered by the topic tag as well as by the word.
@@ -265,7 +270,9 @@ def off_scope(dev: Development, parsed: ParsedQuery) -> str:
 def _qualifies(cand: _Candidate, parsed: ParsedQuery) -> bool:
     if parsed.due_window is not None and not _in_due_window(cand, parsed):
         return False
-    if off_scope(cand.dev, parsed) and cand.coverage < MIN_COVERAGE_OFF_SCOPE:
+    if off_scope(cand.dev, parsed) and (
+        cand.content_coverage < MIN_COVERAGE_OFF_SCOPE or not cand.names_asked_place
+    ):
         return False
     # Outside a relative window ("this week") never; outside a calendar one ("in May 2024")
     # only when the development matches the question very closely, since the date may
@@ -537,9 +544,16 @@ def rank_candidates(
         cand.dates = dated.get(dev.id or 0, [])
         text = f"{dev.title} {dev.summary} {dev.search_text}"
         stems = stems_of(text)
-        cand.content_coverage = _coverage(stems, weights, (), total, topics=dev.topics)
         cand.names_covered = names_covered(text, stems, parsed)
-        cand.coverage = _coverage(stems, weights, parsed.other_places, total, topics=dev.topics)
+        # Named in the title or summary, where the subject is: a country listed deep in the
+        # text ("tier 2: India, ...") is usually a target, not who acted.
+        head = jurisdictions_named(f"{dev.title}. {dev.summary}")
+        cand.names_asked_place = bool(set(head) & set(parsed.jurisdictions))
+        named = {"instruments": len(parsed.instruments), "instruments_named": cand.names_covered}
+        cand.content_coverage = _coverage(stems, weights, (), total, topics=dev.topics, **named)
+        cand.coverage = _coverage(
+            stems, weights, parsed.other_places, total, topics=dev.topics, **named
+        )
         if parsed.jurisdictions and weights:
             # The jurisdiction asked about is part of the question too: a development tagged
             # with it covers that part (the words were taken out of the terms).

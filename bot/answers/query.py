@@ -469,6 +469,12 @@ def _jurisdiction_at(words: list[str], i: int) -> tuple[str, int] | None:
     return found
 
 
+def jurisdictions_named(text: str) -> list[str]:
+    """Every tracked jurisdiction a text names (code, name, demonym, capital or seat)."""
+    words = _words(text)
+    return [hit[0] for i in range(len(words)) if (hit := _jurisdiction_at(words, i))]
+
+
 def _is_event_name(words: list[str], end: int) -> bool:
     """A place followed within two words by "summit", "declaration" and the like."""
     return any(w.lower() in EVENT_WORDS for w in words[end : end + 3])
@@ -510,6 +516,11 @@ def parse_question(text: str, *, now: datetime, tz: ZoneInfo) -> ParsedQuery:
         prev = words[i - 1].lower() if i > 0 else ""
         if prev == "the" and i > 1:
             prev = words[i - 2].lower()
+        region = _match_phrase(words, i, {r: r for r in REGIONS})
+        if region is not None:
+            favoured.extend(REGIONS[region[0]])
+            i += region[1]
+            continue
         hit = _jurisdiction_at(words, i)
         if hit is not None:
             code, size = hit
@@ -520,11 +531,6 @@ def parse_question(text: str, *, now: datetime, tz: ZoneInfo) -> ParsedQuery:
             else:
                 actors.append(code)
             i += size
-            continue
-        region = _match_phrase(words, i, {r: r for r in REGIONS})
-        if region is not None:
-            favoured.extend(REGIONS[region[0]])
-            i += region[1]
             continue
         lower = words[i].lower()
         place = _match_phrase(words, i, OTHER_PLACES)
@@ -639,7 +645,7 @@ def amount_forms(word: str) -> tuple[str, ...]:
 
 
 def _split_hyphen(word: str) -> list[str]:
-    if word in _SYNONYMS:
+    if word in _SYNONYMS or amount_forms(word):
         return [word]
     if "-" in word and any(c.isdigit() for c in word) and re.fullmatch(r"[a-z0-9-]+", word):
         # A code such as "kestrel-12" or "2023-27588" stays whole: as a phrase it matches the
