@@ -549,10 +549,24 @@ def rank_candidates(
         # text ("tier 2: India, ...") is usually a target, not who acted.
         head = jurisdictions_named(f"{dev.title}. {dev.summary}")
         cand.names_asked_place = bool(set(head) & set(parsed.jurisdictions))
-        named = {"instruments": len(parsed.instruments), "instruments_named": cand.names_covered}
-        cand.content_coverage = _coverage(stems, weights, (), total, topics=dev.topics, **named)
+        n_named = len(parsed.instruments)
+        cand.content_coverage = _coverage(
+            stems,
+            weights,
+            (),
+            total,
+            topics=dev.topics,
+            instruments=n_named,
+            instruments_named=cand.names_covered,
+        )
         cand.coverage = _coverage(
-            stems, weights, parsed.other_places, total, topics=dev.topics, **named
+            stems,
+            weights,
+            parsed.other_places,
+            total,
+            topics=dev.topics,
+            instruments=n_named,
+            instruments_named=cand.names_covered,
         )
         if parsed.jurisdictions and weights:
             # The jurisdiction asked about is part of the question too: a development tagged
