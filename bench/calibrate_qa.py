@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from eval import load_items, run_pipeline
-from eval_qa import _read_jsonl, ask_all, summarise_rows
+from eval_qa import ask_all, summarise_rows
 
 from bot.answers import engine as answer_engine
 from bot.config import Settings
@@ -44,7 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     args = argv if argv is not None else sys.argv[1:]
     path = Path(args[0])
     items = load_items(path)
-    questions = _read_jsonl(path / "qa.jsonl")
+    lines = (path / "qa.jsonl").read_text(encoding="utf-8").splitlines()
+    questions = [json.loads(line) for line in lines if line.strip()]
     rows_out = []
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/calibrate.db"

@@ -30,9 +30,9 @@ from typing import Literal
 import httpx
 from sqlmodel import Session, col, select
 
-from bot.analysis.dates import DatedFact
+from bot.answers.evidence import names_covered, off_scope, timeline_lines
+from bot.answers.guard import USAGE_TEXT, asks_anything, question_problem
 from bot.answers.query import (
-    MAX_QUESTION_CHARS,
     ParsedQuery,
     Term,
     TimeWindow,
@@ -258,15 +258,6 @@ def _score(cand: _Candidate, parsed: ParsedQuery, now: datetime) -> float:
     return score
 
 
-def off_scope(dev: Development, parsed: ParsedQuery) -> str:
-    """ "tagged EU, not UK" when the question names actors the development is not tagged
-    with (tags rank, they do not exclude: a tagging mistake must not hide a close match)."""
-    if not parsed.jurisdictions or set(dev.jurisdictions) & set(parsed.jurisdictions):
-        return ""
-    tagged = ", ".join(dev.jurisdictions) or "no jurisdiction"
-    return f"tagged {tagged}, not {', '.join(parsed.jurisdictions)}"
-
-
 def _qualifies(cand: _Candidate, parsed: ParsedQuery) -> bool:
     if parsed.due_window is not None and not _in_due_window(cand, parsed):
         return False
@@ -288,24 +279,6 @@ def _qualifies(cand: _Candidate, parsed: ParsedQuery) -> bool:
     return not parsed.terms or (
         cand.coverage >= MIN_COVERAGE and cand.content_coverage >= MIN_CONTENT_COVERAGE
     )
-
-
-_NON_WORD_RE = re.compile(r"[^\w]+")
-
-
-def _normalised(text: str) -> str:
-    return " " + _NON_WORD_RE.sub(" ", text.lower()).strip() + " "
-
-
-def names_covered(text: str, stems: set[str], parsed: ParsedQuery) -> bool:
-    """Whether the text names every country outside the vocabulary and every instrument the
-    question names (in one of its names): the question's distinctive parts."""
-    if not all(all(s in stems for s in term_stems(p)) for p in parsed.other_places):
-        return False
-    if not parsed.instruments:
-        return True
-    flat = _normalised(text)
-    return all(any(_normalised(n) in flat for n in names) for names in parsed.instruments)
 
 
 def _window_bounds(parsed: ParsedQuery) -> tuple[datetime | None, datetime | None]:
@@ -420,22 +393,6 @@ def _links(session: Session, dev_ids: Sequence[int]) -> dict[int, list[tuple[str
         if dev_id is not None and url:
             out.setdefault(dev_id, []).append((url, bool(primary)))
     return out
-
-
-# Timeline dates worth a line of their own (publication is already on the heading).
-SHOWN_DATE_KINDS = ("effective", "deadline", "ends", "adopted")
-MAX_SHOWN_DATES = 3
-
-
-def timeline_lines(
-    dates: Sequence[DevelopmentDate], *, first: Sequence[DevelopmentDate] = ()
-) -> list[str]:
-    """ "takes effect 2 August 2026" for the dates the question matched (`first`), then the
-    others by date, at most MAX_SHOWN_DATES."""
-    rest = sorted((d for d in dates if d.kind in SHOWN_DATE_KINDS), key=lambda d: d.day)
-    ordered = list({id(d): d for d in (*first, *rest)}.values())[:MAX_SHOWN_DATES]
-    facts = [DatedFact(d.kind, d.day, d.precision, d.sentence) for d in ordered]
-    return [f.describe() for f in facts]
 
 
 def matched_dates(cand: _Candidate, parsed: ParsedQuery) -> list[DevelopmentDate]:
@@ -640,44 +597,6 @@ def _phrase(
         transport=transport,
     )
     return acceptable_phrasing(reply, len(cited)) if reply else None
-
-
-USAGE_TEXT = (
-    "Ask a question in words, e.g. “any new Dutch chip export rules this week?” or "
-    "“when do the EU AI Act's GPAI rules apply?”."
-)
-
-
-def question_problem(question: str) -> str | None:
-    """Why `question` cannot be searched, in one line, or None when it can.
-
-    An over-long question is refused rather than cut: the cut would leave a fragment as a
-    search term, and echoing it back would repeat kilobytes.
-    """
-    text = question.strip()
-    if len(text) > MAX_QUESTION_CHARS:
-        return (
-            f"That question is {len(text):,} characters; questions are limited to "
-            f"{MAX_QUESTION_CHARS:,}. Ask it in a sentence or two."
-        )
-    if not re.search(r"[^\W_]", text):
-        return USAGE_TEXT  # empty, "*", "???", an emoji: nothing to search for
-    return None
-
-
-def asks_anything(parsed: ParsedQuery) -> bool:
-    """Whether the question names anything to search or filter on (not "what?")."""
-    return bool(
-        parsed.terms
-        or parsed.all_jurisdictions
-        or parsed.topics
-        or parsed.window
-        or parsed.other_places
-        or parsed.instruments
-        or parsed.favoured_jurisdictions
-        or parsed.date_kinds
-        or parsed.due_window
-    )
 
 
 def answer_question(

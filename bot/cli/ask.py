@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from bot.answers.engine import answer_question, question_problem
+from bot.answers.engine import answer_question
+from bot.answers.guard import question_problem
 from bot.cli import common as cli_common
 from bot.deps import open_store
 from store.db import session_scope
