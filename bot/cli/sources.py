@@ -22,6 +22,7 @@ from bot.cli import common as cli_common
 from bot.cli.alerts import format_report
 from bot.config import Settings
 from bot.deps import open_store
+from bot.developments.timeline import timelines
 from bot.sources.fetch import Fetcher, FetchLimits
 from bot.sources.poll import PollReport, PollRow, UnknownSourceError, fetch_and_parse, poll_sources
 from bot.sources.sources_file import SourcesFileError, SourceSpec, load_sources_file, sync_sources
@@ -296,6 +297,7 @@ def export_developments(session: Session, *, since: datetime | None) -> list[dic
             items_by_dev[item.development_id].append(
                 {"url": item.url, "title": item.title, "source": names.get(item.source_id, "")}
             )
+    dated = timelines(session, ids)
     return [
         {
             "id": d.id,
@@ -307,6 +309,11 @@ def export_developments(session: Session, *, since: datetime | None) -> list[dic
             "first_seen": _iso(d.first_seen_at),
             "published": _iso(d.published_at),
             "items": items_by_dev.get(d.id or 0, []),
+            # The development's timeline (CONTRACT.md: "dates"), by date.
+            "dates": [
+                {"kind": t.kind, "date": t.day.isoformat(), "sentence": t.sentence}
+                for t in dated.get(d.id or 0, [])
+            ],
         }
         for d in developments
     ]
