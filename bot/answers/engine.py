@@ -36,11 +36,11 @@ from bot.answers.query import (
     ParsedQuery,
     Term,
     TimeWindow,
+    jurisdiction_forms,
     jurisdictions_named,
     parse_question,
-    stems_of,
-    term_stems,
 )
+from bot.answers.stemming import stems_of, term_stems
 from bot.config import Settings
 from bot.developments.timeline import timelines
 from bot.vocab import IMPORTANCE_RANK, jurisdiction_label, normalize_topic
@@ -322,17 +322,23 @@ def _candidates(
             best = max((h.score for h in hits), default=0.0)
             return {h.development_id: (h.score / best if best > 0 else 0.0) for h in hits}
 
-        every = run("all", groups, start, end, CANDIDATES)
+        scope = parsed.jurisdictions
+        every = run("all", groups, start, end, CANDIDATES, scope)
         if len(every) < CANDIDATES // 2:
             # Fewer whole matches than wanted: partial matches compete too, a little behind.
-            for dev_id, rel in run("any", rare or groups, start, end, CANDIDATES).items():
+            for dev_id, rel in run("any", rare or groups, start, end, CANDIDATES, scope).items():
                 by_id[dev_id] = 0.8 * rel
         by_id.update(every)
-        scope = (*parsed.jurisdictions, *parsed.favoured_jurisdictions)
         if scope:
-            # Developments tagged as asked are candidates even when many others match better
-            # (the tags only rank: the search above was not limited to them).
-            for dev_id, rel in run("any", rare or groups, start, end, CANDIDATES, scope).items():
+            # Tags rank, they do not exclude: developments tagged otherwise compete too when
+            # they name a jurisdiction asked about, which an answer outside the tags needs.
+            outside = [*groups, list(jurisdiction_forms(scope))]
+            for dev_id, rel in run("all", outside, start, end, CANDIDATES // 2).items():
+                by_id.setdefault(dev_id, 0.8 * rel)
+        if parsed.favoured_jurisdictions:
+            # A region asked about ("Asian governments"): its developments are candidates.
+            region = parsed.favoured_jurisdictions
+            for dev_id, rel in run("any", rare or groups, start, end, CANDIDATES, region).items():
                 by_id.setdefault(dev_id, 0.8 * rel)
         if parsed.window is not None and not parsed.window.relative:
             # A calendar window favours its own matches: make sure they are candidates too.

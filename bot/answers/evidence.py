@@ -13,7 +13,8 @@ import re
 from collections.abc import Sequence
 
 from bot.analysis.dates import DatedFact
-from bot.answers.query import ParsedQuery, term_stems
+from bot.answers.query import ParsedQuery
+from bot.answers.stemming import term_stems
 from store.models import Development, DevelopmentDate
 
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from bot import vocab
@@ -475,6 +475,15 @@ def jurisdictions_named(text: str) -> list[str]:
     return [hit[0] for i in range(len(words)) if (hit := _jurisdiction_at(words, i))]
 
 
+def jurisdiction_forms(codes: Sequence[str]) -> tuple[str, ...]:
+    """The words a text may name these jurisdictions by (names, demonyms, capitals, seats,
+    codes). The index ignores case, so "US" also finds "us"; "IN" ("in") would find anything."""
+    wanted = set(codes)
+    forms = [n for n, c in {**vocab.JURISDICTION_NAMES, **PLACE_NAMES}.items() if c in wanted]
+    forms += [c.lower() for c in codes if c != "IN"]
+    return tuple(dict.fromkeys(forms))
+
+
 def _is_event_name(words: list[str], end: int) -> bool:
     """A place followed within two words by "summit", "declaration" and the like."""
     return any(w.lower() in EVENT_WORDS for w in words[end : end + 3])
@@ -653,47 +662,3 @@ def _split_hyphen(word: str) -> list[str]:
         # (split apart, "-12" would be a signed number there and never match "12").
         return [word]
     return [p for p in re.split(r"[-.']", word) if p]
-
-
-# --- a light stemmer for comparing question words with document words -------------------------
-
-
-STEM_PREFIX = 7
-
-
-@lru_cache(maxsize=200_000)
-def stem(word: str) -> str:
-    w = word.lower()
-    if len(w) <= 3:
-        return w
-    for suffix, repl in (
-        ("ies", "y"),
-        ("sses", "ss"),
-        ("ches", "ch"),
-        ("shes", "sh"),
-        ("xes", "x"),
-        ("ing", ""),
-        ("ed", ""),
-        ("es", "e"),
-        ("s", ""),
-    ):
-        if w.endswith(suffix) and len(w) - len(suffix) >= 3 and not w.endswith("ss"):
-            w = w[: len(w) - len(suffix)] + repl
-            break
-    if w.endswith("e") and len(w) > 4:
-        w = w[:-1]
-    # Comparing the first seven letters makes "restrict" match "restrictions" and "control"
-    # match "controlling" without a full stemmer; long words rarely collide on seven letters.
-    return w[:STEM_PREFIX]
-
-
-_DOC_TOKEN_RE = re.compile(r"[^\W_]+", re.UNICODE)
-
-
-def stems_of(text: str) -> set[str]:
-    return {stem(t) for t in set(_DOC_TOKEN_RE.findall(text.lower()))}
-
-
-def term_stems(form: str) -> tuple[str, ...]:
-    """The stems a (possibly multi-word) form needs; all must be present for it to match."""
-    return tuple(stem(t) for t in _DOC_TOKEN_RE.findall(form.lower()))
