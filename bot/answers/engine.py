@@ -329,10 +329,12 @@ def _candidates(
             for dev_id, rel in run("any", rare or groups, start, end, CANDIDATES, scope).items():
                 by_id[dev_id] = 0.8 * rel
         by_id.update(every)
-        if scope:
+        distinctive = [list(t.forms) for t, _w, df in weights if df < DF_CAP] + named
+        if scope and distinctive:
             # Tags rank, they do not exclude: developments tagged otherwise compete too when
-            # they name a jurisdiction asked about, which an answer outside the tags needs.
-            outside = [*groups, list(jurisdiction_forms(scope))]
+            # they name a jurisdiction asked about, which an answer outside the tags needs,
+            # and the question's rarer words (common ones alone are no close match).
+            outside = [*distinctive, list(jurisdiction_forms(scope))]
             for dev_id, rel in run("all", outside, start, end, CANDIDATES // 2).items():
                 by_id.setdefault(dev_id, 0.8 * rel)
         if parsed.favoured_jurisdictions:
@@ -510,8 +512,9 @@ def rank_candidates(
         cand.names_covered = names_covered(text, stems, parsed)
         # Named in the title or summary, where the subject is: a country listed deep in the
         # text ("tier 2: India, ...") is usually a target, not who acted.
-        head = jurisdictions_named(f"{dev.title}. {dev.summary}")
-        cand.names_asked_place = bool(set(head) & set(parsed.jurisdictions))
+        if off_scope(dev, parsed):
+            head = jurisdictions_named(f"{dev.title}. {dev.summary}")
+            cand.names_asked_place = bool(set(head) & set(parsed.jurisdictions))
         n_named = len(parsed.instruments)
         cand.content_coverage = _coverage(
             stems,
