@@ -25,6 +25,7 @@ from bot.cli import common as cli_common
 from bot.cli.alerts import format_report
 from bot.config import Settings
 from bot.deps import open_store
+from bot.developments.timeline import timelines
 from bot.sources.entries import RawEntry
 from bot.sources.fetch import Fetcher, FetchLimits
 from bot.sources.parse import ParseError, ParseResult, parse_body
@@ -387,6 +388,8 @@ def export_developments(session: Session, *, since: datetime | None) -> list[dic
         dev_id: [{"url": link.url, "title": link.title, "source": link.source} for link in found]
         for dev_id, found in links.items()
     }
+    ids = [d.id for d in developments if d.id is not None]
+    dated = timelines(session, ids)
     return [
         {
             "id": d.id,
@@ -398,6 +401,11 @@ def export_developments(session: Session, *, since: datetime | None) -> list[dic
             "first_seen": _iso(d.first_seen_at),
             "published": _iso(d.published_at),
             "items": items_by_dev.get(d.id or 0, []),
+            # The development's timeline (docs/reference.md: "dates"), by date.
+            "dates": [
+                {"kind": t.kind, "date": t.day.isoformat(), "sentence": t.sentence}
+                for t in dated.get(d.id or 0, [])
+            ],
         }
         for d in developments
     ]
