@@ -520,7 +520,8 @@ def best_match(
             best = (
                 cand.development_id,
                 score,
-                f"similarity {score:.2f} >= {threshold} (words {words:.2f}, names {names:.2f}"
-                f": {', '.join(sorted(new.names & cand.fingerprint.names)[:6])})",
+                f"similarity {score:.2f} >= {threshold} (words {words:.2f}"
+                f": {', '.join(sorted(new.words & cand.fingerprint.words)[:8])}; names"
+                f" {names:.2f}: {', '.join(sorted(new.names & cand.fingerprint.names)[:6])})",
             )
     return best

@@ -19,13 +19,14 @@ from sqlmodel import Session, col, select
 
 from bot.alerts.delivery import alerts_after_poll
 from bot.cli import common as cli_common
+from bot.cli import explain as cli_explain
 from bot.cli.alerts import format_report
 from bot.config import Settings
 from bot.deps import open_store
 from bot.sources.fetch import Fetcher, FetchLimits
 from bot.sources.poll import PollReport, PollRow, UnknownSourceError, fetch_and_parse, poll_sources
 from bot.sources.sources_file import SourcesFileError, SourceSpec, load_sources_file, sync_sources
-from store.models import Development, Item, Source
+from store.models import Development, Source
 
 sources_app = typer.Typer(help="List the sources with their health, or check them.")
 
@@ -270,10 +271,6 @@ def check_sources() -> None:
 # --- export -------------------------------------------------------------------------------
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return moment.astimezone(UTC).isoformat() if moment is not None else None
-
-
 def export_developments(session: Session, *, since: datetime | None) -> list[dict[str, Any]]:
     """Every development (published, or else first seen, on or after `since`) in the
     docs/reference.md export shape, oldest first."""
@@ -282,20 +279,7 @@ def export_developments(session: Session, *, since: datetime | None) -> list[dic
     if since is not None:
         developments = [d for d in developments if (d.published_at or d.first_seen_at) >= since]
     ids = [d.id for d in developments if d.id is not None]
-    items_by_dev: dict[int, list[dict[str, str]]] = {i: [] for i in ids}
-    names = {s.id: s.name for s in session.exec(select(Source)).all()}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        items = session.exec(
-            select(Item)
-            .where(col(Item.development_id).in_(chunk))
-            .order_by(col(Item.published_at), col(Item.id))
-        ).all()
-        for item in items:
-            assert item.development_id is not None
-            items_by_dev[item.development_id].append(
-                {"url": item.url, "title": item.title, "source": names.get(item.source_id, "")}
-            )
+    items_by_dev = cli_explain.development_items(session, ids)
     return [
         {
             "id": d.id,
@@ -304,9 +288,14 @@ def export_developments(session: Session, *, since: datetime | None) -> list[dic
             "jurisdictions": list(d.jurisdictions),
             "topics": list(d.topics),
             "importance": d.importance,
-            "first_seen": _iso(d.first_seen_at),
-            "published": _iso(d.published_at),
-            "items": items_by_dev.get(d.id or 0, []),
+            "first_seen": cli_explain.iso(d.first_seen_at),
+            "published": cli_explain.iso(d.published_at),
+            "items": [
+                {"url": i["url"], "title": i["title"], "source": i["source"]}
+                for i in items_by_dev.get(d.id or 0, [])
+            ],
+            # Why it carries its tags and items: what `policybot explain ID --json` prints.
+            "evidence": cli_explain.explanation_of(d, items_by_dev.get(d.id or 0, [])),
         }
         for d in developments
     ]

@@ -158,7 +158,7 @@ def test_export_json_and_csv_in_the_contract_shape(env: Path, source_server: Sou
     assert developments
     keys = {"id", "title", "summary", "jurisdictions", "topics", "importance", "first_seen"}
     for development in developments:
-        assert keys | {"published", "items"} == set(development)
+        assert keys | {"published", "items", "evidence"} == set(development)
         for item in development["items"]:
             assert set(item) == {"url", "title", "source"} and item["source"] == "good-feed"
     urls = {i["url"] for d in developments for i in d["items"]}
