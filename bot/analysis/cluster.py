@@ -175,8 +175,23 @@ def fingerprint(title: str, text: str) -> Fingerprint:
     # From the headline only: a body often quotes the earlier action's full title. A match in
     # the title is also one in `full` (the title opens it, followed by "."), so only the
     # modifiers mentioned there need a look.
-    modifiers = frozenset(k for k in mentioned if _MODIFIERS[k].search(title) is not None)
+    modifiers = frozenset(k for k in mentioned if _acts_in_headline(k, title))
     return Fingerprint(words, docs, codes, money, modifiers, mentions, distinctive(title, text))
+
+
+# "seek delay to", "call for a pause on": asking for an action on an earlier one is not it.
+_REQUESTED = re.compile(
+    r"\b(?:seeks?|seeking|calls? for|calling for|urges?|urging|push(?:es)? for|ask(?:s)? for|"
+    r"press(?:es)? for|wants?|demands?|lobby(?:ing)? for)\s+(?:an? |the )?$",
+    re.IGNORECASE,
+)
+
+
+def _acts_in_headline(kind: str, title: str) -> bool:
+    """The headline reports the modifier's action itself, not a request for it."""
+    return any(
+        not _REQUESTED.search(title[: m.start()]) for m in _MODIFIERS[kind].pattern.finditer(title)
+    )
 
 
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*|\d+[A-Za-z][A-Za-z0-9]*")
@@ -475,6 +490,11 @@ def names_score(a: Fingerprint, b: Fingerprint, spread: dict[str, int]) -> float
     return min(NAME_CAP, NAME_UNIT * total)
 
 
+def _same_named_thing(a: Fingerprint, b: Fingerprint, names: float) -> bool:
+    """Both name one document or product (a shared number or code) and share a rare name."""
+    return bool((a.docs & b.docs) or (a.codes & b.codes)) and names > 0
+
+
 def best_match(
     new: Fingerprint,
     *,
@@ -505,8 +525,12 @@ def best_match(
         score = words + names
         if shared_facts(new, cand.fingerprint):
             score += FACT_BONUS
-        if cand.same_source:
+        if cand.same_source and not _same_named_thing(new, cand.fingerprint, names):
             threshold = THRESHOLD_SAME_SOURCE
+        elif cand.same_source:
+            # An update of the source's earlier item on the same document or product (a law
+            # firm's revised alert) joins it like another outlet's report, further apart.
+            threshold = THRESHOLD_FAR
         elif relevant and cand.relevant:
             threshold = THRESHOLD_NEAR if abs(cand.days_apart) <= NEAR_DAYS else THRESHOLD_FAR
         elif relevant != cand.relevant:
