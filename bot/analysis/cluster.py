@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 from wordfreq import zipf_frequency
@@ -140,7 +141,7 @@ def _token_stems(token: str) -> tuple[str, ...]:
     return tuple(s for s in map(_content_stem, _WORD.findall(token)) if s)
 
 
-def fingerprint(title: str, text: str) -> Fingerprint:
+def fingerprint(title: str, text: str, published: date | None = None) -> Fingerprint:
     # The stems of the words of "{title}. {first LEDE_WORDS words of text}". No `_WORD` match
     # holds whitespace, so the title and each lede token can be matched on their own (and the
     # tokens cached); split with a limit gives the same first words without splitting it all.
@@ -176,7 +177,8 @@ def fingerprint(title: str, text: str) -> Fingerprint:
     # the title is also one in `full` (the title opens it, followed by "."), so only the
     # modifiers mentioned there need a look.
     modifiers = frozenset(k for k in mentioned if _acts_in_headline(k, title))
-    return Fingerprint(words, docs, codes, money, modifiers, mentions, distinctive(title, text))
+    names = distinctive(title, text, published)
+    return Fingerprint(words, docs, codes, money, modifiers, mentions, names)
 
 
 # "seek delay to", "call for a pause on": asking for an action on an earlier one is not it.
@@ -205,10 +207,17 @@ _PHRASE = re.compile(r"(?<![A-Za-z])(?:[A-Z][A-Za-z0-9-]*[ ]){1,3}[A-Z][A-Za-z0-
 RARE_ZIPF = 3.0
 
 
-def distinctive(title: str, text: str) -> frozenset[str]:
+def day_of(moment: datetime | None) -> date | None:
+    """The UTC day of a publication time, for `fingerprint`."""
+    return None if moment is None else moment.date()
+
+
+def distinctive(title: str, text: str, published: date | None = None) -> frozenset[str]:
     """Rare words and day-month dates of the title and lede: what identifies one event across
     press-release, law-firm and newswire styles. Rarity is English word frequency (wordfreq);
-    the domain's own common names (countries, agencies, laws: `common_names`) are left out."""
+    the domain's own common names (countries, agencies, laws: `common_names`) are left out.
+    With the item's `published` day, "on Thursday" is the date it names (the last Thursday on
+    or before that day), so a newswire's weekday meets a release's "22 January"."""
     common = common_names()
     body = f"{title}. {text[:_NAMES_TEXT_CHARS]}"
     found = {
@@ -226,7 +235,20 @@ def distinctive(title: str, text: str) -> frozenset[str]:
         day = m.group(1) or m.group(4)
         month = (m.group(2) or m.group(3)).lower()
         found.add(f"date:{month}-{int(day)}")
+    if published is not None:
+        for m in _WEEKDAY.finditer(body):
+            back = (published.weekday() - _WEEKDAYS.index(m.group(1).lower())) % 7
+            day_named = published - timedelta(days=back)
+            found.add(f"date:{_MONTHS[day_named.month - 1]}-{day_named.day}")
     return frozenset(found)
+
+
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+# "on Thursday", "last Tuesday": a day of the week the report dates its event by.
+_WEEKDAY = re.compile(
+    r"\b(?:[Oo]n|[Ll]ast|[Tt]his)\s+(" + "|".join(w.title() for w in _WEEKDAYS) + r")\b"
+)
 
 
 @lru_cache(maxsize=1 << 16)
