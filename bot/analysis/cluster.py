@@ -513,8 +513,10 @@ def names_score(a: Fingerprint, b: Fingerprint, spread: dict[str, int]) -> float
 
 
 def _same_named_thing(a: Fingerprint, b: Fingerprint, names: float) -> bool:
-    """Both name one document or product (a shared number or code) and share a rare name."""
-    return bool((a.docs & b.docs) or (a.codes & b.codes)) and names > 0
+    """Both name one document or product (a shared number or code) and share a rare name
+    or date besides it (one product's two different duties share only its code)."""
+    codes = {c.lower() for c in a.codes & b.codes}
+    return bool((a.docs & b.docs) or codes) and names > 0 and bool((a.names & b.names) - codes)
 
 
 def best_match(

@@ -48,7 +48,11 @@ def test_each_jurisdiction_names_the_items_and_words_that_decided_it() -> None:
             2,
             "Washington blacklists Chinese AI chip reseller Quarrystone",
             "The Commerce Department said the reseller shipped advanced chips to China.",
-            clustering={"joined": 41, "score": 0.61, "why": "similarity 0.61 >= 0.15 (names: quarrystone)"},
+            clustering={
+                "joined": 41,
+                "score": 0.61,
+                "why": "similarity 0.61 >= 0.15 (names: quarrystone)",
+            },
         ),
     ]
     explanation = explain_development(_development(items), items)

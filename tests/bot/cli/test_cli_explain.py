@@ -59,7 +59,9 @@ def polled(
             body=_FEED.format(name=name, title=title, date=date, text=text),
             content_type="application/rss+xml",
         )
-        lines.append(f'[[sources]]\nname = "{name}"\nkind = "feed"\nurl = "{url}"\nprimary = {primary}\n')
+        lines.append(
+            f'[[sources]]\nname = "{name}"\nkind = "feed"\nurl = "{url}"\nprimary = {primary}\n'
+        )
     (tmp_path / "sources.toml").write_text("\n".join(lines), encoding="utf-8")
     result = runner.invoke(app, ["poll", "--all"])
     assert result.exit_code == 0, result.output
