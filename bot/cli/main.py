@@ -15,6 +15,7 @@ from bot.cli import alerts as cli_alerts
 from bot.cli import ask as cli_ask
 from bot.cli import brief as cli_brief
 from bot.cli import demo as cli_demo
+from bot.cli import explain as cli_explain
 from bot.cli import init as cli_store
 from bot.cli import serve as cli_serve
 from bot.cli import sources as cli_sources
@@ -37,7 +38,16 @@ def _root() -> None:
     """policybot: AI export-control and AI-sovereignty policy, in Slack."""
 
 
-for _module in (cli_store, cli_sources, cli_brief, cli_ask, cli_alerts, cli_serve, cli_demo):
+for _module in (
+    cli_store,
+    cli_sources,
+    cli_brief,
+    cli_ask,
+    cli_alerts,
+    cli_serve,
+    cli_demo,
+    cli_explain,
+):
     _module.register(app)
 
 

@@ -22,6 +22,7 @@ from sqlmodel import Session, col, func, select
 from bot.alerts.delivery import alerts_after_poll
 from bot.analysis.taxonomy import TaxonomyError
 from bot.cli import common as cli_common
+from bot.cli import explain as cli_explain
 from bot.cli.alerts import format_report
 from bot.config import Settings
 from bot.deps import open_store
@@ -298,7 +299,7 @@ def _entry_json(entry: RawEntry) -> dict[str, Any]:
         "title": entry.title,
         "url": entry.url,
         "guid": entry.guid,
-        "published": _iso(entry.published),
+        "published": cli_explain.iso(entry.published),
         "text": entry.text,
     }
 
@@ -371,10 +372,6 @@ def parse_saved(
 # --- export -------------------------------------------------------------------------------
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return moment.astimezone(UTC).isoformat() if moment is not None else None
-
-
 def export_developments(session: Session, *, since: datetime | None) -> list[dict[str, Any]]:
     """Every development (published, or else first seen, on or after `since`) in the
     docs/reference.md export shape, oldest first."""
@@ -390,6 +387,7 @@ def export_developments(session: Session, *, since: datetime | None) -> list[dic
     }
     ids = [d.id for d in developments if d.id is not None]
     dated = timelines(session, ids)
+    explained = cli_explain.development_items(session, ids)
     return [
         {
             "id": d.id,
@@ -398,14 +396,16 @@ def export_developments(session: Session, *, since: datetime | None) -> list[dic
             "jurisdictions": list(d.jurisdictions),
             "topics": list(d.topics),
             "importance": d.importance,
-            "first_seen": _iso(d.first_seen_at),
-            "published": _iso(d.published_at),
+            "first_seen": cli_explain.iso(d.first_seen_at),
+            "published": cli_explain.iso(d.published_at),
             "items": items_by_dev.get(d.id or 0, []),
             # The development's timeline (docs/reference.md: "dates"), by date.
             "dates": [
                 {"kind": t.kind, "date": t.day.isoformat(), "sentence": t.sentence}
                 for t in dated.get(d.id or 0, [])
             ],
+            # Why it carries its tags and items: what `policybot explain ID --json` prints.
+            "evidence": cli_explain.explanation_of(d, explained.get(d.id or 0, [])),
         }
         for d in developments
     ]

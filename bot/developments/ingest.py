@@ -275,7 +275,9 @@ class IngestRun:
         fp = (
             analysis.fingerprint
             if analysis
-            else cluster.fingerprint(entry.title, entry.text[:FINGERPRINT_TEXT_CHARS])
+            else cluster.fingerprint(
+                entry.title, entry.text[:FINGERPRINT_TEXT_CHARS], cluster.day_of(entry.published)
+            )
         )
         development_id, score, why = cluster.best_match(
             fp,

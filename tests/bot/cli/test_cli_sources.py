@@ -159,7 +159,7 @@ def test_export_json_and_csv_in_the_contract_shape(env: Path, source_server: Sou
     assert developments
     keys = {"id", "title", "summary", "jurisdictions", "topics", "importance", "first_seen"}
     for development in developments:
-        assert keys | {"published", "items", "dates"} == set(development)
+        assert keys | {"published", "items", "dates", "evidence"} == set(development)
         for dated in development["dates"]:
             assert set(dated) == {"kind", "date", "sentence"}
         for item in development["items"]:
