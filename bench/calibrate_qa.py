@@ -22,15 +22,15 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
-from eval import load_items, run_pipeline
-from eval_qa import ask_all, summarise_rows
-
-from bot.answers import engine as answer_engine
-from bot.config import Settings
-from store.db import session_factory
+from bench.eval_qa import ask_all, summarise_rows  # noqa: E402
+from bench.eval_store import load_items, run_pipeline  # noqa: E402
+from bot.answers import engine as answer_engine  # noqa: E402
+from bot.config import Settings  # noqa: E402
+from store.db import session_factory  # noqa: E402
 
 GRID_COVERAGE = (0.0, 0.4, 0.45, 0.5, 0.55, 0.6)
 GRID_CONTENT = (0.0, 0.2, 0.3, 0.35, 0.4, 0.45, 0.5)
