@@ -28,7 +28,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -36,20 +36,14 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from sqlmodel import select  # noqa: E402
-
+from bench.eval_qa import qa_section  # noqa: E402
+from bench.eval_store import (  # noqa: E402
+    PRIMARY_KINDS,
+    load_items,
+    run_pipeline,
+)
 from bot.analysis.importance import ItemSignal, item_importance  # noqa: E402
-from bot.analysis.taxonomy import load_taxonomy  # noqa: E402
-from bot.config import Settings  # noqa: E402
-from bot.developments.ingest import ingest_entries  # noqa: E402
-from bot.developments.ingest_cache import IngestCache  # noqa: E402
-from bot.sources.entries import RawEntry  # noqa: E402
-from store.db import make_engine, migrate, session_factory  # noqa: E402
-from store.models import Item, Source  # noqa: E402
-
-PRIMARY_KINDS = {"federal_register", "gov_press_release", "parliament"}
-# What a source's configuration would say about the kind of document it publishes.
-DOC_TYPES = {"opinion": "opinion"}
+from store.models import Item  # noqa: E402
 
 # Sections other parts add (e.g. QA recall from bench/eval_qa.py): each gets the data folder,
 # the engine of the filled store and the gold items, prints its own table and returns figures
@@ -57,76 +51,8 @@ DOC_TYPES = {"opinion": "opinion"}
 ExtraSection = Callable[[Path, Any, list[dict[str, Any]]], dict[str, Any]]
 EXTRA_SECTIONS: dict[str, ExtraSection] = {}
 
-try:  # QA: recall@3 and abstention on qa.jsonl, through the real answer engine
-    from eval_qa import qa_section
-
-    EXTRA_SECTIONS["qa"] = qa_section
-except ImportError:  # run from elsewhere than bench/: no QA section
-    pass
-
-
-def load_items(path: Path) -> list[dict[str, Any]]:
-    with (path / "items.jsonl").open(encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
-
-
-def _published(item: dict[str, Any]) -> datetime:
-    return datetime.fromisoformat(item["published"]).replace(tzinfo=UTC) + timedelta(hours=12)
-
-
-def run_pipeline(items: list[dict[str, Any]], database_url: str) -> tuple[Any, dict[str, Item]]:
-    """Ingest every item; return the engine and the stored item per eval id."""
-    engine = make_engine(database_url)
-    migrate(engine)
-    sessions = session_factory(engine)
-    settings = Settings(database_url=database_url, _env_file=None)  # type: ignore[call-arg]
-    with sessions() as session:
-        sources: dict[str, Source] = {}
-        for item in items:
-            name = item["source_name"]
-            if name not in sources:
-                primary = item["source_kind"] in PRIMARY_KINDS
-                source = Source(
-                    name=name[:100],
-                    jurisdictions=source_jurisdictions(name) if primary else [],
-                    kind="feed",
-                    url=f"https://example.org/{len(sources)}",
-                    primary=primary,
-                )
-                session.add(source)
-                session.flush()
-                sources[name] = source
-        cache = IngestCache()  # carried from call to call, as a poll does
-        for item in sorted(items, key=lambda i: i["id"]):
-            published = _published(item)
-            entry = RawEntry(
-                guid=item["id"],
-                url=item["url"],
-                title=item["title"],
-                text=item["text"],
-                published=published,
-                doc_type=DOC_TYPES.get(item["source_kind"]),
-            )
-            ingest_entries(
-                session,
-                source=sources[item["source_name"]],
-                entries=[entry],
-                now=published,
-                settings=settings,
-                cache=cache,
-            )
-        session.commit()
-        stored = {i.guid: i for i in session.exec(select(Item))}
-    return engine, stored
-
-
-def source_jurisdictions(name: str) -> list[str]:
-    """What an operator would configure as a government source's `jurisdictions`: those its
-    name states (GOV.UK, The White House, Government of India...). News, law-firm and opinion
-    sources get none: they write about every country."""
-    found = load_taxonomy().find(name, "jurisdiction")
-    codes = [m.term.label for m in found if m.term.group == "jurisdiction"]
-    return sorted({c for c in codes if c != "INTL"})
+# QA: recall@3 and abstention on qa.jsonl, through the real answer engine.
+EXTRA_SECTIONS["qa"] = qa_section
 
 
 def micro_f1(gold: list[set[str]], pred: list[set[str]]) -> dict[str, float]:

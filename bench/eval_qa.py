@@ -2,9 +2,8 @@
 
 Usage: python bench/eval_qa.py EVAL_DIR [--database-url URL]
 
-Builds a fresh store from EVAL_DIR/items.jsonl (through `bot.developments.ingest.ingest_entries` when it
-exists, the same path `policybot poll` uses; otherwise one development per gold cluster, tagged
-by the classifier, and the report says so), then asks every question of EVAL_DIR/qa.jsonl through
+Builds a fresh store from EVAL_DIR/items.jsonl through `bot.developments.ingest.ingest_entries`
+(`bench/eval_store.py`, the store `bench/eval.py` scores too), then asks every question of EVAL_DIR/qa.jsonl through
 the real answer engine (`bot.answers.engine.answer_question`) with `asked_at` (or the day after the
 newest item) as now. A hit is any of the top 3 cited developments containing an item of an
 expected development. Questions are also scored in two halves (odd and even ids) so a rule that
@@ -20,20 +19,21 @@ import json
 import re
 import sys
 import tempfile
-from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session, select
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
-from bot.answers.engine import answer_question
-from bot.config import Settings
-from bot.sources.entries import RawEntry
-from store.db import make_engine, migrate, session_factory, session_scope
-from store.models import Development, Item, Source
+from sqlmodel import select  # noqa: E402
 
-PRIMARY_KINDS = {"federal_register", "gov_press_release", "parliament"}
+from bench.eval_store import run_pipeline  # noqa: E402
+from bot.answers.engine import answer_question  # noqa: E402
+from bot.config import Settings  # noqa: E402
+from store.db import session_factory, session_scope  # noqa: E402
+from store.models import Item  # noqa: E402
 
 
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -42,114 +42,6 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
 
 def _published(value: str) -> datetime:
     return datetime.fromisoformat(value).replace(tzinfo=UTC)
-
-
-def _slug(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:90] or "source"
-
-
-def _sources(session: Session, items: Iterable[dict[str, Any]]) -> dict[str, Source]:
-    out: dict[str, Source] = {}
-    for item in items:
-        name = item["source_name"]
-        if name in out:
-            continue
-        src = Source(
-            name=_slug(name),
-            kind="feed",
-            url=f"https://example.org/{_slug(name)}",
-            primary=item["source_kind"] in PRIMARY_KINDS,
-        )
-        session.add(src)
-        session.flush()
-        out[name] = src
-    return out
-
-
-def _load_with_ingest(sessions: Any, items: list[dict[str, Any]], settings: Settings) -> bool:
-    try:
-        from bot.developments.ingest import ingest_entries  # type: ignore[attr-defined, unused-ignore]
-        from bot.developments.ingest_cache import IngestCache
-    except ImportError:
-        return False
-    with session_scope(sessions) as session:
-        sources = _sources(session, items)
-    cache = IngestCache()  # carried from call to call, as a poll does
-    for item in items:
-        with session_scope(sessions) as session:
-            source = session.get(Source, sources[item["source_name"]].id)
-            entry = RawEntry(
-                guid=item["id"],
-                url=item["url"],
-                title=item["title"],
-                text=item["text"],
-                published=_published(item["published"]),
-            )
-            ingest_entries(
-                session,
-                source=source,
-                entries=[entry],
-                now=_published(item["published"]) + timedelta(hours=12),
-                settings=settings,
-                cache=cache,
-            )
-    return True
-
-
-def _load_gold_clusters(sessions: Any, items: list[dict[str, Any]]) -> str:
-    """Fallback: one development per gold cluster, tags from the classifier when present."""
-    try:
-        from bot.analysis.classify import classify, merge_classifications
-        from bot.analysis.summarise import extractive_summary
-        from bot.analysis.taxonomy import load_taxonomy
-
-        taxonomy: Any = load_taxonomy()
-        mode = "gold clusters, classifier tags"
-    except ImportError:
-        taxonomy = None
-        mode = "gold clusters, gold tags"
-    clusters: dict[str, list[dict[str, Any]]] = {}
-    for item in items:
-        clusters.setdefault(item["development"], []).append(item)
-    with session_scope(sessions) as session:
-        sources = _sources(session, items)
-        for members in clusters.values():
-            first = members[0]
-            if taxonomy is not None:
-                parts = [classify(m["title"], m["text"], taxonomy=taxonomy) for m in members]
-                jurisdictions, topics = merge_classifications(parts)
-                summary = extractive_summary(first["text"], title=first["title"])
-            else:
-                jurisdictions = sorted({j for m in members for j in m["jurisdictions"]})
-                topics = sorted({t for m in members for t in m["topics"] if t != "other"})
-                summary = first["text"][:300]
-            text = " ".join(f"{m['title']} {m['text']}" for m in members)
-            dev = Development(
-                title=first["title"],
-                summary=summary,
-                jurisdictions=jurisdictions,
-                topics=topics,
-                importance=first["importance"],
-                published_at=min(_published(m["published"]) for m in members),
-                relevant=bool(topics),
-                search_text=text,
-            )
-            session.add(dev)
-            session.flush()
-            for m in members:
-                session.add(
-                    Item(
-                        source_id=sources[m["source_name"]].id or 0,
-                        development_id=dev.id,
-                        guid=m["id"],
-                        url=m["url"],
-                        title=m["title"],
-                        text=m["text"],
-                        published_at=_published(m["published"]),
-                        content_hash=m["id"],
-                    )
-                )
-    return mode
 
 
 def _asked_at(q: dict[str, Any], default_now: datetime) -> datetime:
@@ -206,7 +98,17 @@ def _figures(subset: list[dict[str, Any]]) -> dict[str, Any]:
 def summarise_rows(rows: list[dict[str, Any]]) -> dict[str, Any]:
     odd = [r for r in rows if int(re.sub(r"\D", "", r["id"]) or 0) % 2 == 1]
     even = [r for r in rows if int(re.sub(r"\D", "", r["id"]) or 0) % 2 == 0]
-    return {**_figures(rows), "odd_ids": _figures(odd), "even_ids": _figures(even)}
+    # The set's two parts: q* questions (mostly on items p001-p070, tuned on) and pq*
+    # questions (added with items p101-p140, written apart: measured on, never tuned on).
+    tuning = [r for r in rows if not r["id"].startswith("pq")]
+    held_out = [r for r in rows if r["id"].startswith("pq")]
+    return {
+        **_figures(rows),
+        "odd_ids": _figures(odd),
+        "even_ids": _figures(even),
+        "tuning_q": _figures(tuning),
+        "held_out_pq": _figures(held_out),
+    }
 
 
 def print_table(result: dict[str, Any]) -> None:
@@ -215,6 +117,8 @@ def print_table(result: dict[str, Any]) -> None:
         ("all", result),
         ("odd ids", result["odd_ids"]),
         ("even ids", result["even_ids"]),
+        ("q (tune)", result["tuning_q"]),
+        ("pq (test)", result["held_out_pq"]),
     ):
         print(
             f"{name:<10}{fig['recall_at_3']!s:>10}{fig['abstain_rate']!s:>10}"
@@ -246,21 +150,10 @@ def score_qa(eval_dir: Path | str, *, database_url: str | None = None) -> dict[s
     with tempfile.TemporaryDirectory() as tmp:
         url = database_url or f"sqlite:///{tmp}/eval.db"
         settings = Settings(database_url=url, _env_file=None)  # type: ignore[call-arg]
-        try:
-            # The analysis part's loader (bench/eval.py), so both evaluations see one store.
-            from eval import run_pipeline  # type: ignore[import-not-found, unused-ignore]
-
-            engine, _stored = run_pipeline(items, url)
-            sessions = session_factory(engine)
-            mode = "bench/eval.py run_pipeline (bot.developments.ingest)"
-        except ImportError:
-            engine = make_engine(url)
-            migrate(engine)
-            sessions = session_factory(engine)
-            if _load_with_ingest(sessions, items, settings):
-                mode = "bot.developments.ingest"
-            else:
-                mode = _load_gold_clusters(sessions, items)
+        # The analysis part's store (bench/eval_store.py), so both evaluations see one store.
+        engine, _stored = run_pipeline(items, url)
+        sessions = session_factory(engine)
+        mode = "bench/eval_store.py run_pipeline (bot.developments.ingest)"
         rows = ask_all(sessions, items, questions, settings)
         engine.dispose()
     return {"store": mode, **summarise_rows(rows), "rows": rows}

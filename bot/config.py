@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.analysis.taxonomy import load_taxonomy
 
 
 def _split_csv(value: object) -> object:
@@ -43,6 +46,8 @@ class Settings(BaseSettings):
         env_file_encoding="utf-8",
         extra="ignore",
         populate_by_name=True,
+        # `NAME=` (as `.env.example` has it) means "not set": the default, never "" or the cwd.
+        env_ignore_empty=True,
     )
 
     slack_bot_token: SecretStr | None = Field(
@@ -142,6 +147,32 @@ class Settings(BaseSettings):
         if not (0 <= hour < 24 and 0 <= minute < 60):
             raise ValueError("expected HH:MM")
         return f"{hour:02d}:{minute:02d}"
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("expected an http(s) URL such as https://slack.com/api/")
+        return value.strip()
+
+    @field_validator("taxonomy_path")
+    @classmethod
+    def _readable_taxonomy(cls, value: Path | None) -> Path | None:
+        if value is not None:
+            load_taxonomy(value)  # a TaxonomyError (a ValueError) names the file and the problem
+        return value
+
+    @property
+    def sources_file(self) -> Path | None:
+        """The sources file to read; None means the bundled default pack.
+
+        A path that was set must exist (a typo must not switch to the bundled pack); the default
+        `sources.toml` is used only when it is there.
+        """
+        if "sources_path" in self.model_fields_set or self.sources_path.exists():
+            return self.sources_path
+        return None
 
     @property
     def tz(self) -> ZoneInfo:

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy.engine import Engine
 
 from bot.config import Settings
-from store.db import SessionFactory, make_engine, migrate, session_factory
+from store.db import SessionFactory, open_engine, session_factory
 
 Clock = Callable[[], datetime]
 
@@ -34,8 +34,9 @@ class Deps:
 def open_store(
     settings: Settings, *, clock: Clock = system_clock, migrate_schema: bool = True
 ) -> Deps:
-    """Connect to `DATABASE_URL`, bring the schema up to date, and bundle the dependencies."""
-    engine = make_engine(settings.database_url)
-    if migrate_schema:
-        migrate(engine)
+    """Connect to `DATABASE_URL`, bring the schema up to date, and bundle the dependencies.
+
+    Raises `store.db.StoreUnavailableError` (one line) when the database cannot be used.
+    """
+    engine = open_engine(settings.database_url, migrate_schema=migrate_schema)
     return Deps(settings=settings, sessions=session_factory(engine), clock=clock, engine=engine)

@@ -4,9 +4,10 @@ A filter on the handler rewrites every record before it is formatted: anything s
 Slack token (`xoxb-…`, `xoxp-…`, `xapp-…`), the configured secret values themselves, the values
 of `token`-named fields and of `response_url` (a URL anyone can post into the channel with, for
 30 minutes) in JSON, Python reprs or form bodies, and Slack webhook URLs, become `[redacted]`,
-in the message, its arguments and the formatted exception. slack_sdk and Bolt log whole
-payloads at debug level (a slash command carries its legacy verification `token` and its
-`response_url`), so this is what keeps `--log-level debug` safe. Third-party loggers
+in the message, its arguments and the formatted exception; control characters in the message
+(a newline from a feed or a request) are escaped, so one record is one line. slack_sdk and Bolt
+log whole payloads at debug level (a slash command carries its legacy verification `token` and
+its `response_url`), so this is what keeps `--log-level debug` safe. Third-party loggers
 (slack_bolt, slack_sdk, httpx, uvicorn, apscheduler) go through the same handler.
 """
 
@@ -33,6 +34,9 @@ _SECRET_KEYS = r"(?:[A-Za-z]+_)?token|response_url"
 _QUOTED_FIELD_RE = re.compile(rf"(\\?[\"'])({_SECRET_KEYS})\1(\s*:\s*)(\\?[\"']).*?\4")
 _FORM_FIELD_RE = re.compile(rf"\b({_SECRET_KEYS})=[^&\s'\"]+")
 _WEBHOOK_RE = re.compile(r"https?:\\?/\\?/hooks\.slack\.com[^\s\"',}]*")
+# Control characters (line breaks, terminal escapes) in a message: text from outside (a feed, a
+# request) must not start a forged log line nor drive the terminal.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 # Attributes every LogRecord has; anything else was passed with `extra=` and is kept.
 _STANDARD_ATTRS = frozenset(
     vars(logging.LogRecord("x", logging.INFO, "x", 0, "x", None, None)).keys()
@@ -50,6 +54,10 @@ def secret_values(settings: Settings) -> list[str]:
     values = [s.get_secret_value() for s in secrets if s is not None]
     # Very short values would blot out ordinary words; they are not real secrets anyway.
     return [v for v in values if len(v) >= 6]
+
+
+def _escape_control(match: re.Match[str]) -> str:
+    return ascii(match.group())[1:-1]
 
 
 class RedactingFilter(logging.Filter):
@@ -72,7 +80,7 @@ class RedactingFilter(logging.Filter):
             message = record.getMessage()
         except Exception:  # a bad format string must not lose the line
             message = str(record.msg)
-        record.msg = self.redact(message)
+        record.msg = _CONTROL_RE.sub(_escape_control, self.redact(message))
         record.args = None
         if record.exc_info:
             text = logging.Formatter().formatException(record.exc_info)

@@ -24,12 +24,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
 
-from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.job import Job
-from apscheduler.jobstores.memory import MemoryJobStore
-from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
@@ -147,37 +143,6 @@ def catch_up_briefings(
     return outcomes
 
 
-def build_scheduler(
-    deps: Deps,
-    *,
-    poster_factory: PosterFactory | None = None,
-    briefings: bool = True,
-    catch_up: bool = True,
-    max_workers: int = 8,
-) -> BackgroundScheduler:
-    """A configured, not yet started, `BackgroundScheduler`.
-
-    With `briefings`, one cron job per `POLICYBOT_BRIEFING_CHANNELS` channel at
-    `POLICYBOT_BRIEFING_TIME` in `POLICYBOT_TIMEZONE`; with `catch_up`, one run at start-up that
-    posts a briefing missed today. Add polls and alerts with `add_interval_job`.
-    """
-    settings = deps.settings
-    grace_seconds = max(1, int(settings.briefing_grace_hours * 3600))
-    scheduler = BackgroundScheduler(
-        jobstores={"default": MemoryJobStore()},
-        executors={"default": ThreadPoolExecutor(max_workers)},
-        job_defaults={
-            "coalesce": True,
-            "max_instances": 1,
-            "misfire_grace_time": grace_seconds,
-        },
-        timezone=settings.tz,
-    )
-    if briefings:
-        add_briefing_jobs(scheduler, deps, poster_factory=poster_factory, catch_up=catch_up)
-    return scheduler
-
-
 def add_briefing_jobs(
     scheduler: BaseScheduler,
     deps: Deps,
@@ -246,31 +211,3 @@ def add_briefing_jobs(
         )
     )
     return jobs
-
-
-def add_interval_job(
-    scheduler: BaseScheduler,
-    name: str,
-    func: Callable[..., Any],
-    seconds: float,
-    *,
-    args: list[Any] | None = None,
-    start_now: bool = True,
-    jitter: int | None = None,
-) -> Job:
-    """Run `func(*args)` every `seconds` (coalesced, never two at once); first run at once."""
-    kwargs: dict[str, Any] = {}
-    if start_now:
-        kwargs["next_run_time"] = datetime.now(scheduler.timezone)
-    return scheduler.add_job(
-        func,
-        IntervalTrigger(seconds=seconds, jitter=jitter, timezone=scheduler.timezone),
-        args=args or [],
-        id=name,
-        name=name,
-        coalesce=True,
-        max_instances=1,
-        # An interval job that misses its time simply runs at the next one.
-        misfire_grace_time=max(1, int(seconds)),
-        **kwargs,
-    )

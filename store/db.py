@@ -17,6 +17,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
 
@@ -30,6 +31,56 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
+class StoreUnavailableError(Exception):
+    """`DATABASE_URL` cannot be used: malformed, an unknown backend or driver, or a database
+    that cannot be opened. The message is one line and never holds the password."""
+
+
+def is_in_memory(url: str) -> bool:
+    """True for an SQLite URL naming no file (`sqlite://`, `sqlite:///`): it keeps nothing."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return False
+    return parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:")
+
+
+def _first_line(exc: BaseException) -> str:
+    cause = getattr(exc, "orig", None) or exc
+    lines = str(cause).strip().splitlines()
+    return f"{type(cause).__name__}: {lines[0][:200] if lines else ''}".rstrip(": ")
+
+
+def open_engine(url: str, *, migrate_schema: bool = True) -> Engine:
+    """An engine for `url` whose database answered (and, by default, was migrated).
+
+    Raises `StoreUnavailableError` (one line) instead of the driver's traceback.
+    """
+    try:
+        engine = make_engine(url)
+    except (ArgumentError, NoSuchModuleError, ImportError, ValueError) as exc:
+        raise StoreUnavailableError(
+            f"DATABASE_URL is not a usable SQLAlchemy URL ({_first_line(exc)})"
+        ) from None
+    except OSError as exc:
+        raise StoreUnavailableError(
+            f"DATABASE_URL {make_url(url).render_as_string(hide_password=True)}: {_first_line(exc)}"
+        ) from None
+    try:
+        if migrate_schema:
+            migrate(engine)
+        else:
+            with engine.connect():
+                pass
+    except (SQLAlchemyError, OSError) as exc:
+        engine.dispose()
+        shown = engine.url.render_as_string(hide_password=True)
+        raise StoreUnavailableError(
+            f"DATABASE_URL {shown}: cannot open the database ({_first_line(exc)})"
+        ) from None
+    return engine
+
+
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     """Create an engine for `url`, tuned per backend."""
     parsed = make_url(url)
@@ -39,7 +90,7 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             "check_same_thread": False,
             "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
         }
-        if parsed.database in (None, "", ":memory:"):
+        if parsed.database in (None, "", ":memory:"):  # see is_in_memory
             kwargs["poolclass"] = StaticPool
         else:
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)

@@ -5,7 +5,7 @@ Every datetime is timezone-aware UTC (`UTCDateTime`). Lists of codes are JSON (`
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
@@ -61,7 +61,7 @@ class Source(SQLModel, table=True):
     interval_minutes: int = 60
     selector: str | None = Field(default=None, max_length=200)
     comment: str = _text()
-    origin: str = Field(default="file", max_length=16)  # file | slack
+    origin: str = Field(default="file", max_length=16)  # file | slack | file-removed
     added_by: str | None = Field(default=None, max_length=64)
     enabled: bool = True
     created_at: datetime = _now_dt()
@@ -126,6 +126,25 @@ class Development(SQLModel, table=True):
     relevant: bool = True  # has at least one AI-policy topic
     # Title, summary and item titles/texts in one field: the full-text index reads it.
     search_text: str = _text()
+
+
+class DevelopmentDate(SQLModel, table=True):
+    """A date a development sets (its timeline): when it takes effect, is due, ends...
+
+    Extracted from its items by `bot.analysis.dates`; replaced whenever the development's
+    items change. `kind`: proposed | adopted | published | effective | deadline | ends.
+    """
+
+    __tablename__ = "development_dates"
+    __table_args__ = (Index("ix_development_dates_kind_day", "kind", "day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    development_id: int = Field(foreign_key="developments.id", index=True)
+    kind: str = Field(max_length=16)
+    day: date
+    precision: str = Field(default="day", max_length=8)  # day | month
+    sentence: str = _text()
+    item_id: int | None = Field(default=None, foreign_key="items.id")
 
 
 class Item(SQLModel, table=True):

@@ -1,7 +1,8 @@
 """Sources managed from Slack: list, find and remove (adding is `bot.sources.sources_file.add_slack_source`).
 
 Removing a source disables it rather than deleting the row: its items and developments stay
-searchable and the fetch history stays readable.
+searchable and the fetch history stays readable. A source from the sources file is marked
+`origin=REMOVED_FILE_SOURCE`, so the file's entry does not enable it again at the next sync.
 """
 
 from __future__ import annotations
@@ -9,6 +10,9 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from store.models import Source
+
+# The origin of a file source an admin removed from Slack (`sync_sources` leaves it disabled).
+REMOVED_FILE_SOURCE = "file-removed"
 
 
 def list_sources(session: Session, *, include_disabled: bool = False) -> list[Source]:
@@ -36,6 +40,8 @@ def remove_source(session: Session, *, name: str) -> Source | None:
         return None
     source.enabled = False
     source.next_due_at = None
+    if source.origin == "file":
+        source.origin = REMOVED_FILE_SOURCE
     session.add(source)
     session.flush()
     return source

@@ -22,11 +22,12 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures" / "slack"
 
 # When a method accepts several scopes, the ones a policybot deployment needs: it opens DMs
 # only, and reads back threads and DMs (to recover after a crash) in public and private
-# channels. `conversations.history` is missing from the method facts, so it is listed here.
+# channels and in group DMs (channel alerts `here`). `conversations.history` is missing from
+# the method facts, so it is listed here.
 SCOPE_CHOICE = {
     "conversations.open": {"im:write"},
     "conversations.replies": {"channels:history", "groups:history"},
-    "conversations.history": {"channels:history", "groups:history", "im:history"},
+    "conversations.history": {"channels:history", "groups:history", "im:history", "mpim:history"},
 }
 
 
@@ -134,3 +135,9 @@ def test_request_urls_point_at_the_one_events_endpoint() -> None:
     assert all(url == "https://YOUR-HOST/slack/events" for url in urls)
     # HTTP mode by default; Socket Mode is one flag (README explains both).
     assert manifest["settings"]["socket_mode_enabled"] is False
+
+
+def test_alert_dms_land_in_a_messages_tab_that_is_on_and_read_only() -> None:
+    app_home = _manifest()["features"]["app_home"]
+    assert app_home["messages_tab_enabled"] is True
+    assert app_home["messages_tab_read_only_enabled"] is True

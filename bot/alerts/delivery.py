@@ -66,7 +66,6 @@ from bot.alerts.matching import (
     delivered_keys,
     is_alertable,
     match_developments,
-    primary_urls,
 )
 from bot.alerts.recovery import recover_stale_claims
 from bot.alerts.sending import AlertBatch, AlertReport, build_batch, send_batch
@@ -75,6 +74,7 @@ from bot.config import Settings
 from bot.deps import Deps, open_store
 from bot.slack.client import make_web_client
 from store.db import session_scope
+from store.links import first_links
 from store.models import Development, Subscription
 
 # The alerts API callers use (the names defined in the collaborators are re-exported on
@@ -92,7 +92,6 @@ __all__ = [
     "is_alertable",
     "last_digest_time",
     "match_developments",
-    "primary_urls",
     "recover_stale_claims",
 ]
 
@@ -119,7 +118,7 @@ def _plan_and_claim(
     with session_scope(deps.sessions) as session:
         dev_ids = [d.id for d in developments if d.id is not None]
         exact, any_rev = delivered_keys(session, dev_ids)
-        urls = primary_urls(session, dev_ids)
+        urls = first_links(session, dev_ids)
     for key, subscriber_matches in matches.items():
         team_id, _kind, subscriber_id = key
         pending = [

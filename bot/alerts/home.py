@@ -6,11 +6,12 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from bot.alerts.matching import is_alertable, primary_urls
+from bot.alerts.matching import is_alertable
 from bot.alerts.subscriptions import describe_subscription, list_subscriptions
 from bot.config import Settings
 from bot.slack.blocks.alerts import AlertDevelopment
 from bot.slack.blocks.home import HOME_LATEST_LIMIT, HomeSubscription, build_home_view
+from store.links import first_links
 from store.models import Development
 
 # How many recent developments to scan for the followed jurisdictions (JSON lists are
@@ -31,7 +32,7 @@ def latest_for_jurisdictions(
         .limit(_SCAN)
     )
     picked = [d for d in rows if is_alertable(d) and jurisdictions & set(d.jurisdictions)][:limit]
-    urls = primary_urls(session, [d.id for d in picked if d.id is not None])
+    urls = first_links(session, [d.id for d in picked if d.id is not None])
     return [
         AlertDevelopment(
             id=d.id or 0,

@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 
 from bot.slack.blocks.alerts import AlertDevelopment
 from bot.vocab import IMPORTANCE_RANK
-from store.models import Delivery, Development, Item, Source, Subscription
+from store.models import Delivery, Development, Subscription
 
 __all__ = [
     "Match",
@@ -34,7 +34,6 @@ __all__ = [
     "is_alertable",
     "match_developments",
     "match_reason",
-    "primary_urls",
     "subscription_matches",
 ]
 
@@ -142,26 +141,6 @@ def delivered_keys(
         exact.add((team_id, subscriber_id, int(dev_id), int(revision)))
         any_rev.add((team_id, subscriber_id, int(dev_id)))
     return exact, any_rev
-
-
-def primary_urls(session: Session, dev_ids: Sequence[int]) -> dict[int, str]:
-    """A link per development: its primary source's item if any, else its first item."""
-    if not dev_ids:
-        return {}
-    rows = session.exec(
-        select(Item.development_id, Item.url, Source.primary)
-        .join(Source, col(Source.id) == col(Item.source_id))
-        .where(col(Item.development_id).in_(list(dev_ids)))
-        .order_by(col(Item.id))
-    )
-    urls: dict[int, tuple[bool, str]] = {}
-    for dev_id, url, primary in rows:
-        if dev_id is None or not url:
-            continue
-        current = urls.get(int(dev_id))
-        if current is None or (primary and not current[0]):
-            urls[int(dev_id)] = (bool(primary), str(url))
-    return {k: v[1] for k, v in urls.items()}
 
 
 def alert_development(

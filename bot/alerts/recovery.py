@@ -25,11 +25,12 @@ from bot.alerts.claims import (
     mark_failed,
     mark_sent,
 )
-from bot.alerts.matching import Match, SubscriberKey, primary_urls, subscription_matches
+from bot.alerts.matching import Match, SubscriberKey, subscription_matches
 from bot.alerts.sending import AlertBatch, AlertReport, build_batch, handle_failure
 from bot.alerts.transport import AlertTransport, DeliveryError
 from bot.deps import Deps
 from store.db import session_scope
+from store.links import first_links
 from store.models import Delivery, Development, Subscription
 
 __all__ = ["recover_stale_claims"]
@@ -107,7 +108,7 @@ def _recover_batch(
         )
         dev_ids = [r.development_id for r in rows]
         devs = list(session.exec(select(Development).where(col(Development.id).in_(dev_ids))))
-        urls = primary_urls(session, dev_ids)
+        urls = first_links(session, dev_ids)
     key: SubscriberKey = (first.team_id, kind, first.subscriber_id)
     with ClaimKeeper(deps, batch_id=batch_id, owner=owner) as keeper:
         _check_and_resend(

@@ -31,6 +31,7 @@ __all__ = [
 UNREACHABLE_ERRORS = frozenset(
     {
         "cannot_dm_bot",
+        "messages_tab_disabled",
         "user_not_found",
         "account_inactive",
         "user_disabled",

@@ -102,6 +102,8 @@ def _role(text: str, match: Match, taxonomy: Taxonomy) -> str:
     after = text[match.end : match.end + 30]
     if after.lower().startswith(_lowered(taxonomy.target_after)):
         return "target"
+    if _COMPARISON.search(_sentence_of(text, match)):
+        return "passing"  # "Europe, by contrast, is debating its AI Act": a comparison
     if match.term.kind in ("demonyms", "places", "names"):
         if match.term.kind == "places" and _VENUE.search(before):
             return "passing"  # "the talks at Bletchley Park": a venue, not its government
@@ -147,6 +149,15 @@ _VENUE = re.compile(r"\bat(?: the)? $")
 # A sentence listing who took part names participants, not the government acting.
 _PARTICIPANTS = re.compile(
     r"\b(?:among the (?:signatories|participants)|signatories include|attending governments)\b",
+    re.IGNORECASE,
+)
+
+
+# A sentence comparing with another government's regime names it in passing: "the second
+# jurisdiction after the European Union", "unlike the GDPR", "Europe, by contrast, ...".
+_COMPARISON = re.compile(
+    r"\b(?:by contrast|in contrast|unlike|compared (?:with|to)|in comparison|similar to|"
+    r"modell?ed on|(?:second|third|first) (?:\w+ )?(?:after|behind|following))\b",
     re.IGNORECASE,
 )
 

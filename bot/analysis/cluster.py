@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 from wordfreq import zipf_frequency
@@ -140,7 +141,7 @@ def _token_stems(token: str) -> tuple[str, ...]:
     return tuple(s for s in map(_content_stem, _WORD.findall(token)) if s)
 
 
-def fingerprint(title: str, text: str) -> Fingerprint:
+def fingerprint(title: str, text: str, published: date | None = None) -> Fingerprint:
     # The stems of the words of "{title}. {first LEDE_WORDS words of text}". No `_WORD` match
     # holds whitespace, so the title and each lede token can be matched on their own (and the
     # tokens cached); split with a limit gives the same first words without splitting it all.
@@ -175,8 +176,24 @@ def fingerprint(title: str, text: str) -> Fingerprint:
     # From the headline only: a body often quotes the earlier action's full title. A match in
     # the title is also one in `full` (the title opens it, followed by "."), so only the
     # modifiers mentioned there need a look.
-    modifiers = frozenset(k for k in mentioned if _MODIFIERS[k].search(title) is not None)
-    return Fingerprint(words, docs, codes, money, modifiers, mentions, distinctive(title, text))
+    modifiers = frozenset(k for k in mentioned if _acts_in_headline(k, title))
+    names = distinctive(title, text, published)
+    return Fingerprint(words, docs, codes, money, modifiers, mentions, names)
+
+
+# "seek delay to", "call for a pause on": asking for an action on an earlier one is not it.
+_REQUESTED = re.compile(
+    r"\b(?:seeks?|seeking|calls? for|calling for|urges?|urging|push(?:es)? for|ask(?:s)? for|"
+    r"press(?:es)? for|wants?|demands?|lobby(?:ing)? for)\s+(?:an? |the )?$",
+    re.IGNORECASE,
+)
+
+
+def _acts_in_headline(kind: str, title: str) -> bool:
+    """The headline reports the modifier's action itself, not a request for it."""
+    return any(
+        not _REQUESTED.search(title[: m.start()]) for m in _MODIFIERS[kind].pattern.finditer(title)
+    )
 
 
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*|\d+[A-Za-z][A-Za-z0-9]*")
@@ -190,10 +207,17 @@ _PHRASE = re.compile(r"(?<![A-Za-z])(?:[A-Z][A-Za-z0-9-]*[ ]){1,3}[A-Z][A-Za-z0-
 RARE_ZIPF = 3.0
 
 
-def distinctive(title: str, text: str) -> frozenset[str]:
+def day_of(moment: datetime | None) -> date | None:
+    """The UTC day of a publication time, for `fingerprint`."""
+    return None if moment is None else moment.date()
+
+
+def distinctive(title: str, text: str, published: date | None = None) -> frozenset[str]:
     """Rare words and day-month dates of the title and lede: what identifies one event across
     press-release, law-firm and newswire styles. Rarity is English word frequency (wordfreq);
-    the domain's own common names (countries, agencies, laws: `common_names`) are left out."""
+    the domain's own common names (countries, agencies, laws: `common_names`) are left out.
+    With the item's `published` day, "on Thursday" is the date it names (the last Thursday on
+    or before that day), so a newswire's weekday meets a release's "22 January"."""
     common = common_names()
     body = f"{title}. {text[:_NAMES_TEXT_CHARS]}"
     found = {
@@ -211,7 +235,20 @@ def distinctive(title: str, text: str) -> frozenset[str]:
         day = m.group(1) or m.group(4)
         month = (m.group(2) or m.group(3)).lower()
         found.add(f"date:{month}-{int(day)}")
+    if published is not None:
+        for m in _WEEKDAY.finditer(body):
+            back = (published.weekday() - _WEEKDAYS.index(m.group(1).lower())) % 7
+            day_named = published - timedelta(days=back)
+            found.add(f"date:{_MONTHS[day_named.month - 1]}-{day_named.day}")
     return frozenset(found)
+
+
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+# "on Thursday", "last Tuesday": a day of the week the report dates its event by.
+_WEEKDAY = re.compile(
+    r"\b(?:[Oo]n|[Ll]ast|[Tt]his)\s+(" + "|".join(w.title() for w in _WEEKDAYS) + r")\b"
+)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -475,6 +512,13 @@ def names_score(a: Fingerprint, b: Fingerprint, spread: dict[str, int]) -> float
     return min(NAME_CAP, NAME_UNIT * total)
 
 
+def _same_named_thing(a: Fingerprint, b: Fingerprint, names: float) -> bool:
+    """Both name one document or product (a shared number or code) and share a rare name
+    or date besides it (one product's two different duties share only its code)."""
+    codes = {c.lower() for c in a.codes & b.codes}
+    return bool((a.docs & b.docs) or codes) and names > 0 and bool((a.names & b.names) - codes)
+
+
 def best_match(
     new: Fingerprint,
     *,
@@ -505,8 +549,12 @@ def best_match(
         score = words + names
         if shared_facts(new, cand.fingerprint):
             score += FACT_BONUS
-        if cand.same_source:
+        if cand.same_source and not _same_named_thing(new, cand.fingerprint, names):
             threshold = THRESHOLD_SAME_SOURCE
+        elif cand.same_source:
+            # An update of the source's earlier item on the same document or product (a law
+            # firm's revised alert) joins it like another outlet's report, further apart.
+            threshold = THRESHOLD_FAR
         elif relevant and cand.relevant:
             threshold = THRESHOLD_NEAR if abs(cand.days_apart) <= NEAR_DAYS else THRESHOLD_FAR
         elif relevant != cand.relevant:
@@ -520,7 +568,8 @@ def best_match(
             best = (
                 cand.development_id,
                 score,
-                f"similarity {score:.2f} >= {threshold} (words {words:.2f}, names {names:.2f}"
-                f": {', '.join(sorted(new.names & cand.fingerprint.names)[:6])})",
+                f"similarity {score:.2f} >= {threshold} (words {words:.2f}"
+                f": {', '.join(sorted(new.words & cand.fingerprint.words)[:8])}; names"
+                f" {names:.2f}: {', '.join(sorted(new.names & cand.fingerprint.names)[:6])})",
             )
     return best

@@ -59,8 +59,6 @@ class Taxonomy:
     target_before: tuple[str, ...]
     target_after: tuple[str, ...]
     company_nouns: frozenset[str]
-    host_words: tuple[str, ...]
-    decline_words: tuple[str, ...]
     topic_requires: dict[str, str]
     veto_count: int
     terms: list[Term] = field(default_factory=list)
@@ -343,10 +341,6 @@ def parse_taxonomy(data: dict[str, Any], path: Path) -> Taxonomy:
         company_nouns=frozenset(
             s.lower() for s in _strs(context.get("company_nouns"), "context.company_nouns", path)
         ),
-        host_words=tuple(
-            _strs(data.get("summit", {}).get("host_words"), "summit.host_words", path)
-        ),
-        decline_words=tuple(_strs(context.get("decline_words"), "context.decline_words", path)),
         topic_requires={},
         veto_count=int(data.get("negatives", {}).get("veto_count", 2)),
     )
@@ -405,4 +399,8 @@ def _load_cached(path: Path, _mtime: int) -> Taxonomy:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise TaxonomyError(f"{path}: invalid TOML: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise TaxonomyError(f"{path}: not UTF-8 text") from exc
+    except OSError as exc:
+        raise TaxonomyError(f"{path}: cannot read the taxonomy ({exc.strerror})") from exc
     return parse_taxonomy(data, path)

@@ -24,16 +24,28 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 
 import httpx
 from sqlmodel import Session, col, select
 
-from bot.answers.query import ParsedQuery, Term, parse_question, stems_of, term_stems
+from bot.answers.evidence import names_covered, off_scope, timeline_lines
+from bot.answers.guard import USAGE_TEXT, asks_anything, question_problem
+from bot.answers.query import (
+    ParsedQuery,
+    Term,
+    TimeWindow,
+    jurisdiction_forms,
+    jurisdictions_named,
+    parse_question,
+)
+from bot.answers.stemming import stems_of, term_stems
 from bot.config import Settings
+from bot.developments.timeline import timelines
 from bot.vocab import IMPORTANCE_RANK, jurisdiction_label, normalize_topic
-from store.models import Development, Item, Source
+from store.links import development_links
+from store.models import Development, DevelopmentDate
 from store.search import (
     DF_CAP,
     count_developments,
@@ -46,6 +58,12 @@ CANDIDATES = 40
 # Below this idf-weighted share of the question found in a development, it does not answer it.
 MIN_COVERAGE = 0.5
 MIN_COVERAGE_OUTSIDE_WINDOW = 0.85
+# Below this idf-weighted share of the question's content words (places and jurisdictions
+# aside), a development does not answer it, however well it matches the places. Both
+# thresholds: bench/calibrate_qa.py, chosen on the q* questions only.
+MIN_CONTENT_COVERAGE = 0.35
+# A development not tagged with the jurisdiction asked about answers only a close text match.
+MIN_COVERAGE_OFF_SCOPE = 0.85
 KEY_TERM_FACTOR = 1.5
 UNKNOWN_WORD_DF = 3
 # A development quoted after the best one must score at least this share of the best score.
@@ -64,6 +82,8 @@ class CitedDevelopment:
     summary: str
     sources: list[str]
     score: float
+    timeline: list[str] = field(default_factory=list)  # "takes effect 2 August 2026", by date
+    note: str = ""  # "tagged US, not IN": shown although not tagged as asked
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -88,6 +108,9 @@ class Answer:
     # An LLM's wording of the answer from the cited developments only, with [n] citations;
     # None when no LLM is configured or its reply was unusable (the extractive text stands).
     phrased: str | None = None
+    # Set when the question could not be searched (empty, only symbols, too long): `text` is
+    # then this one line, and nothing was searched.
+    problem: str | None = None
 
     @property
     def found(self) -> bool:
@@ -104,7 +127,11 @@ class Answer:
 class _Candidate:
     dev: Development
     relevance: float = 0.0
-    coverage: float = 0.0
+    coverage: float = 0.0  # of everything asked: content terms, places, the jurisdiction
+    content_coverage: float = 0.0  # of the content terms alone
+    names_covered: bool = True  # every place outside the vocabulary and instrument named
+    dates: list[DevelopmentDate] = field(default_factory=list)  # its timeline
+    names_asked_place: bool = False  # its title or summary names a jurisdiction asked about
     score: float = 0.0
 
 
@@ -151,9 +178,12 @@ def _coverage(
     total: int,
     *,
     topics: Sequence[str] = (),
+    instruments: int = 0,
+    instruments_named: bool = False,
 ) -> float:
-    have = 0.0
-    need = 0.0
+    # An instrument named in full ("the AI Promotion Act") weighs as a rare name.
+    need = instruments * KEY_TERM_FACTOR * _idf(1, total)
+    have = need if instruments_named else 0.0
     for term, weight, _df in weights:
         need += weight
         # A topic word ("regulation") is covered by the topic tag as well as by the word.
@@ -169,13 +199,39 @@ def _coverage(
     return have / need if need else 1.0
 
 
-def _in_window(dev: Development, parsed: ParsedQuery) -> bool:
+def _within(when: datetime | None, window: TimeWindow | None) -> bool:
+    if window is None or when is None:
+        return False
+    if window.start is not None and when < window.start:
+        return False
+    return not (window.end is not None and when >= window.end)
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time(0, 0), tzinfo=UTC)
+
+
+def _dates_asked(cand: _Candidate, parsed: ParsedQuery) -> list[DevelopmentDate]:
+    """The candidate's timeline dates of the kinds asked about (all of them if none is)."""
+    kinds = set(parsed.date_kinds)
+    return [d for d in cand.dates if not kinds or d.kind in kinds]
+
+
+def _in_window(cand: _Candidate, parsed: ParsedQuery) -> bool:
+    """Published inside the question's window, or setting a date inside it ("the Oct 2023
+    rules" were published in October, whenever the comment extension was)."""
     window = parsed.window
-    if window is None or dev.published_at is None:
+    if window is None:
         return False
-    if window.start is not None and dev.published_at < window.start:
-        return False
-    return not (window.end is not None and dev.published_at >= window.end)
+    if _within(cand.dev.published_at, window):
+        return True
+    if window.relative and not parsed.date_kinds:
+        return False  # "what's new this week" asks what was published
+    return any(_within(_day_start(d.day), window) for d in _dates_asked(cand, parsed))
+
+
+def _in_due_window(cand: _Candidate, parsed: ParsedQuery) -> bool:
+    return any(_within(_day_start(d.day), parsed.due_window) for d in _dates_asked(cand, parsed))
 
 
 def _score(cand: _Candidate, parsed: ParsedQuery, now: datetime) -> float:
@@ -184,10 +240,16 @@ def _score(cand: _Candidate, parsed: ParsedQuery, now: datetime) -> float:
     tags = set(dev.jurisdictions)
     # Each jurisdiction asked about that the development is tagged with counts.
     score += 0.1 * len(tags & set(parsed.all_jurisdictions))
+    if tags & set(parsed.favoured_jurisdictions):
+        score += 0.1
     if set(dev.topics) & set(parsed.topics):
         score += 0.05
-    if parsed.window is not None and _in_window(dev, parsed):
+    if parsed.window is not None and _in_window(cand, parsed):
         score += 0.25
+    if parsed.due_window is not None and _in_due_window(cand, parsed):
+        score += 0.25
+    if parsed.date_kinds and _dates_asked(cand, parsed):
+        score += 0.05
     score += 0.02 * IMPORTANCE_RANK.get(dev.importance, 1)
     if dev.published_at is not None:
         age_days = max((now - dev.published_at).days, 0)
@@ -198,19 +260,26 @@ def _score(cand: _Candidate, parsed: ParsedQuery, now: datetime) -> float:
 
 
 def _qualifies(cand: _Candidate, parsed: ParsedQuery) -> bool:
-    dev = cand.dev
-    if parsed.jurisdictions and not set(dev.jurisdictions) & set(parsed.jurisdictions):
+    if parsed.due_window is not None and not _in_due_window(cand, parsed):
+        return False
+    if off_scope(cand.dev, parsed) and (
+        cand.content_coverage < MIN_COVERAGE_OFF_SCOPE or not cand.names_asked_place
+    ):
         return False
     # Outside a relative window ("this week") never; outside a calendar one ("in May 2024")
     # only when the development matches the question very closely, since the date may
     # qualify a noun ("the Oct 2023 rules") rather than the question.
     if (
         parsed.window is not None
-        and not _in_window(dev, parsed)
+        and not _in_window(cand, parsed)
         and (parsed.window.relative or cand.coverage < MIN_COVERAGE_OUTSIDE_WINDOW)
     ):
         return False
-    return cand.coverage >= MIN_COVERAGE or not parsed.terms
+    if not cand.names_covered:
+        return False
+    return not parsed.terms or (
+        cand.coverage >= MIN_COVERAGE and cand.content_coverage >= MIN_CONTENT_COVERAGE
+    )
 
 
 def _window_bounds(parsed: ParsedQuery) -> tuple[datetime | None, datetime | None]:
@@ -228,9 +297,9 @@ def _candidates(
     exist: they match too much to find anything, and scoring all those rows is what is slow.
     """
     start, end = _window_bounds(parsed)
-    groups = [list(t.forms) for t, _w, _df in weights] + [[p] for p in parsed.other_places]
-    rare = [list(t.forms) for t, _w, df in weights if df < DF_CAP]
-    rare += [[p] for p in parsed.other_places]
+    named = [[p] for p in parsed.other_places] + [list(n) for n in parsed.instruments]
+    groups = [list(t.forms) for t, _w, _df in weights] + named
+    rare = [list(t.forms) for t, _w, df in weights if df < DF_CAP] + named
     by_id: dict[int, float] = {}
     if groups:
 
@@ -240,6 +309,7 @@ def _candidates(
             lo: datetime | None,
             hi: datetime | None,
             limit: int,
+            scope: Sequence[str] = (),
         ) -> dict[int, float]:
             hits = search_developments(
                 session,
@@ -248,17 +318,31 @@ def _candidates(
                 limit=limit,
                 published_from=lo,
                 published_to=hi,
-                jurisdictions_any=parsed.jurisdictions,
+                jurisdictions_any=scope,
             )
             best = max((h.score for h in hits), default=0.0)
             return {h.development_id: (h.score / best if best > 0 else 0.0) for h in hits}
 
-        every = run("all", groups, start, end, CANDIDATES)
+        scope = parsed.jurisdictions
+        every = run("all", groups, start, end, CANDIDATES, scope)
         if len(every) < CANDIDATES // 2:
             # Fewer whole matches than wanted: partial matches compete too, a little behind.
-            for dev_id, rel in run("any", rare or groups, start, end, CANDIDATES).items():
+            for dev_id, rel in run("any", rare or groups, start, end, CANDIDATES, scope).items():
                 by_id[dev_id] = 0.8 * rel
         by_id.update(every)
+        distinctive = [list(t.forms) for t, _w, df in weights if df < DF_CAP] + named
+        if scope and distinctive:
+            # Tags rank, they do not exclude: developments tagged otherwise compete too when
+            # they name a jurisdiction asked about, which an answer outside the tags needs,
+            # and the question's rarer words (common ones alone are no close match).
+            outside = [*distinctive, list(jurisdiction_forms(scope))]
+            for dev_id, rel in run("all", outside, start, end, CANDIDATES // 2).items():
+                by_id.setdefault(dev_id, 0.8 * rel)
+        if parsed.favoured_jurisdictions:
+            # A region asked about ("Asian governments"): its developments are candidates.
+            region = parsed.favoured_jurisdictions
+            for dev_id, rel in run("any", rare or groups, start, end, CANDIDATES, region).items():
+                by_id.setdefault(dev_id, 0.8 * rel)
         if parsed.window is not None and not parsed.window.relative:
             # A calendar window favours its own matches: make sure they are candidates too.
             lo, hi = parsed.window.start, parsed.window.end
@@ -267,10 +351,31 @@ def _candidates(
     else:
         # No content words ("anything new this week?"): everything in the window may answer.
         by_id = {d: 0.0 for d in _browse_ids(session, parsed)}
+    for dev_id in _dated_ids(session, parsed):
+        # Developments setting a date in the window asked about ("takes effect next month").
+        by_id.setdefault(dev_id, 0.0)
     if not by_id:
         return []
     devs = session.exec(select(Development).where(col(Development.id).in_(list(by_id)))).all()
     return [_Candidate(dev=d, relevance=max(by_id[d.id or 0], 0.0)) for d in devs]
+
+
+def _dated_ids(session: Session, parsed: ParsedQuery) -> list[int]:
+    """Developments with a timeline date of the kinds asked about inside the window asked
+    about (the forward one, or a dated question's window: "kick in this week")."""
+    window = parsed.due_window or (parsed.window if parsed.date_kinds else None)
+    if window is None or window.start is None or window.end is None:
+        return []
+    zone = window.zone or UTC
+    first = window.start.astimezone(zone).date()
+    last = (window.end - timedelta(seconds=1)).astimezone(zone).date()
+    stmt = select(DevelopmentDate.development_id).where(
+        col(DevelopmentDate.day) >= first, col(DevelopmentDate.day) <= last
+    )
+    if parsed.date_kinds:
+        stmt = stmt.where(col(DevelopmentDate.kind).in_(list(parsed.date_kinds)))
+    stmt = stmt.order_by(col(DevelopmentDate.day)).limit(CANDIDATES)
+    return list(dict.fromkeys(session.exec(stmt).all()))
 
 
 def _browse_ids(session: Session, parsed: ParsedQuery) -> list[int]:
@@ -284,32 +389,27 @@ def _browse_ids(session: Session, parsed: ParsedQuery) -> list[int]:
     return [i for i in session.exec(stmt).all() if i is not None]
 
 
-def _links(session: Session, dev_ids: Sequence[int]) -> dict[int, list[tuple[str, bool]]]:
-    """Item URLs per development, primary (official) sources first."""
-    rows = session.exec(
-        select(Item.development_id, Item.url, Source.primary)
-        .join(Source, col(Source.id) == col(Item.source_id))
-        .where(col(Item.development_id).in_(list(dev_ids)))
-        .order_by(col(Item.published_at), col(Item.id))
-    ).all()
-    out: dict[int, list[tuple[str, bool]]] = {}
-    for dev_id, url, primary in rows:
-        if dev_id is not None and url:
-            out.setdefault(dev_id, []).append((url, bool(primary)))
-    return out
+def matched_dates(cand: _Candidate, parsed: ParsedQuery) -> list[DevelopmentDate]:
+    """The candidate's dates inside the window the question asks about (shown first)."""
+    window = parsed.due_window or (parsed.window if parsed.date_kinds else None)
+    return [d for d in _dates_asked(cand, parsed) if _within(_day_start(d.day), window)]
 
 
 def cite_developments(
-    session: Session, devs: Sequence[Development], *, scores: Sequence[float] = ()
+    session: Session,
+    devs: Sequence[Development],
+    *,
+    scores: Sequence[float] = (),
+    notes: Sequence[str] = (),
+    first_dates: Sequence[Sequence[DevelopmentDate]] = (),
 ) -> list[CitedDevelopment]:
-    """The citation of each development: its links (official sources first) and tags."""
+    """The citation of each development: its links (official sources first), tags, dates."""
     ids = [d.id for d in devs if d.id is not None]
-    links = _links(session, ids)
+    links = development_links(session, ids)
+    dated = timelines(session, ids)
     out = []
     for n, dev in enumerate(devs):
-        urls = links.get(dev.id or 0, [])
-        primary = [u for u, p in urls if p]
-        ordered = list(dict.fromkeys(primary + [u for u, _ in urls]))
+        ordered = [link.url for link in links.get(dev.id or 0, [])]
         out.append(
             CitedDevelopment(
                 id=dev.id or 0,
@@ -322,6 +422,10 @@ def cite_developments(
                 summary=dev.summary,
                 sources=ordered,
                 score=round(scores[n], 4) if n < len(scores) else 0.0,
+                timeline=timeline_lines(
+                    dated.get(dev.id or 0, []), first=first_dates[n] if n < len(first_dates) else ()
+                ),
+                note=notes[n] if n < len(notes) else "",
             )
         )
     return out
@@ -349,9 +453,12 @@ def _suggestions(parsed: ParsedQuery, total: int) -> list[str]:
 def _format_answer(parsed: ParsedQuery, cited: Sequence[CitedDevelopment], total: int) -> str:
     lines = []
     for n, dev in enumerate(cited, start=1):
-        date = dev.published.date().isoformat() if dev.published else "undated"
+        day = dev.published.date().isoformat() if dev.published else "undated"
         where = ", ".join(dev.jurisdictions) or "no jurisdiction"
-        lines.append(f"{n}. {dev.title} ({date}; {where})")
+        note = f"; {dev.note}" if dev.note else ""
+        lines.append(f"{n}. {dev.title} ({day}; {where}{note})")
+        if dev.timeline:
+            lines.append("   " + "; ".join(dev.timeline))
         if dev.summary:
             lines.append(f"   {dev.summary}")
         if dev.url:
@@ -380,10 +487,37 @@ def rank_candidates(
     candidates = _candidates(session, parsed, weights)
     if not candidates:
         return [], total
+    dated = timelines(session, [c.dev.id for c in candidates if c.dev.id is not None])
     for cand in candidates:
         dev = cand.dev
-        stems = stems_of(f"{dev.title} {dev.summary} {dev.search_text}")
-        cand.coverage = _coverage(stems, weights, parsed.other_places, total, topics=dev.topics)
+        cand.dates = dated.get(dev.id or 0, [])
+        text = f"{dev.title} {dev.summary} {dev.search_text}"
+        stems = stems_of(text)
+        cand.names_covered = names_covered(text, stems, parsed)
+        # Named in the title or summary, where the subject is: a country listed deep in the
+        # text ("tier 2: India, ...") is usually a target, not who acted.
+        if off_scope(dev, parsed):
+            head = jurisdictions_named(f"{dev.title}. {dev.summary}")
+            cand.names_asked_place = bool(set(head) & set(parsed.jurisdictions))
+        n_named = len(parsed.instruments)
+        cand.content_coverage = _coverage(
+            stems,
+            weights,
+            (),
+            total,
+            topics=dev.topics,
+            instruments=n_named,
+            instruments_named=cand.names_covered,
+        )
+        cand.coverage = _coverage(
+            stems,
+            weights,
+            parsed.other_places,
+            total,
+            topics=dev.topics,
+            instruments=n_named,
+            instruments_named=cand.names_covered,
+        )
         if parsed.jurisdictions and weights:
             # The jurisdiction asked about is part of the question too: a development tagged
             # with it covers that part (the words were taken out of the terms).
@@ -416,9 +550,9 @@ _CITATION_RE = re.compile(r"\[(\d+)\]")
 def phrase_prompt(question: str, cited: Sequence[CitedDevelopment]) -> str:
     parts = [f"Question: {question}", "Developments:"]
     for n, dev in enumerate(cited, start=1):
-        date = dev.published.date().isoformat() if dev.published else "undated"
+        day = dev.published.date().isoformat() if dev.published else "undated"
         where = ", ".join(dev.jurisdictions) or "none"
-        parts.append(f"[{n}] {dev.title} ({date}; jurisdictions: {where})\n{dev.summary[:1200]}")
+        parts.append(f"[{n}] {dev.title} ({day}; jurisdictions: {where})\n{dev.summary[:1200]}")
     return "\n\n".join(parts)
 
 
@@ -477,7 +611,13 @@ def answer_question(
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    parsed = parse_question(question, now=now, tz=settings.tz)
+    problem = question_problem(question)
+    parsed = None if problem else parse_question(question, now=now, tz=settings.tz)
+    if parsed is not None and not asks_anything(parsed):
+        problem = USAGE_TEXT
+    if problem is not None or parsed is None:
+        text = problem or USAGE_TEXT
+        return Answer(question="", text=text, searched="", developments=[], problem=text)
     ranked, total = rank_candidates(session, parsed, now=now)
     chosen: list[_Candidate] = []
     if ranked:
@@ -492,7 +632,13 @@ def answer_question(
             developments=[],
             suggestions=tips,
         )
-    cited = cite_developments(session, [c.dev for c in chosen], scores=[c.score for c in chosen])
+    cited = cite_developments(
+        session,
+        [c.dev for c in chosen],
+        scores=[c.score for c in chosen],
+        notes=[off_scope(c.dev, parsed) for c in chosen],
+        first_dates=[matched_dates(c, parsed) for c in chosen],
+    )
     phrased = _phrase(
         session, parsed.raw, cited, settings=settings, now=now, transport=llm_transport
     )

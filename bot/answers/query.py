@@ -14,67 +14,44 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from bot import vocab
+from bot.answers.vocabulary import question_vocabulary
+from bot.answers.when import FRAME_WORDS, coming_month, date_kinds, future_window
 
 MAX_QUESTION_CHARS = 1000
 
-# Seats of government and other names people use for a government (metonyms).
-PLACE_NAMES: dict[str, str] = {
-    "washington": "US",
-    "white house": "US",
-    "beijing": "CN",
-    "brussels": "EU",
-    "the hague": "NL",
-    "hague": "NL",
-    "whitehall": "UK",
-    "westminster": "UK",
-    "london": "UK",
-    "brits": "UK",
-    "tokyo": "JP",
-    "seoul": "KR",
-    "taipei": "TW",
-    "new delhi": "IN",
-    "delhi": "IN",
-    "abu dhabi": "AE",
-    "emiratis": "AE",
-    "ottawa": "CA",
-    "berlin": "DE",
-    "paris": "FR",
-    "americans": "US",
-    "europeans": "EU",
-}
 
-
-# Countries outside the tracked vocabulary. Named as an actor, the answer must mention them.
 def _wordset(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-OTHER_COUNTRIES: frozenset[str] = _wordset(
-    """
-    afghanistan albania algeria argentina armenia australia austria azerbaijan bahrain
-    bangladesh belarus belgium bolivia brazil bulgaria cambodia chile colombia croatia cuba
-    cyprus czechia denmark ecuador egypt estonia ethiopia finland georgia ghana greece hungary
-    iceland indonesia iran iraq ireland israel italy jordan kazakhstan kenya kuwait laos latvia
-    lebanon lithuania luxembourg malaysia malta mexico mongolia morocco myanmar nepal nigeria
-    norway oman pakistan peru philippines poland portugal qatar romania russia rwanda
-    serbia singapore slovakia slovenia spain sweden switzerland syria thailand tunisia
-    turkey turkiye ukraine uruguay uzbekistan venezuela vietnam zealand
-    australian brazilian russian iranian israeli italian spanish swedish swiss mexican
-    indonesian malaysian singaporean vietnamese thai saudi qatari turkish polish ukrainian
-    argentine argentinian chilean nigerian kenyan egyptian pakistani
-    """
-)
+# Names people use for a government (capitals, seats, metonyms) and countries outside the
+# tracked vocabulary (named as an actor, the answer must mention them): bot/answers/vocabulary.py.
+PLACE_NAMES: dict[str, str] = question_vocabulary().place_names
+OTHER_PLACES: dict[str, str] = {p: p for p in question_vocabulary().other_places}
+REGIONS: dict[str, tuple[str, ...]] = question_vocabulary().regions
+TOPIC_PHRASES: dict[str, str] = {**vocab.TOPIC_NAMES, **question_vocabulary().topic_phrases}
 
 EVENT_WORDS = frozenset(
-    {"summit", "summits", "declaration", "meeting", "talks", "process", "statement", "accord"}
+    {
+        "summit",
+        "summits",
+        "declaration",
+        "meeting",
+        "talks",
+        "process",
+        "statement",
+        "accord",
+        "treaty",
+        "convention",
+    }
 )
-TARGET_PREPOSITIONS = frozenset({"to", "into", "against", "towards", "toward"})
+TARGET_PREPOSITIONS = frozenset({"to", "into", "against", "towards", "toward", "for"})
 
 # Words that carry no searchable meaning in a question to a policy bot.
 STOPWORDS: frozenset[str] = _wordset(
@@ -89,35 +66,14 @@ STOPWORDS: frozenset[str] = _wordset(
     things this those through to up update updates us use used very want was way we were
     what whats when where whether which while who why will with would yet you your
     happen happened happening latest anybody else there's what's where's who's how's
+    really tracked track info information government governments country countries
     change changed changes changing
-    really tracked track info information
     compare compared comparison versus vs approach approaches differ difference differences
     """
 )
 
-# Synonym groups: a term also searches the others in its group.
-SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
-    ("chip", "chips", "semiconductor", "semiconductors", "microchip", "microchips"),
-    ("ai", "artificial intelligence"),
-    ("genai", "generative ai", "generative"),
-    ("licence", "license", "licences", "licenses", "licensing", "licencing"),
-    ("chipmaking", "chip making", "chipmakers", "semiconductor manufacturing"),
-    ("gpu", "gpus", "graphics processing", "accelerator", "accelerators"),
-    ("rare earth", "rare earths", "rare-earth"),
-    ("kyc", "know your customer", "due diligence"),
-    ("llm", "large language model", "foundation model"),
-    ("veu", "validated end user", "validated end-user"),
-    ("fdpr", "foreign direct product"),
-    ("ear", "export administration regulations"),
-    ("bis", "bureau of industry and security"),
-    ("mofcom", "ministry of commerce"),
-    ("blacklist", "blacklisted", "entity list"),
-    ("ban", "bans", "banned", "prohibit", "prohibited", "prohibition", "prohibitions"),
-    ("datacenter", "data center", "data centre", "data-center"),
-    ("minerals", "mineral", "critical minerals"),
-    ("subsidiaries", "subsidiary", "affiliates", "affiliate"),
-    ("mps", "parliament", "parliamentary", "commons"),
-)
+# Synonym groups (and common names of acts): a term also searches the others in its group.
+SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = question_vocabulary().synonym_groups
 _SYNONYMS: dict[str, tuple[str, ...]] = {}
 for _group in SYNONYM_GROUPS:
     for _word in _group:
@@ -194,6 +150,9 @@ class Term:
         return (self.text, *[a for a in self.alternatives if a != self.text])
 
 
+DATE_KIND_LABELS = {"effective": "takes effect", "deadline": "due", "ends": "ends"}
+
+
 @dataclass(frozen=True)
 class ParsedQuery:
     raw: str
@@ -204,6 +163,15 @@ class ParsedQuery:
     topics: tuple[str, ...]
     window: TimeWindow | None
     notes: tuple[str, ...] = field(default=())
+    # Jurisdictions a region word favours ("Asian governments"): they rank, never filter.
+    favoured_jurisdictions: tuple[str, ...] = ()
+    # Instruments named in full ("the Artificial Intelligence and Data Act"), as typed, then
+    # the other names it goes by: an answer must name one of them.
+    instruments: tuple[tuple[str, ...], ...] = ()
+    # Kinds of timeline date asked about ("takes effect": effective) and the forward range
+    # they must fall in ("next month"): bot/answers/when.py.
+    date_kinds: tuple[str, ...] = ()
+    due_window: TimeWindow | None = None
 
     @property
     def all_jurisdictions(self) -> tuple[str, ...]:
@@ -214,18 +182,24 @@ class ParsedQuery:
         for term in self.terms:
             out.extend(term.forms)
         out.extend(self.other_places)
+        out.extend(n for names in self.instruments for n in names)
         return list(dict.fromkeys(out))
 
     def describe(self) -> str:
         """One line saying what was searched."""
         parts = []
         words = [t.text for t in self.terms] + list(self.other_places)
+        words += [f"“{names[0]}”" for names in self.instruments]
         parts.append("terms: " + (", ".join(words) if words else "(none)"))
         if self.all_jurisdictions:
             parts.append("jurisdictions: " + ", ".join(self.all_jurisdictions))
         if self.topics:
             parts.append("topics: " + ", ".join(self.topics))
         parts.append("published: " + (self.window.describe() if self.window else "any time"))
+        if self.date_kinds or self.due_window:
+            kinds = ", ".join(DATE_KIND_LABELS.get(k, k) for k in self.date_kinds) or "any"
+            when = f" in {self.due_window.describe()}" if self.due_window else ""
+            parts.append(f"dates it sets: {kinds}{when}")
         return "; ".join(parts)
 
 
@@ -501,25 +475,67 @@ def _jurisdiction_at(words: list[str], i: int) -> tuple[str, int] | None:
     return found
 
 
+def jurisdictions_named(text: str) -> list[str]:
+    """Every tracked jurisdiction a text names (code, name, demonym, capital or seat)."""
+    words = _words(text)
+    return [hit[0] for i in range(len(words)) if (hit := _jurisdiction_at(words, i))]
+
+
+def jurisdiction_forms(codes: Sequence[str]) -> tuple[str, ...]:
+    """The words a text may name these jurisdictions by (names, demonyms, capitals, seats,
+    codes). The index ignores case, so "US" also finds "us"; "IN" ("in") would find anything."""
+    wanted = set(codes)
+    forms = [n for n, c in {**vocab.JURISDICTION_NAMES, **PLACE_NAMES}.items() if c in wanted]
+    forms += [c.lower() for c in codes if c != "IN"]
+    return tuple(dict.fromkeys(forms))
+
+
 def _is_event_name(words: list[str], end: int) -> bool:
     """A place followed within two words by "summit", "declaration" and the like."""
     return any(w.lower() in EVENT_WORDS for w in words[end : end + 3])
 
 
+def parse_due(text: str, *, now: datetime, tz: ZoneInfo) -> tuple[TimeWindow | None, str]:
+    """A forward range ("next month") the question's dates must fall in, and the text
+    without it (see bot/answers/when.py)."""
+    today = now.astimezone(tz).date()
+    found = future_window(text, today)
+    if found is None and date_kinds(text):
+        found = coming_month(text, today)
+    if found is None:
+        return None, text
+    window = TimeWindow(
+        start=_local_midnight(found.start, tz),
+        end=_local_midnight(found.end, tz),
+        label=found.label,
+        relative=True,
+        zone=tz,
+    )
+    return window, text[: found.span[0]] + " " + text[found.span[1] :]
+
+
 def parse_question(text: str, *, now: datetime, tz: ZoneInfo) -> ParsedQuery:
     raw = text.strip()[:MAX_QUESTION_CHARS]
-    window, rest = parse_time(raw, now=now, tz=tz)
+    due_window, raw_rest = parse_due(raw, now=now, tz=tz)
+    kinds = date_kinds(raw)
+    window, rest = parse_time(raw_rest, now=now, tz=tz)
     words = _words(rest)
     actors: list[str] = []
     targets: list[str] = []
     others: list[str] = []
     topics: list[str] = []
     content: list[tuple[str, bool]] = []
+    favoured: list[str] = []
     i = 0
     while i < len(words):
         prev = words[i - 1].lower() if i > 0 else ""
         if prev == "the" and i > 1:
             prev = words[i - 2].lower()
+        region = _match_phrase(words, i, {r: r for r in REGIONS})
+        if region is not None:
+            favoured.extend(REGIONS[region[0]])
+            i += region[1]
+            continue
         hit = _jurisdiction_at(words, i)
         if hit is not None:
             code, size = hit
@@ -532,14 +548,16 @@ def parse_question(text: str, *, now: datetime, tz: ZoneInfo) -> ParsedQuery:
             i += size
             continue
         lower = words[i].lower()
-        if lower in OTHER_COUNTRIES:
-            if _is_event_name(words, i + 1) or prev in TARGET_PREPOSITIONS:
-                content.append((lower, True))
+        place = _match_phrase(words, i, OTHER_PLACES)
+        if place is not None:
+            name, size = place
+            if _is_event_name(words, i + size) or prev in TARGET_PREPOSITIONS:
+                content.append((name, True))
             else:
-                others.append(lower)
-            i += 1
+                others.append(name)
+            i += size
             continue
-        topic_hit = _match_phrase(words, i, vocab.TOPIC_NAMES)
+        topic_hit = _match_phrase(words, i, TOPIC_PHRASES)
         if topic_hit is not None:
             topic, size = topic_hit
             topics.append(topic)
@@ -552,7 +570,12 @@ def parse_question(text: str, *, now: datetime, tz: ZoneInfo) -> ParsedQuery:
         if lower not in STOPWORDS and not (lower.isdigit() and len(lower) == 4):
             content.append((lower, i > 0 and _looks_like_name(words[i])))
         i += 1
-    terms = _terms(content)
+    instruments = named_instruments(rest)
+    # An instrument's words are checked as its name, not one by one ("Basic" alone is not it).
+    named = {w for names in instruments for w in names[0].split()}
+    if kinds:
+        named |= FRAME_WORDS  # "takes effect", "due": the dates answer them, not the words
+    terms = tuple(t for t in _terms(content) if t.text not in named)
     return ParsedQuery(
         raw=raw,
         terms=terms,
@@ -561,7 +584,50 @@ def parse_question(text: str, *, now: datetime, tz: ZoneInfo) -> ParsedQuery:
         other_places=tuple(dict.fromkeys(others)),
         topics=tuple(dict.fromkeys(topics)),
         window=window,
+        favoured_jurisdictions=tuple(dict.fromkeys(favoured)),
+        instruments=instruments,
+        date_kinds=kinds,
+        due_window=due_window,
     )
+
+
+# A run of capitalised words ending in the kind of instrument it names: "Artificial
+# Intelligence and Data Act", "AI Promotion Act". Small words may sit inside the name.
+INSTRUMENT_WORDS = frozenset({"act", "bill", "law", "directive", "convention", "treaty"})
+_NAME_JOINERS = frozenset({"and", "of", "on", "for", "the", "in", "to"})
+
+
+def named_instruments(text: str) -> tuple[tuple[str, ...], ...]:
+    """Each instrument named with at least two capitalised words, with its other names."""
+    words = _words(text)
+    found: list[tuple[str, ...]] = []
+    i = 0
+    while i < len(words):
+        if words[i].lower() not in INSTRUMENT_WORDS or not words[i][:1].isupper():
+            i += 1
+            continue
+        start = i
+        while start > 0 and (
+            _looks_like_name(words[start - 1])
+            or (
+                words[start - 1] in _NAME_JOINERS
+                and start > 1
+                and _looks_like_name(words[start - 2])
+            )
+        ):
+            start -= 1
+        name = [w for w in words[start : i + 1]]
+        while name and name[0].lower() in _NAME_JOINERS:
+            name = name[1:]
+        # Leading jurisdiction names ("EU AI Act", "Korea's") are scope, not part of the name.
+        while name and (lead := _jurisdiction_at(name, 0)) is not None:
+            name = name[lead[1] :]
+        if len(name) >= 2:
+            phrase = " ".join(name).lower()
+            others = [n for n in _SYNONYMS.get(phrase, ()) if n != phrase]
+            found.append((phrase, *others))
+        i += 1
+    return tuple(dict.fromkeys(found))
 
 
 def _looks_like_name(word: str) -> bool:
@@ -574,14 +640,27 @@ def _terms(content: list[tuple[str, bool]]) -> tuple[Term, ...]:
         for piece in _split_hyphen(word):
             if not piece or piece in STOPWORDS or piece in out or len(piece) < 2:
                 continue
-            group = _SYNONYMS.get(piece, ())
+            group = _SYNONYMS.get(piece, ()) or amount_forms(piece)
             alternatives = tuple(g for g in group if g != piece)
             out[piece] = Term(text=piece, alternatives=alternatives, key=key)
     return tuple(out.values())
 
 
+_AMOUNT_RE = re.compile(r"(\d+(?:\.\d+)?)(k|m|mn|bn|b|tn)")
+_AMOUNT_UNITS = {"k": "thousand", "m": "million", "mn": "million", "b": "billion"}
+_AMOUNT_UNITS |= {"bn": "billion", "tn": "trillion"}
+
+
+def amount_forms(word: str) -> tuple[str, ...]:
+    """ "800m" is also written "800 million" (and "1.2bn" "1.2 billion")."""
+    m = _AMOUNT_RE.fullmatch(word)
+    if m is None:
+        return ()
+    return (word, f"{m.group(1)} {_AMOUNT_UNITS[m.group(2)]}")
+
+
 def _split_hyphen(word: str) -> list[str]:
-    if word in _SYNONYMS:
+    if word in _SYNONYMS or amount_forms(word):
         return [word]
     if "-" in word and any(c.isdigit() for c in word) and re.fullmatch(r"[a-z0-9-]+", word):
         # A code such as "kestrel-12" or "2023-27588" stays whole: as a phrase it matches the
@@ -589,47 +668,3 @@ def _split_hyphen(word: str) -> list[str]:
         # (split apart, "-12" would be a signed number there and never match "12").
         return [word]
     return [p for p in re.split(r"[-.']", word) if p]
-
-
-# --- a light stemmer for comparing question words with document words -------------------------
-
-
-STEM_PREFIX = 7
-
-
-@lru_cache(maxsize=200_000)
-def stem(word: str) -> str:
-    w = word.lower()
-    if len(w) <= 3:
-        return w
-    for suffix, repl in (
-        ("ies", "y"),
-        ("sses", "ss"),
-        ("ches", "ch"),
-        ("shes", "sh"),
-        ("xes", "x"),
-        ("ing", ""),
-        ("ed", ""),
-        ("es", "e"),
-        ("s", ""),
-    ):
-        if w.endswith(suffix) and len(w) - len(suffix) >= 3 and not w.endswith("ss"):
-            w = w[: len(w) - len(suffix)] + repl
-            break
-    if w.endswith("e") and len(w) > 4:
-        w = w[:-1]
-    # Comparing the first seven letters makes "restrict" match "restrictions" and "control"
-    # match "controlling" without a full stemmer; long words rarely collide on seven letters.
-    return w[:STEM_PREFIX]
-
-
-_DOC_TOKEN_RE = re.compile(r"[^\W_]+", re.UNICODE)
-
-
-def stems_of(text: str) -> set[str]:
-    return {stem(t) for t in set(_DOC_TOKEN_RE.findall(text.lower()))}
-
-
-def term_stems(form: str) -> tuple[str, ...]:
-    """The stems a (possibly multi-word) form needs; all must be present for it to match."""
-    return tuple(stem(t) for t in _DOC_TOKEN_RE.findall(form.lower()))

@@ -11,7 +11,8 @@ from sqlmodel import Session, col, select
 from bot.briefings.internals import COMPLETE
 from bot.slack.blocks.briefing import BriefingEntry, SourceLink, UnreachedSource, sort_entries
 from bot.vocab import normalize_jurisdiction, normalize_topic
-from store.models import Briefing, BriefingPost, Development, Item, Source
+from store.links import development_links
+from store.models import Briefing, BriefingPost, Development, Source
 
 FIRST_WINDOW = timedelta(hours=24)
 
@@ -159,7 +160,7 @@ def plan_briefing(
             ):
                 updates.append((dev, latest))
 
-    entries = {e.development_id: e for e in briefing_entries(session, new_devs, tz=tz)}
+    entries = {e.development_id: e for e in briefing_entries(session, new_devs)}
     ordered = [e.development_id for e in sort_entries(list(entries.values()))]
     replies = [
         PlannedReply(development_id=dev_id, revision=_revision(new_devs, dev_id), update=False)
@@ -193,49 +194,25 @@ def briefing_entries(
     session: Session,
     devs: Sequence[Development],
     *,
-    tz: tzinfo,
     updates: Mapping[int, datetime | None] | None = None,
 ) -> list[BriefingEntry]:
-    """Briefing entries for `devs`, with every item's link labelled primary or secondary."""
-    del tz
-    ids = [d.id for d in devs if d.id is not None]
-    rows = (
-        session.exec(
-            select(Item, Source)
-            .join(Source, col(Item.source_id) == col(Source.id))
-            .where(col(Item.development_id).in_(ids))
-        ).all()
-        if ids
-        else []
-    )
-    by_dev: dict[int, list[tuple[Item, Source]]] = {}
-    for item, source in rows:
-        assert item.development_id is not None
-        by_dev.setdefault(item.development_id, []).append((item, source))
+    """Briefing entries for `devs`, each link labelled primary or secondary (`store.links`)."""
+    links_of = development_links(session, [d.id for d in devs if d.id is not None])
     since_map = updates or {}
     entries = []
     for dev in devs:
         assert dev.id is not None
-        pairs = sorted(
-            by_dev.get(dev.id, []),
-            key=lambda pair: (not pair[1].primary, pair[0].first_seen_at, pair[0].id or 0),
-        )
         since = since_map.get(dev.id)
-        seen: set[str] = set()
-        links = []
-        for item, source in pairs:
-            if item.url in seen:
-                continue
-            seen.add(item.url)
-            links.append(
-                SourceLink(
-                    url=item.url,
-                    source=source.name,
-                    title=item.title if item.title != dev.title else "",
-                    primary=source.primary,
-                    new=since is not None and item.updated_at > since,
-                )
+        links = [
+            SourceLink(
+                url=link.url,
+                source=link.source,
+                title=link.title if link.title != dev.title else "",
+                primary=link.primary,
+                new=since is not None and link.updated_at > since,
             )
+            for link in links_of.get(dev.id, [])
+        ]
         entries.append(
             BriefingEntry(
                 development_id=dev.id,

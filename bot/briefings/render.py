@@ -57,7 +57,6 @@ def render_plan(
         for e in briefing_entries(
             session,
             [devs[r.development_id] for r in plan.replies if r.development_id in devs],
-            tz=tz,
             updates=update_since,
         )
     }

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import typer
 
 from bot.answers.engine import answer_question
+from bot.answers.guard import question_problem
 from bot.cli import common as cli_common
 from bot.deps import open_store
 from store.db import session_scope
@@ -53,6 +54,10 @@ def ask(
         except ValueError as exc:
             typer.echo(f"error: --as-of: {exc}", err=True)
             raise typer.Exit(2) from None
+    problem = question_problem(question)
+    if problem is not None:
+        typer.echo(f"error: {problem}", err=True)
+        raise typer.Exit(2)
     deps = open_store(settings)
     try:
         with session_scope(deps.sessions) as session:

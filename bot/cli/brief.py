@@ -163,12 +163,7 @@ def register(app: typer.Typer) -> None:
                     outcome.parent_ts or "",
                     outcome.error or "",
                 )
+            # No Block Kit Builder link here (a ~3 kB URL per channel): `--dry-run` prints it.
             console.print(table)
-            for payload in poster.posted:
-                if "thread_ts" not in payload:
-                    console.print(
-                        f"Block Kit Builder ({payload['channel']}): {block_kit_builder_url(payload)}",
-                        soft_wrap=True,
-                    )
         if any(o.status not in DONE for o in outcomes):
             raise typer.Exit(3)

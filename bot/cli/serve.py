@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 import typer
 
 from bot.cli import common as cli_common
+from bot.cli.serve_checks import port_problem, slack_token_problem, sources_problem
 from bot.config import MissingSettingError
 from bot.deps import open_store
 from bot.logging import configure_logging, secret_values
@@ -61,6 +62,10 @@ def serve(
     except MissingSettingError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
+    problem = sources_problem(settings) or port_problem(host, port) or slack_token_problem(settings)
+    if problem is not None:
+        typer.echo(f"error: {problem}", err=True)
+        raise typer.Exit(2)
     configure_logging(
         log_format=log_format, level=log_level.upper(), secrets=secret_values(settings)
     )

@@ -17,13 +17,16 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from bot.alerts.delivery import alerts_after_poll
+from bot.analysis.taxonomy import TaxonomyError
 from bot.cli import common as cli_common
+from bot.cli import explain as cli_explain
 from bot.cli.alerts import format_report
 from bot.config import Settings
 from bot.deps import open_store
+from bot.developments.timeline import timelines
 from bot.sources.entries import RawEntry
 from bot.sources.fetch import Fetcher, FetchLimits
 from bot.sources.parse import ParseError, ParseResult, parse_body
@@ -35,12 +38,15 @@ from bot.sources.sources_file import (
     load_sources_file,
     sync_sources,
 )
-from store.models import Development, Item, Source
+from store.links import development_links
+from store.models import Development, Source
+from store.source_admin import REMOVED_FILE_SOURCE
 
 log = logging.getLogger(__name__)
 
 sources_app = typer.Typer(
-    help="List the sources with their health, check them, or parse saved responses."
+    help="List the sources with their health, check them, or parse saved responses.",
+    rich_markup_mode=None,
 )
 
 
@@ -117,6 +123,7 @@ def poll(
     settings = cli_common.settings_or_exit()
     if source and all_sources:
         raise _fail("--source and --all cannot be combined")
+    _specs_or_exit(settings)  # a bad sources file stops the poll before the store is touched
     deps = open_store(settings)
     err = Console(stderr=True)
     try:
@@ -135,7 +142,7 @@ def poll(
                 all_sources=all_sources,
                 progress=_RichProgress(progress),
             )
-    except SourcesFileError as exc:
+    except (SourcesFileError, TaxonomyError) as exc:
         raise _fail(str(exc)) from None
     except UnknownSourceError as exc:
         raise _fail(str(exc)) from None
@@ -179,7 +186,7 @@ def _ago(moment: datetime | None, now: datetime) -> str:
 
 def source_health(source: Source) -> str:
     if not source.enabled:
-        return "disabled"
+        return "removed in Slack" if source.origin == REMOVED_FILE_SOURCE else "disabled"
     if source.last_status is None:
         return "new"
     if source.consecutive_failures:
@@ -224,7 +231,7 @@ def list_sources() -> None:
 
 def _specs_or_exit(settings: Settings) -> tuple[list[SourceSpec], str]:
     try:
-        return load_sources_file(settings.sources_path)
+        return load_sources_file(settings.sources_file)
     except SourcesFileError as exc:
         raise _fail(str(exc)) from None
 
@@ -292,7 +299,7 @@ def _entry_json(entry: RawEntry) -> dict[str, Any]:
         "title": entry.title,
         "url": entry.url,
         "guid": entry.guid,
-        "published": _iso(entry.published),
+        "published": cli_explain.iso(entry.published),
         "text": entry.text,
     }
 
@@ -365,32 +372,22 @@ def parse_saved(
 # --- export -------------------------------------------------------------------------------
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return moment.astimezone(UTC).isoformat() if moment is not None else None
-
-
 def export_developments(session: Session, *, since: datetime | None) -> list[dict[str, Any]]:
     """Every development (published, or else first seen, on or after `since`) in the
     docs/reference.md export shape, oldest first."""
     query = select(Development).order_by(col(Development.first_seen_at), col(Development.id))
-    developments = list(session.exec(query).all())
     if since is not None:
-        developments = [d for d in developments if (d.published_at or d.first_seen_at) >= since]
+        stamp = func.coalesce(col(Development.published_at), col(Development.first_seen_at))
+        query = query.where(stamp >= since)
+    developments = list(session.exec(query).all())
+    links = development_links(session, [d.id for d in developments if d.id is not None])
+    items_by_dev = {
+        dev_id: [{"url": link.url, "title": link.title, "source": link.source} for link in found]
+        for dev_id, found in links.items()
+    }
     ids = [d.id for d in developments if d.id is not None]
-    items_by_dev: dict[int, list[dict[str, str]]] = {i: [] for i in ids}
-    names = {s.id: s.name for s in session.exec(select(Source)).all()}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        items = session.exec(
-            select(Item)
-            .where(col(Item.development_id).in_(chunk))
-            .order_by(col(Item.published_at), col(Item.id))
-        ).all()
-        for item in items:
-            assert item.development_id is not None
-            items_by_dev[item.development_id].append(
-                {"url": item.url, "title": item.title, "source": names.get(item.source_id, "")}
-            )
+    dated = timelines(session, ids)
+    explained = cli_explain.development_items(session, ids)
     return [
         {
             "id": d.id,
@@ -399,9 +396,16 @@ def export_developments(session: Session, *, since: datetime | None) -> list[dic
             "jurisdictions": list(d.jurisdictions),
             "topics": list(d.topics),
             "importance": d.importance,
-            "first_seen": _iso(d.first_seen_at),
-            "published": _iso(d.published_at),
+            "first_seen": cli_explain.iso(d.first_seen_at),
+            "published": cli_explain.iso(d.published_at),
             "items": items_by_dev.get(d.id or 0, []),
+            # The development's timeline (docs/reference.md: "dates"), by date.
+            "dates": [
+                {"kind": t.kind, "date": t.day.isoformat(), "sentence": t.sentence}
+                for t in dated.get(d.id or 0, [])
+            ],
+            # Why it carries its tags and items: what `policybot explain ID --json` prints.
+            "evidence": cli_explain.explanation_of(d, explained.get(d.id or 0, [])),
         }
         for d in developments
     ]
@@ -418,6 +422,17 @@ def parse_since(value: str) -> datetime:
             raise ValueError(f"not an ISO date or date-time: {value!r}") from None
         parsed = datetime(day.year, day.month, day.day)
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+# A cell starting with one of these is a formula to a spreadsheet (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: object) -> object:
+    """A CSV cell a spreadsheet shows as text: a leading formula character gets a `'` before it."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def export(
@@ -466,15 +481,18 @@ def export(
     for row in rows:
         writer.writerow(
             [
-                row["id"],
-                row["title"],
-                row["summary"],
-                ";".join(row["jurisdictions"]),
-                ";".join(row["topics"]),
-                row["importance"],
-                row["first_seen"],
-                row["published"] or "",
-                " ".join(i["url"] for i in row["items"]),
-                ";".join(sorted({i["source"] for i in row["items"]})),
+                spreadsheet_safe(cell)
+                for cell in (
+                    row["id"],
+                    row["title"],
+                    row["summary"],
+                    ";".join(row["jurisdictions"]),
+                    ";".join(row["topics"]),
+                    row["importance"],
+                    row["first_seen"],
+                    row["published"] or "",
+                    " ".join(i["url"] for i in row["items"]),
+                    ";".join(sorted({i["source"] for i in row["items"]})),
+                )
             ]
         )

@@ -218,9 +218,12 @@ class CandidateSelector:
                 col(Item.content_hash),
                 col(Item.title),
                 func.substr(col(Item.text), 1, CANDIDATE_TEXT_CHARS),
+                col(Item.published_at),
             ).where(col(Item.id).in_(ids[start : start + IN_CHUNK]))
-            for item_id, digest, title, text in self.session.execute(text_query).tuples():
-                fp = cluster.fingerprint(title, text or "")
+            for item_id, digest, title, text, published in self.session.execute(
+                text_query
+            ).tuples():
+                fp = cluster.fingerprint(title, text or "", cluster.day_of(published))
                 self.cache.fingerprints.put((item_id, digest), fp)
                 if by_id[item_id].digest == digest:
                     by_id[item_id].fingerprint = fp

@@ -84,6 +84,7 @@ from bot.developments.rows import (
     chunks_of,
     unique_chunks,
 )
+from bot.developments.timeline import record_timelines
 from bot.sources.entries import RawEntry
 from store.bulk import insert_returning_ids
 from store.models import Development, Item, ItemVersion, Source
@@ -274,7 +275,9 @@ class IngestRun:
         fp = (
             analysis.fingerprint
             if analysis
-            else cluster.fingerprint(entry.title, entry.text[:FINGERPRINT_TEXT_CHARS])
+            else cluster.fingerprint(
+                entry.title, entry.text[:FINGERPRINT_TEXT_CHARS], cluster.day_of(entry.published)
+            )
         )
         development_id, score, why = cluster.best_match(
             fp,
@@ -650,6 +653,9 @@ def _ingest(
     session.flush()
     run.selector.publish_pool(wrote=bool(new or updated))
     ids = sorted({d.id for d in run.touched.values() if d.id is not None} | set(run.created))
+    # The dates these developments set (bot/developments/timeline.py), kept apart from the
+    # columns computed above.
+    record_timelines(session, ids)
     return IngestResult(
         new=new,
         updated=updated,

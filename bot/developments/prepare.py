@@ -98,7 +98,9 @@ def analyse_entry(
         digest=content_hash(entry.title, entry.text),
         verdict=verdict,
         importance=importance,
-        fingerprint=cluster.fingerprint(entry.title, entry.text[:FINGERPRINT_TEXT_CHARS]),
+        fingerprint=cluster.fingerprint(
+            entry.title, entry.text[:FINGERPRINT_TEXT_CHARS], cluster.day_of(entry.published)
+        ),
         summary=summarise_items([(entry.title, entry.text)]),
     )
 

@@ -25,6 +25,14 @@ log = logging.getLogger(__name__)
 GENERIC_ERROR = "Sorry, something went wrong on policybot's side. Please try again in a minute."
 
 
+class _SameTokenWarningFilter(logging.Filter):
+    """Drops Bolt's "`token` will be unused" warning: Bolt reads SLACK_BOT_TOKEN from the
+    environment by itself, and the client we give it holds that same token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
 def build_app(
     deps: Deps,
     *,
@@ -45,13 +53,16 @@ def build_app(
     else:
         signing_secret = settings.require_signing_secret()
     web_client = client if client is not None else make_web_client(settings)
+    bolt_logger = logging.getLogger("policybot.bolt")
+    if not any(isinstance(f, _SameTokenWarningFilter) for f in bolt_logger.filters):
+        bolt_logger.addFilter(_SameTokenWarningFilter())
     app = App(
         client=web_client,
         signing_secret=signing_secret,
         token_verification_enabled=token_verification_enabled,
         request_verification_enabled=not socket_mode,
         process_before_response=False,
-        logger=logging.getLogger("policybot.bolt"),
+        logger=bolt_logger,
     )
 
     @app.error

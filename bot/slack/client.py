@@ -43,6 +43,8 @@ FATAL_CHANNEL_ERRORS = frozenset(
         "account_inactive",
         "is_archived",
         "cannot_dm_bot",
+        # The app's Messages tab is off (it is read-only in manifest.yml, so DMs still work).
+        "messages_tab_disabled",
         "user_not_found",
         "missing_scope",
         "restricted_action",

@@ -65,6 +65,8 @@ def shown(dev: CitedDevelopment) -> ShownDevelopment:
         jurisdictions=tuple(dev.jurisdictions),
         published=dev.published,
         importance=dev.importance,
+        timeline=tuple(dev.timeline),
+        note=dev.note,
     )
 
 
@@ -90,6 +92,8 @@ def ask_reply(deps: Deps, *, question: str, command_text: str) -> dict[str, Any]
         answer = answer_question(
             session, question=question, now=deps.clock(), settings=deps.settings
         )
+    if answer.problem is not None:
+        return notice(answer.problem)  # our own words: nothing of the question is echoed
     return answer_message(
         question=answer.question,
         developments=[shown(d) for d in answer.developments],

@@ -1,7 +1,8 @@
 """The ASGI app of HTTP mode (Starlette): `POST /slack/events` and `GET /healthz`.
 
-- `/slack/events` hands the raw signed body to Bolt (which verifies the signature and the
-  5-minute replay window and answers 401 otherwise). Bolt's `dispatch` is synchronous, so it runs
+- `/slack/events` refuses an oversized body (413) or one without a valid signature inside the
+  5-minute replay window (401) before parsing or logging anything of it
+  (`bot/slack/request_guard.py`), then hands the raw signed body to Bolt. Bolt's `dispatch` is synchronous, so it runs
   on a worker thread and never blocks the event loop for other requests.
 - A delivery Slack retries (`X-Slack-Retry-Num`) whose first copy was already handled is
   acknowledged with 200 and not processed again: the key is the event's `event_id`, or a digest
@@ -37,6 +38,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot.deps import Deps
+from bot.slack.request_guard import Refusal, check_signature, read_bounded_body, refusal_summary
 from store.db import session_scope
 from store.models import Source
 
@@ -80,7 +82,7 @@ def delivery_key(body: bytes, content_type: str) -> str:
         event_id = data.get("event_id") if isinstance(data, dict) else None
         if isinstance(event_id, str):
             return "event:" + event_id
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         pass
     return "body:" + hashlib.sha256(body).hexdigest()
 
@@ -127,16 +129,26 @@ def create_web_app(
     verifier = SignatureVerifier(signing_secret)
 
     async def slack_events(request: Request) -> Response:
-        body = await request.body()
+        # Nothing of an unsigned request is parsed or logged (bot/slack/request_guard.py).
+        body = await read_bounded_body(request)
+        refusal = (
+            body
+            if isinstance(body, Refusal)
+            else check_signature(
+                verifier,
+                body,
+                request.headers.get("x-slack-request-timestamp"),
+                request.headers.get("x-slack-signature"),
+            )
+        )
+        if refusal is not None:
+            length = None if isinstance(body, Refusal) else len(body)
+            log.info("%s", refusal_summary(request, refusal, length))
+            return PlainTextResponse(refusal.reason, status_code=refusal.status)
+        assert isinstance(body, bytes)
         content_type = request.headers.get("content-type", "")
         key = delivery_key(body, content_type)
-        # Only a correctly signed retry earns the short-cut; anything else goes to Bolt,
-        # which refuses bad signatures with 401.
-        if (
-            request.headers.get("x-slack-retry-num")
-            and seen.seen(key)
-            and verifier.is_valid_request(body, dict(request.headers))
-        ):
+        if request.headers.get("x-slack-retry-num") and seen.seen(key):
             return Response(status_code=200, headers={"X-Slack-No-Retry": "1"})
         try:
             bolt_response = await run_in_threadpool(

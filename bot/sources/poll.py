@@ -29,6 +29,7 @@ from sqlalchemy import or_, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from bot.analysis.taxonomy import load_taxonomy
 from bot.deps import Deps
 from bot.developments.prepare import (
     AnalysisKey,
@@ -537,8 +538,11 @@ async def poll_sources_async(
 ) -> PollReport:
     """Poll the due sources (or `names`, or all with `all_sources`) once."""
     started = time.monotonic()
+    # A configuration error stops the whole poll here, reported once by the caller, rather
+    # than failing (and backing off) every source in turn.
+    load_taxonomy(deps.settings.taxonomy_path)
     if sync_file:
-        specs, _ = load_sources_file(deps.settings.sources_path)
+        specs, _ = load_sources_file(deps.settings.sources_file)
         with deps.sessions() as session:
             sync_sources(session, specs=specs, now=deps.clock())
             session.commit()

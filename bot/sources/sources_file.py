@@ -2,7 +2,8 @@
 
 The file is the operator's list. `sync_sources` makes the `sources` table follow it: new names
 are added, changed ones updated, names no longer in the file disabled (their items stay).
-Sources added from Slack (`origin="slack"`) are not in the file and are left alone.
+Sources added from Slack (`origin="slack"`) are not in the file and are left alone, and so are
+file sources an admin removed from Slack, while the file lists them.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlmodel import Session, col, select
 from bot.sources.netguard import UnsafeURLError, check_url
 from bot.vocab import normalize_jurisdiction, normalize_topic
 from store.models import Source
+from store.source_admin import REMOVED_FILE_SOURCE
 
 KINDS: tuple[str, ...] = ("feed", "federal_register", "govuk_search", "page")
 DEFAULT_INTERVAL_MINUTES = 60
@@ -231,6 +233,7 @@ def parse_sources_text(text: str, *, path: str) -> list[SourceSpec]:
     headers = _table_lines(text)
     specs: list[SourceSpec] = []
     seen: dict[str, int] = {}
+    seen_urls: dict[str, int] = {}
     for index, values in enumerate(entries):
         start = headers[index] if index < len(headers) else None
         label = values.get("name") if isinstance(values.get("name"), str) else None
@@ -247,7 +250,17 @@ def parse_sources_text(text: str, *, path: str) -> list[SourceSpec]:
                 )
             )
             continue
+        if spec.url in seen_urls:
+            problems.append(
+                SourcesProblem(
+                    _key_line(text, start, "url"),
+                    who,
+                    f"duplicate url (first used by source #{seen_urls[spec.url]})",
+                )
+            )
+            continue
         seen[spec.name] = index + 1
+        seen_urls[spec.url] = index + 1
         specs.append(spec)
     if problems:
         raise SourcesFileError(path, problems)
@@ -255,16 +268,29 @@ def parse_sources_text(text: str, *, path: str) -> list[SourceSpec]:
 
 
 def load_sources_file(path: Path | None) -> tuple[list[SourceSpec], str]:
-    """The sources of `path`, or of the bundled default pack when `path` is None or absent.
+    """The sources of `path`, or of the bundled default pack when `path` is None.
 
+    A `path` that is missing, a directory or not UTF-8 is a `SourcesFileError` (never a silent
+    switch to the bundled pack: `Settings.sources_file` decides when that is meant).
     Returns the specs and a description of where they came from.
     """
-    if path is not None and path.exists():
-        text = path.read_text(encoding="utf-8")
-        return parse_sources_text(text, path=str(path)), str(path)
-    return parse_sources_text(bundled_pack_text(), path="<bundled default pack>"), (
-        "bundled default pack"
-    )
+    if path is None:
+        return parse_sources_text(bundled_pack_text(), path="<bundled default pack>"), (
+            "bundled default pack"
+        )
+    return parse_sources_text(read_sources_text(path), path=str(path)), str(path)
+
+
+def read_sources_text(path: Path) -> str:
+    """The text of the sources file; `SourcesFileError` when it is missing, a directory,
+    unreadable or not UTF-8."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise SourcesFileError(str(path), [SourcesProblem(None, None, "not UTF-8 text")]) from None
+    except OSError as exc:
+        problem = SourcesProblem(None, None, f"cannot read the sources file ({exc.strerror})")
+        raise SourcesFileError(str(path), [problem]) from None
 
 
 def _apply(source: Source, spec: SourceSpec) -> bool:
@@ -302,6 +328,8 @@ def sync_sources(session: Session, *, specs: Sequence[SourceSpec], now: datetime
     wanted = {spec.name for spec in specs}
     for spec in specs:
         row = existing.get(spec.name)
+        if row is not None and row.origin == REMOVED_FILE_SOURCE:
+            continue  # an admin removed it from Slack: that holds while the file lists it
         if row is None:
             row = Source(name=spec.name, kind=spec.kind, url=spec.url, created_at=now)
             _apply(row, spec)
@@ -311,10 +339,16 @@ def sync_sources(session: Session, *, specs: Sequence[SourceSpec], now: datetime
             session.add(row)
             result.updated.append(spec.name)
     for name, row in existing.items():
-        if name not in wanted and row.origin == "file" and row.enabled:
+        if name in wanted:
+            continue
+        if row.origin == "file" and row.enabled:
             row.enabled = False
             session.add(row)
             result.disabled.append(name)
+        elif row.origin == REMOVED_FILE_SOURCE:
+            # Gone from the file too: listing it there again means watching it again.
+            row.origin = "file"
+            session.add(row)
     session.flush()
     return result
 

@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from slack_sdk import WebClient
@@ -19,9 +20,7 @@ from bot.schedule import (
     CATCH_UP_JOB_ID,
     RESUME_JOB_ID,
     add_briefing_jobs,
-    add_interval_job,
     briefing_job_id,
-    build_scheduler,
     catch_up_briefings,
     catch_up_due,
 )
@@ -57,7 +56,7 @@ def test_one_cron_job_per_channel_at_the_briefing_time_in_the_zone(
     settings: Settings, sessions: SessionFactory
 ) -> None:
     deps = make_deps(settings, sessions, datetime(2026, 11, 26, 6, 0, tzinfo=UTC))
-    scheduler = build_scheduler(deps, poster_factory=no_poster)
+    scheduler = _scheduler(deps)
     jobs = {job.id: job for job in scheduler.get_jobs()}
     assert set(jobs) == {
         briefing_job_id("C1"),
@@ -80,7 +79,7 @@ def test_one_cron_job_per_channel_at_the_briefing_time_in_the_zone(
 
 def test_grace_window_follows_the_setting(settings: Settings, sessions: SessionFactory) -> None:
     deps = make_deps(settings, sessions, datetime(2026, 11, 26, tzinfo=UTC), briefing_grace_hours=2)
-    scheduler = build_scheduler(deps, poster_factory=no_poster, catch_up=False)
+    scheduler = _scheduler(deps, catch_up=False)
     crons = [job for job in scheduler.get_jobs() if isinstance(job.trigger, CronTrigger)]
     assert {job.misfire_grace_time for job in crons} == {7200}
 
@@ -131,7 +130,7 @@ def test_started_scheduler_runs_the_catch_up_once_for_due_channels(
         finished.set()
 
     monkeypatch.setattr("bot.schedule.brief_channel", fake_brief)
-    scheduler = build_scheduler(deps, poster_factory=no_poster)
+    scheduler = _scheduler(deps)
     scheduler.start()
     try:
         assert finished.wait(timeout=10)
@@ -160,30 +159,9 @@ def test_no_channels_means_no_briefing_jobs_but_cut_threads_are_still_resumed(
 ) -> None:
     # A briefing posted by hand (`policybot brief --channel`) may be cut by a crash too.
     deps = make_deps(settings, sessions, datetime(2026, 11, 26, tzinfo=UTC), briefing_channels=[])
-    jobs = build_scheduler(deps, poster_factory=no_poster).get_jobs()
+    jobs = _scheduler(deps).get_jobs()
     assert [job.id for job in jobs] == [RESUME_JOB_ID]
     assert jobs[0].trigger.interval == timedelta(seconds=60)
-
-
-def test_interval_jobs_run_at_once_and_repeat(settings: Settings, sessions: SessionFactory) -> None:
-    deps = make_deps(settings, sessions, datetime(2026, 11, 26, tzinfo=UTC), briefing_channels=[])
-    scheduler = build_scheduler(deps)
-    calls = threading.Semaphore(0)
-    job = add_interval_job(scheduler, "poll", calls.release, 0.2)
-    assert job.id == "poll" and job.max_instances == 1 and job.coalesce is True
-    scheduler.start()
-    try:
-        assert calls.acquire(timeout=10)
-        assert calls.acquire(timeout=10)
-    finally:
-        scheduler.shutdown(wait=True)
-
-
-def test_interval_trigger_period(settings: Settings, sessions: SessionFactory) -> None:
-    deps = make_deps(settings, sessions, datetime(2026, 11, 26, tzinfo=UTC), briefing_channels=[])
-    scheduler = build_scheduler(deps)
-    job = add_interval_job(scheduler, "alerts", lambda: None, 300, start_now=False)
-    assert job.trigger.interval == timedelta(seconds=300)
 
 
 def test_briefing_jobs_keep_their_zone_in_a_utc_scheduler(
@@ -201,3 +179,10 @@ def test_briefing_jobs_keep_their_zone_in_a_utc_scheduler(
     # One poster shared by the briefing jobs, on the given client.
     posters = {job.args[2]() for job in jobs if job.id.startswith("briefing:")}
     assert len(posters) == 1 and next(iter(posters)).client is client
+
+
+def _scheduler(deps: Deps, *, catch_up: bool = True) -> BackgroundScheduler:
+    """A scheduler as `serve` builds one (UTC), with the briefing jobs added."""
+    scheduler = BackgroundScheduler(timezone="UTC")
+    add_briefing_jobs(scheduler, deps, poster_factory=no_poster, catch_up=catch_up)
+    return scheduler

@@ -18,6 +18,7 @@ from support.policy_served import SIGNING_SECRET, Served, command_body, serve_ap
 
 from bot.config import Settings
 from bot.deps import Deps
+from bot.sources.sources_file import load_sources_file, sync_sources
 from store.db import SessionFactory, session_scope
 from store.models import Development, Item, Source, Subscription
 
@@ -223,6 +224,36 @@ def test_an_admin_adds_and_removes_a_public_source(
     assert "Removed source" in removed["text"]
     with session_scope(sessions) as s:
         assert s.exec(select(Source)).one().enabled is False
+
+
+def test_a_file_source_removed_from_slack_stays_removed_at_the_next_syncs(
+    served: Served, sessions: SessionFactory, policy_deps: Deps
+) -> None:
+    sources_file = policy_deps.settings.sources_path
+    sources_file.write_text(
+        '[[sources]]\nname = "nl-feed"\nkind = "feed"\nurl = "https://gov.nl/feed"\n'
+        "primary = true\n",
+        encoding="utf-8",
+    )
+
+    def sync_from_file() -> Source:
+        specs, _ = load_sources_file(policy_deps.settings.sources_file)
+        with session_scope(sessions) as s:
+            sync_sources(s, specs=specs, now=datetime.now(UTC))
+        with session_scope(sessions) as s:
+            return s.exec(select(Source).where(Source.name == "nl-feed")).one()
+
+    assert sync_from_file().enabled is True
+    served.command("sources remove nl-feed", user=ADMIN)
+    assert "Removed source" in served.wait_responses(1)[0]["text"]
+    assert sync_from_file().enabled is False
+    assert sync_from_file().enabled is False, "a second poll must not enable it either"
+    # Taken out of the file and listed there again, it is watched again.
+    kept = sources_file.read_text(encoding="utf-8")
+    sources_file.write_text(kept.replace("nl-feed", "other-feed"), encoding="utf-8")
+    sync_from_file()
+    sources_file.write_text(kept, encoding="utf-8")
+    assert sync_from_file().enabled is True
 
 
 def test_subscribe_through_the_slash_command_stores_the_subscription(

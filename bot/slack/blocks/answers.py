@@ -40,6 +40,8 @@ class ShownDevelopment:
     jurisdictions: tuple[str, ...] = ()
     published: datetime | None = None
     importance: str = "low"
+    timeline: tuple[str, ...] = ()  # "takes effect 2 August 2026"
+    note: str = ""  # why it is shown although not tagged as asked ("tagged US, not IN")
 
 
 def share_button(command_text: str) -> dict[str, Any]:
@@ -68,6 +70,10 @@ def development_section(dev: ShownDevelopment, *, number: int | None = None) -> 
     prefix = f"{number}. " if number is not None else ""
     where = ", ".join(dev.jurisdictions) or "no jurisdiction"
     lines = [f"*{prefix}{heading}*", f"{_date(dev.published)} · {escape(where)} · {dev.importance}"]
+    if dev.note:
+        lines[-1] += f" · _{escape(dev.note)}_"
+    if dev.timeline:
+        lines.append(escape("; ".join(dev.timeline)))
     if dev.summary:
         lines.append(escape_and_truncate(dev.summary, SUMMARY_LIMIT))
     return {"type": "section", "text": mrkdwn("\n".join(lines), SECTION_TEXT_LIMIT)}

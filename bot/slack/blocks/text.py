@@ -7,6 +7,8 @@ link (`<https://evil|click>`).
 
 from __future__ import annotations
 
+import re
+
 SECTION_TEXT_LIMIT = 3000
 HEADER_TEXT_LIMIT = 150
 CONTEXT_TEXT_LIMIT = 2000
@@ -14,6 +16,7 @@ FALLBACK_TEXT_LIMIT = 3000
 MESSAGE_BLOCK_LIMIT = 50
 HOME_BLOCK_LIMIT = 100
 ELLIPSIS = "…"
+_ENTITY_AT_END = re.compile(r"&(?:amp|lt|gt);$")
 
 
 def escape(text: str) -> str:
@@ -24,7 +27,8 @@ def escape(text: str) -> str:
 def truncate(text: str, limit: int) -> str:
     """Cut `text` to at most `limit` characters, at a word boundary, with an ellipsis.
 
-    Never cuts inside an escape sequence such as `&amp;`.
+    Never cuts inside an escape sequence such as `&amp;` (nor strips its `;`), nor inside a
+    link or mention `<…>`: a link that does not fit is replaced by its label.
     """
     if len(text) <= limit:
         return text
@@ -34,10 +38,20 @@ def truncate(text: str, limit: int) -> str:
     space = cut.rfind(" ")
     if space >= (limit // 2):
         cut = cut[:space]
+    opened = cut.rfind("<")
+    if opened != -1 and ">" not in cut[opened:]:
+        closed = text.find(">", opened)
+        if closed != -1:
+            inner = text[opened + 1 : closed]
+            label = inner.split("|", 1)[1] if "|" in inner else ""
+            return truncate(text[:opened] + label + text[closed + 1 :], limit)
+        cut = cut[:opened]
     amp = cut.rfind("&")
     if amp != -1 and ";" not in cut[amp:]:
         cut = cut[:amp]
-    return cut.rstrip(" ,;:-") + ELLIPSIS
+    while cut and cut[-1] in " ,;:-" and not _ENTITY_AT_END.search(cut):
+        cut = cut[:-1]
+    return cut + ELLIPSIS
 
 
 def escape_and_truncate(text: str, limit: int) -> str:

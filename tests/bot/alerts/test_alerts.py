@@ -327,12 +327,13 @@ def test_a_user_who_cannot_be_messaged_is_paused_not_retried(
     assert slack.messages() == []
 
 
-def test_cannot_dm_bot_on_post_pauses_too(
-    deps: Deps, sessions: SessionFactory, slack: HistoryFakeSlack
+@pytest.mark.parametrize("error", ["cannot_dm_bot", "messages_tab_disabled"])
+def test_a_dm_slack_refuses_on_post_pauses_too(
+    deps: Deps, sessions: SessionFactory, slack: HistoryFakeSlack, error: str
 ) -> None:
     _subscribe(sessions, "UK")
     add_development(sessions, title="UK rule", jurisdictions=["UK"], at=NOW)
-    slack.fail("chat.postMessage", "cannot_dm_bot")
+    slack.fail("chat.postMessage", error)
     report = _deliver(deps, slack)
     assert report.paused == ["U1"]
     assert _deliveries(sessions)[0][3] == "failed"

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from bot.cli.main import app
 from bot.sources.sources_file import SourceSpec, add_slack_source
 from store.db import SessionFactory
+from store.models import Development
 
 
 @pytest.fixture
@@ -158,7 +159,9 @@ def test_export_json_and_csv_in_the_contract_shape(env: Path, source_server: Sou
     assert developments
     keys = {"id", "title", "summary", "jurisdictions", "topics", "importance", "first_seen"}
     for development in developments:
-        assert keys | {"published", "items"} == set(development)
+        assert keys | {"published", "items", "dates", "evidence"} == set(development)
+        for dated in development["dates"]:
+            assert set(dated) == {"kind", "date", "sentence"}
         for item in development["items"]:
             assert set(item) == {"url", "title", "source"} and item["source"] == "good-feed"
     urls = {i["url"] for d in developments for i in d["items"]}
@@ -240,3 +243,26 @@ def test_sources_parse_operator_mistakes_exit_2_with_one_line(
     )
     assert result.exit_code == 2 and result.stdout == ""
     assert result.stderr.startswith(message) and result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        '=HYPERLINK("http://evil.example","Export rules")',
+        "@SUM(1+1)*cmd|' /C calc'!A0",
+        "+1 new chip rule",
+        "-2 licences revoked",
+        "\tTabbed title",
+        "\rReturned title",
+    ],
+)
+def test_export_csv_cells_never_start_a_formula_and_json_is_unchanged(
+    env: Path, sessions: SessionFactory, title: str
+) -> None:
+    with sessions() as session:
+        session.add(Development(title=title, summary="=1+2 in the summary", importance="low"))
+        session.commit()
+    (row,) = csv.DictReader(io.StringIO(runner.invoke(app, ["export", "--csv"]).stdout))
+    assert row["title"] == "'" + title and row["summary"] == "'=1+2 in the summary"
+    (development,) = json.loads(runner.invoke(app, ["export", "--json"]).stdout)
+    assert development["title"] == title

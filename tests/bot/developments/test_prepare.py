@@ -65,7 +65,9 @@ def test_an_entry_analysed_in_a_worker_equals_what_ingest_computes() -> None:
         ENTRY.title, ENTRY.text, taxonomy=load_taxonomy(None), hint_jurisdictions=["US"]
     )
     assert analysis.verdict == expected
-    assert analysis.fingerprint == cluster.fingerprint(ENTRY.title, ENTRY.text[:1500])
+    assert analysis.fingerprint == cluster.fingerprint(
+        ENTRY.title, ENTRY.text[:1500], cluster.day_of(ENTRY.published)
+    )
     assert analysis.summary == summarise_items([(ENTRY.title, ENTRY.text)])
     assert analysis.digest == prepare.content_hash(ENTRY.title, ENTRY.text)
 

@@ -107,7 +107,8 @@ def test_ratelimited_in_a_200_body_is_treated_like_a_429(
 
 
 @pytest.mark.parametrize(
-    "error", ["channel_not_found", "not_in_channel", "invalid_auth", "is_archived"]
+    "error",
+    ["channel_not_found", "not_in_channel", "invalid_auth", "is_archived", "messages_tab_disabled"],
 )
 def test_fatal_channel_errors_raise_with_the_code(
     settings: Settings, fake_slack: FakeSlack, error: str

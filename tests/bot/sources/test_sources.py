@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
+from bot.config import Settings
 from bot.sources.sources_file import (
     KINDS,
     SourceNameTakenError,
@@ -143,9 +144,39 @@ def test_the_repository_working_copy_is_valid() -> None:
     assert where.endswith("sources.toml") and len(specs) >= 10
 
 
-def test_an_absent_file_falls_back_to_the_bundled_pack(tmp_path: Path) -> None:
-    _, where = load_sources_file(tmp_path / "missing.toml")
-    assert where == "bundled default pack"
+def test_a_named_file_that_is_absent_is_an_error_not_the_bundled_pack(tmp_path: Path) -> None:
+    with pytest.raises(SourcesFileError, match=r"missing\.toml: cannot read the sources file"):
+        load_sources_file(tmp_path / "missing.toml")
+
+
+def test_a_directory_or_a_file_that_is_not_utf8_is_one_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(SourcesFileError, match="cannot read the sources file"):
+        load_sources_file(tmp_path)
+    latin1 = tmp_path / "latin1.toml"
+    latin1.write_bytes(b"# caf\xe9\n" + GOOD.encode())
+    with pytest.raises(SourcesFileError, match=r"latin1\.toml: not UTF-8 text"):
+        load_sources_file(latin1)
+
+
+def test_settings_use_the_bundled_pack_only_when_no_file_was_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert Settings(_env_file=None).sources_file is None  # type: ignore[call-arg]
+    (tmp_path / "sources.toml").write_text(GOOD, encoding="utf-8")
+    assert Settings(_env_file=None).sources_file == Path("sources.toml")  # type: ignore[call-arg]
+    monkeypatch.setenv("POLICYBOT_SOURCES", "sourcse.toml")
+    assert Settings(_env_file=None).sources_file == Path("sourcse.toml")  # type: ignore[call-arg]
+    monkeypatch.setenv("POLICYBOT_SOURCES", "")
+    assert Settings(_env_file=None).sources_file == Path("sources.toml")  # type: ignore[call-arg]
+
+
+def test_two_sources_with_one_url_are_refused_as_from_slack() -> None:
+    twice = GOOD + (
+        '\n[[sources]]\nname = "again"\nkind = "federal_register"\n'
+        f'url = "{parse_sources_text(GOOD, path="s")[0].url}"\nprimary = true\n'
+    )
+    assert "duplicate url (first used by source #1)" in _problems(twice)
 
 
 def test_sync_adds_updates_disables_and_keeps_slack_sources(sessions: SessionFactory) -> None:

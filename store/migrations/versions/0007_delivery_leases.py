@@ -1,7 +1,7 @@
 """delivery leases: an alert claim holds a short lease, renewed while its holder sends
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-11-28 10:00:00
 
 A claim cut by a crash is settled within minutes (issue 18): claims carry `lease_until`,
@@ -15,8 +15,8 @@ from alembic import op
 
 import store.types
 
-revision: str = '0006'
-down_revision: str | None = '0005'
+revision: str = '0007'
+down_revision: str | None = '0006'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

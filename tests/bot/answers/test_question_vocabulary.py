@@ -1,0 +1,85 @@
+"""How people ask: capitals, seats of government, regions, paraphrases and names of acts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from bot.answers.query import ParsedQuery, named_instruments, parse_question
+
+NOW = datetime(2025, 12, 15, 10, 0, tzinfo=UTC)
+
+
+def _parse(question: str) -> ParsedQuery:
+    return parse_question(question, now=NOW, tz=ZoneInfo("UTC"))
+
+
+def _forms(parsed: ParsedQuery, word: str) -> tuple[str, ...]:
+    return next(t.forms for t in parsed.terms if t.text == word)
+
+
+def test_capitals_name_their_government() -> None:
+    assert _parse("anything from Seoul on AI this month?").jurisdictions == ("KR",)
+    assert _parse("has Taipei blacklisted Huawei?").jurisdictions == ("TW",)
+    assert _parse("what is New Delhi doing on privacy?").jurisdictions == ("IN",)
+    assert _parse("what did Abu Dhabi sign?").jurisdictions == ("AE",)
+    assert _parse("what is Ottawa funding?").jurisdictions == ("CA",)
+    assert _parse("what did Berlin say about cloud?").jurisdictions == ("DE",)
+
+
+def test_seats_of_government_that_are_not_capitals_name_it_too() -> None:
+    assert _parse("what did The Hague order?").jurisdictions == ("NL",)
+    assert _parse("what did Brussels adopt?").jurisdictions == ("EU",)
+    assert _parse("what did the White House publish?").jurisdictions == ("US",)
+
+
+def test_other_countries_and_their_capitals_must_be_mentioned_by_an_answer() -> None:
+    assert _parse("has Jakarta set up a GPU cloud?").other_places == ("jakarta",)
+    assert _parse("what's in New Zealand's AI bill?").other_places == ("new zealand",)
+    assert _parse("did Chilean lawmakers pass an AI law?").other_places == ("chilean",)
+
+
+def test_a_region_favours_its_governments_without_naming_one() -> None:
+    asian = _parse("which Asian governments have passed an AI law?")
+    assert asian.jurisdictions == ()
+    assert {"JP", "KR", "IN"} <= set(asian.favoured_jurisdictions)
+    european = _parse("has any European government taken over a chipmaker?")
+    assert {"NL", "FR", "DE", "EU"} <= set(european.favoured_jurisdictions)
+    # "European" alone still means the EU.
+    assert _parse("European AI rules").jurisdictions == ("EU",)
+
+
+def test_the_way_people_talk_about_controls_searches_the_way_rules_are_written() -> None:
+    curbs = _parse("has Washington eased chip curbs?")
+    assert "export-controls" in curbs.topics
+    assert "controls" in _forms(curbs, "curbs")
+    assert "suspended" in _forms(curbs, "eased")
+    blacklist = _parse("who did they blacklist?")
+    assert "entity list" in _forms(blacklist, "blacklist")
+
+
+def test_a_law_is_also_an_act_and_amounts_are_written_out() -> None:
+    assert "act" in _forms(_parse("what does Tokyo's AI law say?"), "law")
+    assert "800 million" in _forms(_parse("why did AMD take an $800m hit?"), "800m")
+    assert "1.5 billion" in _forms(_parse("who pledged 1.5bn?"), "1.5bn")
+
+
+def test_an_instrument_named_in_full_is_one_name_with_its_other_names() -> None:
+    assert named_instruments("any news on Canada's Artificial Intelligence and Data Act?") == (
+        ("artificial intelligence and data act", "aida"),
+    )
+    assert named_instruments("what does South Korea's AI Basic Act require?")[0][:2] == (
+        "ai basic act",
+        "framework act on the development of artificial intelligence",
+    )
+    # The jurisdiction before it is scope, and one capitalised word is not a name.
+    assert named_instruments("has the EU AI Act started?")[0][0] == "ai act"
+    assert named_instruments("did the Act pass?") == ()
+    parsed = _parse("what does Japan's AI Promotion Act say?")
+    assert "promotion" not in [t.text for t in parsed.terms]
+
+
+def test_a_target_after_for_is_not_the_actor() -> None:
+    parsed = _parse("has Washington eased chip curbs for China?")
+    assert parsed.jurisdictions == ("US",)
+    assert parsed.target_jurisdictions == ("CN",)
