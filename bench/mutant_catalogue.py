@@ -40,6 +40,7 @@ TESTS_FOR: dict[str, tuple[str, ...]] = {
     "bot/briefings/posting.py": BRIEFING_TESTS,
     "bot/briefings/plan.py": BRIEFING_TESTS,
     "bot/slack/web.py": SLACK_TESTS,
+    "bot/slack/request_guard.py": SLACK_TESTS,
     "bot/slack/app.py": SLACK_TESTS,
     "bot/slack/command_service.py": SLACK_TESTS,
     "bot/sources/netguard.py": SOURCE_TESTS,
@@ -338,19 +339,16 @@ ALERTS = [
 
 WEB = [
     Mutant(
-        "bot/slack/web.py",
-        "retry-short-cut-without-window",
-        "            and verifier.is_valid_request(body, dict(request.headers))\n",
+        "bot/slack/request_guard.py",
+        "signature-without-window",
+        "    if abs(time.time() - int(timestamp)) > REPLAY_WINDOW_SECONDS:\n"
+        '        return Refusal(401, "stale timestamp")\n'
+        "    if not verifier.is_valid(body=body, timestamp=timestamp, signature=signature):\n",
         # The HMAC alone (SignatureVerifier.is_valid would check the window too).
-        '            and __import__("hmac").compare_digest(\n'
-        "                verifier.generate_signature(\n"
-        '                    timestamp=request.headers.get("x-slack-request-timestamp", ""),\n'
-        "                    body=body,\n"
-        "                )\n"
-        '                or "",\n'
-        '                request.headers.get("x-slack-signature", ""),\n'
-        "            )\n",
-        "a 6-minute-old signed retry is accepted",
+        '    if not __import__("hmac").compare_digest(\n'
+        '        verifier.generate_signature(timestamp=timestamp, body=body) or "", signature\n'
+        "    ):\n",
+        "a 6-minute-old signed request (a replayed retry) is accepted",
     ),
     Mutant(
         "bot/slack/web.py",
@@ -360,11 +358,11 @@ WEB = [
         "after a forged copy is refused, the genuine signed retry is never processed",
     ),
     Mutant(
-        "bot/slack/web.py",
-        "retry-short-cut-without-signature",
-        "            and verifier.is_valid_request(body, dict(request.headers))\n",
-        "",
-        "an unsigned request naming a seen event gets a 200",
+        "bot/slack/request_guard.py",
+        "signature-not-checked",
+        "    if not verifier.is_valid(body=body, timestamp=timestamp, signature=signature):\n",
+        "    if False:\n",
+        "a forged request with a fresh timestamp is processed (or short-cut as a retry)",
     ),
     Mutant(
         "bot/slack/web.py",
