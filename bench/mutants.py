@@ -10,8 +10,8 @@ each one, in a scratch copy of the checkout (the working tree is never touched):
 1. the mutant's original text is replaced by the bug (it must occur exactly once; a catalogue
    entry whose text no longer occurs is reported `stale`, to be updated);
 2. pytest runs (`-x`, first failure stops it) on the tests of the mutated module's package,
-   or on the whole suite with `--full`; set POLICYBOT_TEST_DATABASE_URL to run them on
-   PostgreSQL too (then mutants run one at a time, since they share that database);
+   or on the whole suite with `--full`; with POLICYBOT_TEST_DATABASE_URL set (it is passed
+   through) the tests run on that PostgreSQL database instead of SQLite files;
 3. a failing run means the mutant is `killed`; a passing run means it `survived`: a bug the
    tests would let through.
 
