@@ -2,8 +2,8 @@
 
 - `upsert_insert`: the INSERT that knows ON CONFLICT (PostgreSQL's and SQLite's constructs
   differ in SQLAlchemy, the SQL they send does not).
-- `process_identity`: who holds a claim or a lease: host, pid and a random suffix, so two
-  processes (or two runs in one process) never take each other's claims for their own.
+- `process_identity`: who holds a claim or a lease: host, pid and (per run) a random suffix,
+  so two processes (or two runs in one process) never take each other's claims for their own.
 """
 
 from __future__ import annotations
@@ -30,6 +30,11 @@ def upsert_insert(session: Session, table: Any) -> Any:
     raise NotImplementedError(f"policybot needs SQLite or PostgreSQL, not {dialect}")
 
 
-def process_identity() -> str:
-    """An identity unique to this process and call: host, pid and a random suffix."""
-    return f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"[:IDENTITY_MAX]
+def process_identity(*, per_run: bool = True) -> str:
+    """Who holds a claim: host and pid, plus a random suffix unique to this run (`per_run`).
+
+    Without the suffix the identity is the same for every call in the process, for claims
+    that one step makes and a later step of the same process renews (alert batches).
+    """
+    process = f"{socket.gethostname()[:60]}:{os.getpid()}"
+    return (f"{process}:{uuid.uuid4().hex[:8]}" if per_run else process)[:IDENTITY_MAX]

@@ -10,21 +10,17 @@ has lapsed (the holder died) the claim may be taken over (see `bot.alerts.recove
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import threading
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import ColumnElement, and_, delete, or_, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from bot.alerts.matching import SubscriberKey
 from bot.deps import Deps
 from store.db import session_scope
+from store.dialect import process_identity, upsert_insert
 from store.models import Delivery
 
 __all__ = [
@@ -62,11 +58,8 @@ def lease_lapsed(now: datetime) -> ColumnElement[bool]:
 
 
 def claim_owner() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"[:100]
-
-
-def _insert(session: Session) -> Any:
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    """This process (the same for every call: a batch claimed here is renewed here)."""
+    return process_identity(per_run=False)
 
 
 def claim_batch(
@@ -98,7 +91,7 @@ def claim_batch(
     ]
     if not rows:
         return []
-    session.execute(_insert(session)(Delivery).values(rows).on_conflict_do_nothing())
+    session.execute(upsert_insert(session, Delivery).values(rows).on_conflict_do_nothing())
     got = session.exec(
         select(Delivery.development_id, Delivery.revision).where(Delivery.batch_id == batch_id)
     )
