@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from bot.briefings.claims import ClaimKeeper, load_posts, renew_claim
+from bot.briefings.claims import ClaimKeeper, load_posts, record_parent, renew_claim
 from bot.briefings.internals import (
     COMPLETE,
     FAILED,
@@ -18,7 +18,7 @@ from bot.briefings.internals import (
     BriefingOutcome,
 )
 from bot.briefings.plan import BriefingPlan, PlannedReply
-from bot.briefings.recovery import record_parent, recover_from_threads, recover_parent
+from bot.briefings.recovery import recover_from_threads, recover_parent
 from bot.briefings.render import render_plan
 from bot.deps import Deps
 from bot.slack.blocks.briefing import Message

@@ -11,30 +11,14 @@ import logging
 from collections.abc import Sequence
 from datetime import timedelta
 
-from bot.briefings.claims import renew_claim
-from bot.briefings.internals import METADATA_EVENT, PARENT_METADATA_EVENT, POSTED
+from bot.briefings.claims import record_parent
+from bot.briefings.internals import METADATA_EVENT, PARENT_METADATA_EVENT
 from bot.deps import Deps
 from bot.slack.client import SlackPoster
 from store.db import session_scope
 from store.models import Briefing, BriefingPost
 
 log = logging.getLogger(__name__)
-
-
-def record_parent(
-    deps: Deps, *, briefing_id: int, owner: str, lease: timedelta, parent_ts: str
-) -> None:
-    """Commit the parent's ts (and renew the lease) as soon as Slack has the parent."""
-    with session_scope(deps.sessions) as session:
-        renew_claim(
-            session,
-            briefing_id=briefing_id,
-            owner=owner,
-            now=deps.clock(),
-            lease=lease,
-            parent_ts=parent_ts,
-            status=POSTED,
-        )
 
 
 def recover_parent(
