@@ -17,12 +17,11 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from bot.alerts.claims import CLAIM_LEASE, claim_owner, mark_failed, mark_sent
-from bot.alerts.matching import Match, SubscriberKey, subscription_matches
+from bot.alerts.matching import Match, SubscriberKey, cited_facts, subscription_matches
 from bot.alerts.sending import AlertBatch, AlertReport, build_batch, handle_failure
 from bot.alerts.transport import AlertTransport, DeliveryError
 from bot.deps import Deps
 from store.db import session_scope
-from store.links import first_links
 from store.models import Delivery, Development, Subscription
 
 __all__ = ["recover_stale_claims"]
@@ -105,7 +104,7 @@ def _recover_batch(
         )
         dev_ids = [r.development_id for r in rows]
         devs = list(session.exec(select(Development).where(col(Development.id).in_(dev_ids))))
-        urls = first_links(session, dev_ids)
+        cited = cited_facts(session, dev_ids)
     key: SubscriberKey = (first.team_id, kind, first.subscriber_id)
     try:
         channel = transport.open_conversation(kind, first.subscriber_id)
@@ -150,7 +149,7 @@ def _recover_batch(
     any_rev = {
         (first.team_id, first.subscriber_id, dev_id) for dev_id, rev in revisions.items() if rev > 1
     }
-    batch = build_batch(deps, key, batch_id, matches, urls, any_rev, digest=False)
+    batch = build_batch(deps, key, batch_id, matches, cited, any_rev, digest=False)
     try:
         ts = transport.post(channel, batch.payload)
     except DeliveryError as exc:

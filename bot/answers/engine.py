@@ -30,7 +30,7 @@ from typing import Literal
 import httpx
 from sqlmodel import Session, col, select
 
-from bot.answers.evidence import names_covered, off_scope, timeline_lines
+from bot.answers.evidence import names_covered, off_scope
 from bot.answers.guard import USAGE_TEXT, asks_anything, question_problem
 from bot.answers.query import (
     ParsedQuery,
@@ -42,7 +42,7 @@ from bot.answers.query import (
 )
 from bot.answers.stemming import stems_of, term_stems
 from bot.config import Settings
-from bot.developments.timeline import timelines
+from bot.developments.timeline import timeline_lines, timelines
 from bot.vocab import IMPORTANCE_RANK, jurisdiction_label, normalize_topic
 from store.links import development_links
 from store.models import Development, DevelopmentDate
