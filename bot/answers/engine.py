@@ -342,10 +342,12 @@ def _candidates(
                 by_id[dev_id] = 0.8 * rel
         by_id.update(every)
         distinctive = [list(t.forms) for t, _w, df in weights if df < DF_CAP] + named
-        if scope and distinctive:
+        if scope and distinctive and (len(every) < CANDIDATES // 2 or parsed.window):
             # Tags rank, they do not exclude: developments tagged otherwise compete too when
             # they name a jurisdiction asked about, which an answer outside the tags needs,
-            # and the question's rarer words (common ones alone are no close match).
+            # and the question's rarer words (common ones alone are no close match). Not when
+            # plenty of developments tagged as asked match every word: one tagged otherwise
+            # scores below each of those (it lacks the tag's share of coverage and bonus).
             outside = [*distinctive, list(jurisdiction_forms(scope))]
             for dev_id, rel in run("all", outside, CANDIDATES // 2).items():
                 by_id.setdefault(dev_id, 0.8 * rel)
@@ -487,6 +489,11 @@ def nothing_matches_text(parsed: ParsedQuery, total: int, suggestions: Sequence[
     return "\n".join(lines)
 
 
+def timelines_read(parsed: ParsedQuery) -> bool:
+    """Whether ranking reads the candidates' timelines: only a question with dates uses them."""
+    return bool(parsed.window or parsed.due_window or parsed.date_kinds)
+
+
 def rank_candidates(
     session: Session, parsed: ParsedQuery, *, now: datetime
 ) -> tuple[list[_Candidate], int]:
@@ -500,7 +507,9 @@ def rank_candidates(
     candidates = _candidates(session, parsed, weights)
     if not candidates:
         return [], total
-    dated = timelines(session, [c.dev.id for c in candidates if c.dev.id is not None])
+    # Timelines rank only questions with dates in them; otherwise the cited few are read.
+    ids = [c.dev.id for c in candidates if c.dev.id is not None]
+    dated = timelines(session, ids) if timelines_read(parsed) else {}
     for cand in candidates:
         dev = cand.dev
         cand.dates = dated.get(dev.id or 0, [])
@@ -651,7 +660,7 @@ def answer_question(
         scores=[c.score for c in chosen],
         notes=[off_scope(c.dev, parsed) for c in chosen],
         first_dates=[matched_dates(c, parsed) for c in chosen],
-        dated={c.dev.id or 0: c.dates for c in chosen},
+        dated={c.dev.id or 0: c.dates for c in chosen} if timelines_read(parsed) else None,
     )
     phrased = _phrase(
         session, parsed.raw, cited, settings=settings, now=now, transport=llm_transport
