@@ -110,10 +110,13 @@ def test_a_date_something_was_said_on_is_not_when_it_takes_effect() -> None:
         date(2025, 3, 20),
     ) == [("effective", date(2025, 3, 11), "day")]
     # A bare "apply" after a date says when something was said, not when it applies.
-    assert _facts(
-        "In a letter dated 2 May 2024 the regulator confirmed the guidance would apply to "
-        "foundation models."
-    ) == []
+    assert (
+        _facts(
+            "In a letter dated 2 May 2024 the regulator confirmed the guidance would apply to "
+            "foundation models."
+        )
+        == []
+    )
     # Before its date, it still says when rules apply.
     assert _facts("Most obligations apply 2 August 2026 under the Act.") == [
         ("effective", date(2026, 8, 2), "day")
