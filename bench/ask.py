@@ -237,6 +237,8 @@ def bench_store(size: int, n_queries: int, tmp: Path) -> dict[str, Any]:
         "bm25_p95_ms": round(_pct(base_ms, 0.95), 2),
         "speedup_p50": round(statistics.median(base_ms) / statistics.median(answer_ms), 1),
         "speedup_p95": round(_pct(base_ms, 0.95) / _pct(answer_ms, 0.95), 1),
+        # What the engine adds to the index's own work (the aim: at most 3x at p95).
+        "over_fts_p95": round(_pct(answer_ms, 0.95) / _pct(fts_ms, 0.95), 1),
     }
 
 
@@ -361,16 +363,19 @@ def main(argv: list[str] | None = None) -> int:
         ack = bench_ack(args.acks, args.concurrency, tmp)
     print(
         f"{'docs':>8} {'build s':>8} {'answer p50':>11} {'answer p95':>11} {'fts p50':>8} "
-        f"{'fts p95':>8} {'bm25 p50':>9} {'bm25 p95':>9} {'x p50':>6} {'x p95':>6} {'answered':>9}"
+        f"{'fts p95':>8} {'bm25 p50':>9} {'bm25 p95':>9} {'x p50':>6} {'x p95':>6} {'/fts p95':>9} {'answered':>9}"
     )
     for s in stores:
         print(
             f"{s['size']:>8} {s['build_s']:>8} {s['answer_p50_ms']:>11} {s['answer_p95_ms']:>11} "
             f"{s['fts_p50_ms']:>8} {s['fts_p95_ms']:>8} {s['bm25_p50_ms']:>9} "
             f"{s['bm25_p95_ms']:>9} {s['speedup_p50']:>6} {s['speedup_p95']:>6} "
-            f"{s['answered_share']:>9}"
+            f"{s['over_fts_p95']:>9} {s['answered_share']:>9}"
         )
-    print("(ms; answer = full engine; fts = raw FTS5 query; bm25 = rank_bm25 baseline, top 3)")
+    print(
+        "(ms; answer = full engine; fts = raw FTS5 query; bm25 = rank_bm25 baseline, top 3; "
+        "x = bm25 / answer; /fts = answer / fts)"
+    )
     print(
         f"/policy help ack: {ack['requests']} signed requests, {ack['concurrency']} concurrent: "
         f"p50 {ack['ack_p50_ms']} ms, p99 {ack['ack_p99_ms']} ms"

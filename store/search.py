@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import text
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from store.models import Development
 from store.types import UTCDateTime
@@ -86,8 +86,13 @@ def _filters(
     params: dict[str, Any],
     *,
     json_as_text: str,
+    ids_between: tuple[int, int] | None = None,
 ) -> str:
     clause = ""
+    if ids_between is not None:
+        # On the index's own key, so the index reads only that stretch of each term's list.
+        clause += " AND f.rowid BETWEEN :id_lo AND :id_hi"
+        params["id_lo"], params["id_hi"] = ids_between
     if published_from is not None:
         clause += " AND d.published_at >= :published_from"
         params["published_from"] = published_from
@@ -183,12 +188,15 @@ def search_developments(
     published_from: datetime | None = None,
     published_to: datetime | None = None,
     jurisdictions_any: Sequence[str] = (),
+    ids_between: tuple[int, int] | None = None,
 ) -> list[SearchHit]:
     """Developments matching `terms` (each one) and `groups` (one form of each), best first.
 
     `match="auto"` requires every term and group first and, when that finds fewer than
     `min_hits`, accepts any. Terms are plain words or phrases; operators in them are not
-    interpreted. `jurisdictions_any` keeps developments tagged with at least one of the codes.
+    interpreted. `jurisdictions_any` keeps developments tagged with at least one of the codes;
+    `ids_between` (lowest, highest id) only narrows where the index looks (see
+    `published_between`), it must hold every development the other filters keep.
     """
     all_groups = [list(g) for g in (*([t] for t in terms), *groups) if _tokens(list(g))]
     if not all_groups:
@@ -201,7 +209,10 @@ def search_developments(
         jurisdictions_any,
         params,
         json_as_text="d.jurisdictions" if is_sqlite else "CAST(d.jurisdictions AS TEXT)",
+        ids_between=ids_between,
     )
+    if not is_sqlite:
+        filters = filters.replace("f.rowid", "f.id")
     modes: list[Literal["all", "any"]] = ["all", "any"] if match == "auto" else [match]
     if match == "auto" and len(all_groups) == 1:
         modes = ["any"]
@@ -219,21 +230,56 @@ def search_developments(
     return hits
 
 
+@dataclass(frozen=True)
+class PublishedSpan:
+    """The developments published in a time window: how many, and their lowest and highest id."""
+
+    count: int
+    ids_between: tuple[int, int] | None
+
+
+def published_between(
+    session: Session, start: datetime | None, end: datetime | None
+) -> PublishedSpan:
+    """How many developments were published in [start, end), and the span of their ids.
+
+    Read from the publication-date index alone (ids are in it), so a week's or a month's
+    developments cost a short index scan; a full-text search in the window can then skip the
+    index's lists outside that span, and be skipped when the window is empty.
+    """
+    stmt = select(
+        func.count(col(Development.id)),
+        func.min(col(Development.id)),
+        func.max(col(Development.id)),
+    )
+    if start is not None:
+        stmt = stmt.where(col(Development.published_at) >= start)
+    if end is not None:
+        stmt = stmt.where(col(Development.published_at) < end)
+    count, lowest, highest = session.exec(stmt).one()
+    if not count or lowest is None or highest is None:
+        return PublishedSpan(0, None)
+    return PublishedSpan(int(count), (int(lowest), int(highest)))
+
+
 def document_frequencies(session: Session, *, terms: Sequence[str]) -> dict[str, int]:
     """How many developments contain each term (counted up to DF_CAP), keyed by the term."""
     if _dialect(session) != "sqlite":
         return _pg_document_frequencies(session, terms=terms)
-    counts: dict[str, int] = {}
-    conn = session.connection()
-    sql = (
-        "SELECT count(*) FROM (SELECT 1 FROM developments_fts "
-        "WHERE developments_fts MATCH :q LIMIT :cap)"
-    )
-    for term in dict.fromkeys(terms):
-        phrase = _phrase(term)
-        if phrase is not None:
-            counts[term] = int(conn.execute(text(sql), {"q": phrase, "cap": DF_CAP}).scalar_one())
-    return counts
+    phrases = {t: p for t in dict.fromkeys(terms) if (p := _phrase(t)) is not None}
+    if not phrases:
+        return {}
+    # One statement for all the terms: a question has a dozen forms, each a short index read.
+    params: dict[str, Any] = {"cap": DF_CAP}
+    counts_sql = []
+    for n, phrase in enumerate(phrases.values()):
+        params[f"q{n}"] = phrase
+        counts_sql.append(
+            "(SELECT count(*) FROM (SELECT 1 FROM developments_fts "
+            f"WHERE developments_fts MATCH :q{n} LIMIT :cap))"
+        )
+    row = session.connection().execute(text("SELECT " + ", ".join(counts_sql)), params).one()
+    return {term: int(count) for term, count in zip(phrases, row, strict=True)}
 
 
 # PostgreSQL cannot stop a GIN bitmap scan early, so counting a common word's documents reads

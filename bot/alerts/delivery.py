@@ -63,6 +63,7 @@ from bot.alerts.claims import CLAIM_LEASE, claim_batch, claim_owner
 from bot.alerts.matching import (
     SubscriberKey,
     candidate_developments,
+    cited_facts,
     delivered_keys,
     is_alertable,
     match_developments,
@@ -74,7 +75,6 @@ from bot.config import Settings
 from bot.deps import Deps, open_store
 from bot.slack.client import make_web_client
 from store.db import session_scope
-from store.links import first_links
 from store.models import Development, Subscription
 
 # The alerts API callers use (the names defined in the collaborators are re-exported on
@@ -118,7 +118,7 @@ def _plan_and_claim(
     with session_scope(deps.sessions) as session:
         dev_ids = [d.id for d in developments if d.id is not None]
         exact, any_rev = delivered_keys(session, dev_ids)
-        urls = first_links(session, dev_ids)
+        cited = cited_facts(session, dev_ids)
     for key, subscriber_matches in matches.items():
         team_id, _kind, subscriber_id = key
         pending = [
@@ -143,7 +143,7 @@ def _plan_and_claim(
         claimed = [m for m in pending if (m.development.id, m.development.revision) in got]
         if not claimed:
             continue
-        batches.append(build_batch(deps, key, batch_id, claimed, urls, any_rev, digest=digest))
+        batches.append(build_batch(deps, key, batch_id, claimed, cited, any_rev, digest=digest))
     return batches
 
 

@@ -21,15 +21,19 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
+from bot.developments.timeline import timeline_labels
 from bot.slack.blocks.alerts import AlertDevelopment
 from bot.vocab import IMPORTANCE_RANK
+from store.links import first_links
 from store.models import Delivery, Development, Subscription
 
 __all__ = [
+    "CitedFacts",
     "Match",
     "SubscriberKey",
     "alert_development",
     "candidate_developments",
+    "cited_facts",
     "delivered_keys",
     "is_alertable",
     "match_developments",
@@ -143,9 +147,29 @@ def delivered_keys(
     return exact, any_rev
 
 
+@dataclass(frozen=True)
+class CitedFacts:
+    """What alerts cite of each development: its first link and the dates it sets."""
+
+    urls: dict[int, str] = field(default_factory=dict)
+    timelines: dict[int, tuple[str, ...]] = field(default_factory=dict)
+
+
+def cited_facts(session: Session, dev_ids: Sequence[int]) -> CitedFacts:
+    return CitedFacts(
+        urls=first_links(session, dev_ids), timelines=timeline_labels(session, dev_ids)
+    )
+
+
 def alert_development(
-    dev: Development, subs: Sequence[Subscription], *, url: str | None, is_update: bool
+    dev: Development,
+    subs: Sequence[Subscription],
+    *,
+    url: str | None,
+    is_update: bool,
+    timeline: Sequence[str] = (),
 ) -> AlertDevelopment:
+    """What an alert shows of `dev`: its first link, why it matched, the dates it sets."""
     assert dev.id is not None
     reasons = tuple(dict.fromkeys(match_reason(s, dev) for s in subs))
     return AlertDevelopment(
@@ -159,4 +183,5 @@ def alert_development(
         published_at=dev.published_at,
         is_update=is_update,
         reasons=reasons,
+        timeline=tuple(timeline),
     )

@@ -25,12 +25,17 @@ from bot.alerts.claims import (
     mark_failed,
     mark_sent,
 )
-from bot.alerts.matching import Match, SubscriberKey, subscription_matches
+from bot.alerts.matching import (
+    CitedFacts,
+    Match,
+    SubscriberKey,
+    cited_facts,
+    subscription_matches,
+)
 from bot.alerts.sending import AlertBatch, AlertReport, build_batch, handle_failure
 from bot.alerts.transport import AlertTransport, DeliveryError
 from bot.deps import Deps
 from store.db import session_scope
-from store.links import first_links
 from store.models import Delivery, Development, Subscription
 
 __all__ = ["recover_stale_claims"]
@@ -108,11 +113,11 @@ def _recover_batch(
         )
         dev_ids = [r.development_id for r in rows]
         devs = list(session.exec(select(Development).where(col(Development.id).in_(dev_ids))))
-        urls = first_links(session, dev_ids)
+        cited = cited_facts(session, dev_ids)
     key: SubscriberKey = (first.team_id, kind, first.subscriber_id)
     with ClaimKeeper(deps, batch_id=batch_id, owner=owner) as keeper:
         _check_and_resend(
-            deps, transport, keeper, key, batch_id, rows, devs, subs, urls, oldest, now, report
+            deps, transport, keeper, key, batch_id, rows, devs, subs, cited, oldest, now, report
         )
 
 
@@ -125,7 +130,7 @@ def _check_and_resend(
     rows: Sequence[Delivery],
     devs: Sequence[Development],
     subs: Sequence[Subscription],
-    urls: dict[int, str],
+    cited: CitedFacts,
     oldest: datetime,
     now: datetime,
     report: AlertReport,
@@ -176,7 +181,7 @@ def _check_and_resend(
     any_rev = {
         (first.team_id, first.subscriber_id, dev_id) for dev_id, rev in revisions.items() if rev > 1
     }
-    batch = build_batch(deps, key, batch_id, matches, urls, any_rev, digest=False)
+    batch = build_batch(deps, key, batch_id, matches, cited, any_rev, digest=False)
     if keeper.lost:  # another process took the batch over: it decides
         return
     try:

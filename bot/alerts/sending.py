@@ -19,7 +19,7 @@ from bot.alerts.claims import (
     mark_sent,
     release_claim,
 )
-from bot.alerts.matching import Match, SubscriberKey, alert_development
+from bot.alerts.matching import CitedFacts, Match, SubscriberKey, alert_development
 from bot.alerts.subscriptions import describe_subscription, pause_subscriber
 from bot.alerts.transport import AlertTransport, DeliveryError
 from bot.deps import Deps
@@ -158,21 +158,24 @@ def build_batch(
     key: SubscriberKey,
     batch_id: str,
     matches: Sequence[Match],
-    urls: dict[int, str],
+    cited: CitedFacts,
     any_rev: set[tuple[str, str, int]],
     *,
     digest: bool,
 ) -> AlertBatch:
     team_id, _kind, subscriber_id = key
-    alert_devs = [
-        alert_development(
-            m.development,
-            m.subscriptions,
-            url=urls.get(int(m.development.id or 0)),
-            is_update=(team_id, subscriber_id, int(m.development.id or 0)) in any_rev,
+    alert_devs = []
+    for m in matches:
+        dev_id = int(m.development.id or 0)
+        alert_devs.append(
+            alert_development(
+                m.development,
+                m.subscriptions,
+                url=cited.urls.get(dev_id),
+                is_update=(team_id, subscriber_id, dev_id) in any_rev,
+                timeline=cited.timelines.get(dev_id, ()),
+            )
         )
-        for m in matches
-    ]
     subs: dict[int, Subscription] = {}
     for m in matches:
         for s in m.subscriptions:

@@ -5,7 +5,9 @@ Pure: text in, dated facts out, each with the sentence it came from. A date coun
 its sentence says what happens on it ("takes effect on 1 September", "comments are due by
 January 17, 2024"); a date with no such word ("the October 2022 controls") is left out rather
 than guessed. The nearest cue word before the date decides its kind, or the nearest after it
-when none comes before. A list item with no cue of its own ("- 2 August 2025: rules for
+when none comes before and no other date stands between ("informed on 9 April and told on 14
+April that it would take effect": the cue is the later date's). A bare "apply" counts only
+before its date. A list item with no cue of its own ("- 2 August 2025: rules for
 general-purpose AI") takes the cue of the sentence that introduces the list.
 """
 
@@ -33,8 +35,6 @@ CUES: dict[str, tuple[str, ...]] = {
         r"appl(?:y|ies|ied|ying) (?:from|as of|on)",
         r"applies in stages",
         r"appl(?:y|ies) only",
-        r"apply",
-        r"applies",
         r"become[s]? (?:enforceable|applicable|binding)",
         r"required from",
         r"kicks? in",
@@ -90,6 +90,12 @@ _WEAK_CUE_RE = {
     kind: re.compile(r"\b(?:" + "|".join(cues) + r")\s+$") for kind, cues in WEAK_CUES.items()
 }
 _CUE_RE = {kind: re.compile(r"\b(?:" + "|".join(cues) + r")\b") for kind, cues in CUES.items()}
+# Cues that count only before the date: "the rules apply 2 August 2026", but not "informed on
+# 14 April that the requirement would apply" (a bare verb after a date says when it was said).
+LEADING_CUES: dict[str, tuple[str, ...]] = {"effective": (r"apply", r"applies")}
+_LEADING_CUE_RE = {
+    kind: re.compile(r"\b(?:" + "|".join(cues) + r")\b") for kind, cues in LEADING_CUES.items()
+}
 _TODAY_RE = re.compile(r"\b(?:today|this morning)\b", re.IGNORECASE)
 # Sentences end at ". " before a capital or a digit, or at a line break; "No. 70" does not end one.
 _SENTENCE_RE = re.compile(r"(?<!\bNo)(?<!\bno)(?<=[.!?])\s+(?=[A-Z0-9\[\-])|\n+")
@@ -157,18 +163,23 @@ def _resolve(match: re.Match[str], published: date | None) -> tuple[date, str] |
         return None
 
 
-def _nearest_cue(sentence: str, start: int, end: int) -> str | None:
-    """The kind of the cue nearest before the date (or, failing that, after it)."""
+def _nearest_cue(sentence: str, start: int, end: int, next_date: int | None = None) -> str | None:
+    """The kind of the cue nearest before the date (or, failing that, after it, unless the
+    next date, at `next_date`, stands between: the cue is that date's)."""
     lower = sentence.lower()
     before: tuple[int, str] | None = None
     after: tuple[int, str] | None = None
-    for kind, pattern in _CUE_RE.items():
+    limit = min(end + MAX_CUE_DISTANCE, next_date if next_date is not None else len(lower))
+    for kind, pattern, leading_only in [
+        *((k, p, False) for k, p in _CUE_RE.items()),
+        *((k, p, True) for k, p in _LEADING_CUE_RE.items()),
+    ]:
         for m in pattern.finditer(lower):
             if m.end() <= start and start - m.end() <= MAX_CUE_DISTANCE:
                 gap = start - m.end()
                 if before is None or gap < before[0]:
                     before = (gap, kind)
-            elif m.start() >= end and m.start() - end <= MAX_CUE_DISTANCE:
+            elif not leading_only and m.start() >= end and m.start() <= limit:
                 gap = m.start() - end
                 if after is None or gap < after[0]:
                     after = (gap, kind)
@@ -187,11 +198,13 @@ def extract_dates(text: str, *, published: date | None = None) -> list[DatedFact
         is_item = sentence.startswith(("-", "•", "*"))
         if not is_item:
             list_cue = None
-        for m in _DATE_RE.finditer(sentence):
+        found = list(_DATE_RE.finditer(sentence))
+        for n, m in enumerate(found):
             resolved = _resolve(m, published)
             if resolved is None:
                 continue
-            kind = _nearest_cue(sentence, m.start(), m.end())
+            following = found[n + 1].start() if n + 1 < len(found) else None
+            kind = _nearest_cue(sentence, m.start(), m.end(), following)
             if kind is None and is_item:
                 kind = list_cue
             if kind is None:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
@@ -30,7 +30,7 @@ from typing import Literal
 import httpx
 from sqlmodel import Session, col, select
 
-from bot.answers.evidence import names_covered, off_scope, timeline_lines
+from bot.answers.evidence import names_covered, off_scope
 from bot.answers.guard import USAGE_TEXT, asks_anything, question_problem
 from bot.answers.query import (
     ParsedQuery,
@@ -42,7 +42,7 @@ from bot.answers.query import (
 )
 from bot.answers.stemming import stems_of, term_stems
 from bot.config import Settings
-from bot.developments.timeline import timelines
+from bot.developments.timeline import timeline_lines, timelines
 from bot.vocab import IMPORTANCE_RANK, jurisdiction_label, normalize_topic
 from store.links import development_links
 from store.models import Development, DevelopmentDate
@@ -50,6 +50,7 @@ from store.search import (
     DF_CAP,
     count_developments,
     document_frequencies,
+    published_between,
     search_developments,
 )
 
@@ -297,56 +298,67 @@ def _candidates(
     exist: they match too much to find anything, and scoring all those rows is what is slow.
     """
     start, end = _window_bounds(parsed)
+    span: tuple[int, int] | None = None
+    empty_window = False
+    if start is not None or end is not None:
+        # A relative window ("this month") is read from the publication-date index first:
+        # nothing published in it, nothing to search; else the searches look only at the
+        # stretch of ids published in it.
+        published = published_between(session, start, end)
+        empty_window, span = published.count == 0, published.ids_between
     named = [[p] for p in parsed.other_places] + [list(n) for n in parsed.instruments]
     groups = [list(t.forms) for t, _w, _df in weights] + named
     rare = [list(t.forms) for t, _w, df in weights if df < DF_CAP] + named
     by_id: dict[int, float] = {}
-    if groups:
 
-        def run(
-            match: Literal["all", "any"],
-            chosen: list[list[str]],
-            lo: datetime | None,
-            hi: datetime | None,
-            limit: int,
-            scope: Sequence[str] = (),
-        ) -> dict[int, float]:
-            hits = search_developments(
-                session,
-                groups=chosen,
-                match=match,
-                limit=limit,
-                published_from=lo,
-                published_to=hi,
-                jurisdictions_any=scope,
-            )
-            best = max((h.score for h in hits), default=0.0)
-            return {h.development_id: (h.score / best if best > 0 else 0.0) for h in hits}
+    def run(
+        match: Literal["all", "any"],
+        chosen: list[list[str]],
+        limit: int,
+        scope: Sequence[str] = (),
+        calendar: TimeWindow | None = None,
+    ) -> dict[int, float]:
+        hits = search_developments(
+            session,
+            groups=chosen,
+            match=match,
+            limit=limit,
+            published_from=calendar.start if calendar else start,
+            published_to=calendar.end if calendar else end,
+            jurisdictions_any=scope,
+            ids_between=None if calendar else span,
+        )
+        best = max((h.score for h in hits), default=0.0)
+        return {h.development_id: (h.score / best if best > 0 else 0.0) for h in hits}
 
+    if empty_window:
+        pass  # only a date the window holds can answer ("what takes effect this month")
+    elif groups:
         scope = parsed.jurisdictions
-        every = run("all", groups, start, end, CANDIDATES, scope)
+        every = run("all", groups, CANDIDATES, scope)
         if len(every) < CANDIDATES // 2:
             # Fewer whole matches than wanted: partial matches compete too, a little behind.
-            for dev_id, rel in run("any", rare or groups, start, end, CANDIDATES, scope).items():
+            for dev_id, rel in run("any", rare or groups, CANDIDATES, scope).items():
                 by_id[dev_id] = 0.8 * rel
         by_id.update(every)
         distinctive = [list(t.forms) for t, _w, df in weights if df < DF_CAP] + named
-        if scope and distinctive:
+        if scope and distinctive and (len(every) < CANDIDATES // 2 or parsed.window):
             # Tags rank, they do not exclude: developments tagged otherwise compete too when
             # they name a jurisdiction asked about, which an answer outside the tags needs,
-            # and the question's rarer words (common ones alone are no close match).
+            # and the question's rarer words (common ones alone are no close match). Not when
+            # plenty of developments tagged as asked match every word: one tagged otherwise
+            # scores below each of those (it lacks the tag's share of coverage and bonus).
             outside = [*distinctive, list(jurisdiction_forms(scope))]
-            for dev_id, rel in run("all", outside, start, end, CANDIDATES // 2).items():
+            for dev_id, rel in run("all", outside, CANDIDATES // 2).items():
                 by_id.setdefault(dev_id, 0.8 * rel)
         if parsed.favoured_jurisdictions:
             # A region asked about ("Asian governments"): its developments are candidates.
             region = parsed.favoured_jurisdictions
-            for dev_id, rel in run("any", rare or groups, start, end, CANDIDATES, region).items():
+            for dev_id, rel in run("any", rare or groups, CANDIDATES, region).items():
                 by_id.setdefault(dev_id, 0.8 * rel)
         if parsed.window is not None and not parsed.window.relative:
             # A calendar window favours its own matches: make sure they are candidates too.
-            lo, hi = parsed.window.start, parsed.window.end
-            for dev_id, rel in run("any", groups, lo, hi, CANDIDATES // 2).items():
+            for dev_id, rel in run("any", groups, CANDIDATES // 2, calendar=parsed.window).items():
                 by_id.setdefault(dev_id, 0.8 * rel)
     else:
         # No content words ("anything new this week?"): everything in the window may answer.
@@ -402,11 +414,14 @@ def cite_developments(
     scores: Sequence[float] = (),
     notes: Sequence[str] = (),
     first_dates: Sequence[Sequence[DevelopmentDate]] = (),
+    dated: Mapping[int, Sequence[DevelopmentDate]] | None = None,
 ) -> list[CitedDevelopment]:
-    """The citation of each development: its links (official sources first), tags, dates."""
+    """The citation of each development: its links (official sources first), tags, dates
+    (`dated`: their timelines when already read)."""
     ids = [d.id for d in devs if d.id is not None]
     links = development_links(session, ids)
-    dated = timelines(session, ids)
+    if dated is None:
+        dated = timelines(session, ids)
     out = []
     for n, dev in enumerate(devs):
         ordered = [link.url for link in links.get(dev.id or 0, [])]
@@ -474,6 +489,11 @@ def nothing_matches_text(parsed: ParsedQuery, total: int, suggestions: Sequence[
     return "\n".join(lines)
 
 
+def timelines_read(parsed: ParsedQuery) -> bool:
+    """Whether ranking reads the candidates' timelines: only a question with dates uses them."""
+    return bool(parsed.window or parsed.due_window or parsed.date_kinds)
+
+
 def rank_candidates(
     session: Session, parsed: ParsedQuery, *, now: datetime
 ) -> tuple[list[_Candidate], int]:
@@ -487,7 +507,9 @@ def rank_candidates(
     candidates = _candidates(session, parsed, weights)
     if not candidates:
         return [], total
-    dated = timelines(session, [c.dev.id for c in candidates if c.dev.id is not None])
+    # Timelines rank only questions with dates in them; otherwise the cited few are read.
+    ids = [c.dev.id for c in candidates if c.dev.id is not None]
+    dated = timelines(session, ids) if timelines_read(parsed) else {}
     for cand in candidates:
         dev = cand.dev
         cand.dates = dated.get(dev.id or 0, [])
@@ -638,6 +660,7 @@ def answer_question(
         scores=[c.score for c in chosen],
         notes=[off_scope(c.dev, parsed) for c in chosen],
         first_dates=[matched_dates(c, parsed) for c in chosen],
+        dated={c.dev.id or 0: c.dates for c in chosen} if timelines_read(parsed) else None,
     )
     phrased = _phrase(
         session, parsed.raw, cited, settings=settings, now=now, transport=llm_transport

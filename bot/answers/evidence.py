@@ -4,18 +4,15 @@
   the jurisdiction asked about ("tagged CN, not US"), so the answer admits it.
 - `names_covered`: the question's distinctive names (a country outside the vocabulary, an
   instrument named in full) must be in the development, in one of their names.
-- `timeline_lines`: the dates a development sets, as shown under it.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 
-from bot.analysis.dates import DatedFact
 from bot.answers.query import ParsedQuery
 from bot.answers.stemming import term_stems
-from store.models import Development, DevelopmentDate
+from store.models import Development
 
 
 def off_scope(dev: Development, parsed: ParsedQuery) -> str:
@@ -43,19 +40,3 @@ def names_covered(text: str, stems: set[str], parsed: ParsedQuery) -> bool:
         return True
     flat = _normalised(text)
     return all(any(_normalised(n) in flat for n in names) for names in parsed.instruments)
-
-
-# Timeline dates worth a line of their own (publication is already on the heading).
-SHOWN_DATE_KINDS = ("effective", "deadline", "ends", "adopted")
-MAX_SHOWN_DATES = 3
-
-
-def timeline_lines(
-    dates: Sequence[DevelopmentDate], *, first: Sequence[DevelopmentDate] = ()
-) -> list[str]:
-    """ "takes effect 2 August 2026" for the dates the question matched (`first`), then the
-    others by date, at most MAX_SHOWN_DATES."""
-    rest = sorted((d for d in dates if d.kind in SHOWN_DATE_KINDS), key=lambda d: d.day)
-    ordered = list({id(d): d for d in (*first, *rest)}.values())[:MAX_SHOWN_DATES]
-    facts = [DatedFact(d.kind, d.day, d.precision, d.sentence) for d in ordered]
-    return [f.describe() for f in facts]

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from sqlmodel import Session, col, select
 
 from bot.briefings.internals import COMPLETE
+from bot.developments.timeline import timeline_labels
 from bot.slack.blocks.briefing import BriefingEntry, SourceLink, UnreachedSource, sort_entries
 from bot.vocab import normalize_jurisdiction, normalize_topic
 from store.links import development_links
@@ -196,8 +197,11 @@ def briefing_entries(
     *,
     updates: Mapping[int, datetime | None] | None = None,
 ) -> list[BriefingEntry]:
-    """Briefing entries for `devs`, each link labelled primary or secondary (`store.links`)."""
-    links_of = development_links(session, [d.id for d in devs if d.id is not None])
+    """Briefing entries for `devs`, each link labelled primary or secondary (`store.links`),
+    each with the dates the development sets (its timeline)."""
+    ids = [d.id for d in devs if d.id is not None]
+    links_of = development_links(session, ids)
+    dated = timeline_labels(session, ids)
     since_map = updates or {}
     entries = []
     for dev in devs:
@@ -226,6 +230,7 @@ def briefing_entries(
                 links=tuple(links),
                 revision=dev.revision,
                 update=dev.id in since_map,
+                timeline=dated.get(dev.id, ()),
             )
         )
     return entries

@@ -3,6 +3,9 @@
 Ingest calls `record_timelines` for the developments a call touched, after their columns are
 computed; the extraction itself is `bot.analysis.dates` (pure). A development's dates are
 replaced whole each time, so an edited item never leaves a stale date behind.
+
+`timeline_lines` is how every message shows a timeline ("takes effect 2 August 2026"): answers,
+briefing replies and alerts alike; `timeline_labels` reads it for many developments at once.
 """
 
 from __future__ import annotations
@@ -76,4 +79,29 @@ def timelines(session: Session, development_ids: Sequence[int]) -> dict[int, lis
         ).all()
         for row in rows:
             out.setdefault(row.development_id, []).append(row)
+    return out
+
+
+# Timeline dates worth a line of their own (publication is already shown beside the title).
+SHOWN_DATE_KINDS = ("effective", "deadline", "ends", "adopted")
+MAX_SHOWN_DATES = 3
+
+
+def timeline_lines(
+    dates: Sequence[DevelopmentDate], *, first: Sequence[DevelopmentDate] = ()
+) -> list[str]:
+    """ "takes effect 2 August 2026" for the dates a question matched (`first`), then the
+    others by date, at most MAX_SHOWN_DATES."""
+    rest = sorted((d for d in dates if d.kind in SHOWN_DATE_KINDS), key=lambda d: d.day)
+    ordered = list({id(d): d for d in (*first, *rest)}.values())[:MAX_SHOWN_DATES]
+    return [DatedFact(d.kind, d.day, d.precision, d.sentence).describe() for d in ordered]
+
+
+def timeline_labels(session: Session, development_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
+    """The timeline lines of each development that has any, as briefings and alerts show them."""
+    out: dict[int, tuple[str, ...]] = {}
+    for dev_id, dates in timelines(session, development_ids).items():
+        lines = timeline_lines(dates)
+        if lines:
+            out[dev_id] = tuple(lines)
     return out

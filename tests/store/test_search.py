@@ -14,6 +14,7 @@ from store.search import (
     count_developments,
     document_frequencies,
     fts5_query,
+    published_between,
     rebuild_index,
     search_developments,
 )
@@ -95,6 +96,39 @@ def test_time_bounds_filter_on_published_date(sessions: SessionFactory) -> None:
         )
     assert [h.development_id for h in hits] == [new]
     assert old != new
+
+
+def test_a_window_says_how_many_were_published_in_it_and_their_id_span(
+    sessions: SessionFactory,
+) -> None:
+    jan, feb, mar = (datetime(2025, m, 5, tzinfo=UTC) for m in (1, 2, 3))
+    with session_scope(sessions) as s:
+        ids = [
+            _add(s, title, published_at=when)
+            for title, when in (("Chip rule", feb), ("Chip rule final", jan), ("Chip note", mar))
+        ]
+        _add(s, "Undated chip memo")
+    with session_scope(sessions) as s:
+        spring = published_between(s, datetime(2025, 2, 1, tzinfo=UTC), None)
+        winter = published_between(s, None, datetime(2025, 2, 1, tzinfo=UTC))
+        empty = published_between(s, datetime(2026, 1, 1, tzinfo=UTC), None)
+        narrowed = search_developments(
+            s, terms=["chip"], published_from=feb, ids_between=spring.ids_between
+        )
+    assert (spring.count, spring.ids_between) == (2, (ids[0], ids[2]))
+    assert (winter.count, winter.ids_between) == (1, (ids[1], ids[1]))
+    assert (empty.count, empty.ids_between) == (0, None)
+    assert sorted(h.development_id for h in narrowed) == [ids[0], ids[2]]
+
+
+def test_an_id_span_only_narrows_where_the_index_looks(sessions: SessionFactory) -> None:
+    with session_scope(sessions) as s:
+        first = _add(s, "Gallium export ban")
+        second = _add(s, "Gallium licence rule")
+        _add(s, "Gallium price report")
+    with session_scope(sessions) as s:
+        hits = search_developments(s, terms=["gallium"], ids_between=(first, second))
+    assert sorted(h.development_id for h in hits) == [first, second]
 
 
 def test_query_syntax_in_terms_is_not_interpreted(sessions: SessionFactory) -> None:

@@ -47,6 +47,8 @@ class AlertDevelopment:
     is_update: bool = False
     # Why this subscriber gets it: "UK, export-controls" (what they follow that matched).
     reasons: tuple[str, ...] = ()
+    # The dates it sets (`bot.developments.timeline`): "takes effect 2 August 2026".
+    timeline: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,7 @@ def development_blocks(dev: AlertDevelopment, tz: tzinfo | None) -> list[dict[st
     published = _date(dev.published_at, tz)
     if published:
         facts.append(f"published {published}")
+    facts.extend(escape(line) for line in dev.timeline)
     context = " · ".join(f for f in facts if f) + f"\n_Why: {escape(why_line(dev.reasons))}_"
     return [
         {"type": "section", "text": mrkdwn(text)},
@@ -175,7 +178,10 @@ def build_alert_message(message: AlertMessage) -> dict[str, Any]:
 
     fallback_lines = [heading + ":"]
     for dev in shown:
-        fallback_lines.append(f"• {escape_and_truncate(dev.title.strip() or '(untitled)', 200)}")
+        line = f"• {escape_and_truncate(dev.title.strip() or '(untitled)', 200)}"
+        if dev.timeline:
+            line += f" ({escape('; '.join(dev.timeline))})"
+        fallback_lines.append(line)
     if hidden:
         fallback_lines.append(f"…and {len(hidden)} more (`{latest_hint(devs)}`)")
     reasons = sorted({r for d in devs for r in d.reasons})

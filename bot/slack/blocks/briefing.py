@@ -66,6 +66,8 @@ class BriefingEntry:
     links: Sequence[SourceLink] = ()
     revision: int = 1
     update: bool = False
+    # The dates it sets, as `bot.developments.timeline` words them: "takes effect 2 August 2026".
+    timeline: Sequence[str] = ()
 
     @property
     def primary_url(self) -> str | None:
@@ -215,6 +217,12 @@ def _dates_line(entry: BriefingEntry, tz: tzinfo) -> str:
     return " · ".join(parts)
 
 
+def timeline_text(timeline: Sequence[str]) -> str:
+    """ "*Dates:* takes effect 2 August 2026 · due 17 January 2024" (escaped), or ""."""
+    shown = [escape(line) for line in timeline if line.strip()]
+    return truncate("*Dates:* " + " · ".join(shown), CONTEXT_TEXT_LIMIT) if shown else ""
+
+
 def _sources_text(links: Sequence[SourceLink]) -> str:
     lines: list[str] = []
     used = len("*Sources*\n")
@@ -236,7 +244,8 @@ def _sources_text(links: Sequence[SourceLink]) -> str:
 
 
 def reply_message(entry: BriefingEntry, *, tz: tzinfo) -> Message:
-    """One thread reply: linked title, tags, importance, summary, sources, dates."""
+    """One thread reply: linked title, tags, importance, summary, the dates the development
+    sets, sources, publication dates."""
     prefix = "*Update:* " if entry.update else ""
     tags = " · ".join(
         [
@@ -256,6 +265,9 @@ def reply_message(entry: BriefingEntry, *, tz: tzinfo) -> Message:
                 "text": mrkdwn(escape_and_truncate(entry.summary, SECTION_TEXT_LIMIT)),
             }
         )
+    dates = timeline_text(entry.timeline)
+    if dates:
+        blocks.append({"type": "context", "elements": [mrkdwn(dates, CONTEXT_TEXT_LIMIT)]})
     if entry.links:
         blocks.append({"type": "section", "text": mrkdwn(_sources_text(entry.links))})
     blocks.append(
@@ -266,6 +278,8 @@ def reply_message(entry: BriefingEntry, *, tz: tzinfo) -> Message:
     )
     fallback = f"{'Update: ' if entry.update else ''}{truncate(entry.title, TITLE_LIMIT)}"
     fallback += f" ({', '.join(entry.jurisdictions) or '—'}; {entry.importance})"
+    if entry.timeline:
+        fallback += f"; {'; '.join(entry.timeline)}"
     if entry.summary.strip():
         fallback += f": {entry.summary.strip()}"
     return {

@@ -6,10 +6,11 @@ sending and recording, or two processes at once, never produce a second message.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlmodel import select
@@ -22,6 +23,7 @@ from support.alerts_support import (
     web_client,
 )
 from support.moments import travel_to
+from support.timeline_support import add_timeline
 
 import bot.alerts.sending as sending
 from bot.alerts.delivery import (
@@ -122,6 +124,21 @@ def test_a_matching_development_is_one_dm(
     assert "you follow UK, export-controls" in message.text
     assert any(b["type"] == "actions" for b in message.blocks or [])
     assert _deliveries(sessions) == [("U1", dev, 1, "sent")]
+
+
+def test_an_alert_says_when_the_development_takes_effect(
+    deps: Deps, sessions: SessionFactory, slack: HistoryFakeSlack
+) -> None:
+    _subscribe(sessions, "EU")
+    dev = add_development(sessions, title="GPAI code of practice", jurisdictions=["EU"], at=NOW)
+    add_timeline(sessions, dev, ("effective", date(2026, 8, 2)), ("deadline", date(2026, 5, 1)))
+
+    assert _deliver(deps, slack, development_ids=[dev]).messages == 1
+
+    [message] = slack.messages()
+    assert "(due 1 May 2026; takes effect 2 August 2026)" in message.text
+    shown = json.dumps(message.blocks, ensure_ascii=False)
+    assert "due 1 May 2026 · takes effect 2 August 2026" in shown
 
 
 def test_a_non_matching_development_sends_nothing(

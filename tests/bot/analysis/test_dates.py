@@ -100,3 +100,33 @@ def test_each_fact_keeps_its_sentence_and_reads_as_a_phrase() -> None:
     assert len(facts) == 1
     assert facts[0].sentence == "DATES: Effective September 6, 2024."
     assert facts[0].describe() == "takes effect 6 September 2024"
+
+
+def test_a_date_something_was_said_on_is_not_when_it_takes_effect() -> None:
+    # The cue after a date belongs to the next date when one stands between them.
+    assert _facts(
+        "The supplier says it was informed on 3 March and told on 11 March that the licence "
+        "requirement would take effect at once.",
+        date(2025, 3, 20),
+    ) == [("effective", date(2025, 3, 11), "day")]
+    # A bare "apply" after a date says when something was said, not when it applies.
+    assert (
+        _facts(
+            "In a letter dated 2 May 2024 the regulator confirmed the guidance would apply to "
+            "foundation models."
+        )
+        == []
+    )
+    # Before its date, it still says when rules apply.
+    assert _facts("Most obligations apply 2 August 2026 under the Act.") == [
+        ("effective", date(2026, 8, 2), "day")
+    ]
+
+
+def test_a_cue_after_a_date_still_counts_when_no_other_date_intervenes() -> None:
+    assert _facts("On 1 August 2024 the AI Act entered into force.") == [
+        ("effective", date(2024, 8, 1), "day")
+    ]
+    assert _facts("From 9 June the new export licence rules take effect.", date(2025, 5, 1)) == [
+        ("effective", date(2025, 6, 9), "day")
+    ]

@@ -94,9 +94,11 @@ def _store(sessions: SessionFactory) -> dict[str, int]:
         }
 
 
-def _ask(sessions: SessionFactory, settings: Settings, question: str) -> Answer:
+def _ask(
+    sessions: SessionFactory, settings: Settings, question: str, now: datetime = NOW
+) -> Answer:
     with session_scope(sessions) as s:
-        return answer_question(s, question=question, now=NOW, settings=settings)
+        return answer_question(s, question=question, now=now, settings=settings)
 
 
 def test_a_close_match_tagged_with_another_jurisdiction_is_found_and_says_so(
@@ -195,3 +197,15 @@ def test_policybot_ask_refuses_unsearchable_input_on_stderr_with_exit_2(
         assert result.exit_code == 2, question
         assert result.stdout == ""
         assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_date_set_in_a_window_where_nothing_was_published_still_answers(
+    sessions: SessionFactory, settings: Settings
+) -> None:
+    ids = _store(sessions)
+    # Nothing was published in these last seven days, so no full-text search runs; the dates
+    # developments set in them still answer a question about what takes effect.
+    asked = datetime(2026, 8, 4, 9, 0, tzinfo=UTC)
+    answer = _ask(sessions, settings, "what kicks in this week?", asked)
+    assert [d.id for d in answer.developments] == [ids["eu_act"]]
+    assert not _ask(sessions, settings, "what changed on export controls this week?", asked).found

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlmodel import select
@@ -24,6 +25,7 @@ from support.briefing_support import (
     with_settings,
 )
 from support.fakeslack import FakeSlack
+from support.timeline_support import add_timeline
 
 from bot.briefings import (
     ChannelFilter,
@@ -68,6 +70,33 @@ def test_parent_then_one_reply_per_development_most_important_first(
     assert {p.ts for p in rows} == {m.ts for m in fake.replies(parent.ts)}
     assert all(p.status == "posted" and p.thread_ts == parent.ts for p in rows)
     assert fake.count_status(429) == 0
+
+
+def test_each_reply_says_when_its_development_takes_effect_and_what_is_due(
+    bot: Deps, poster: SlackPoster, fake: FakeSlack
+) -> None:
+    source = add_source(bot.sessions)
+    act = add_development(bot.sessions, source, 1, title="GPAI obligations", importance="high")
+    rule = add_development(bot.sessions, source, 2, title="BIS chip rule")
+    add_development(bot.sessions, source, 3, title="Speech on AI safety", importance="low")
+    add_timeline(
+        bot.sessions, act, ("effective", date(2026, 8, 2)), ("published", date(2024, 7, 12))
+    )
+    add_timeline(
+        bot.sessions, rule, ("deadline", date(2027, 1, 17)), ("effective", date(2026, 12, 1))
+    )
+
+    outcome = run_briefing(bot, poster, channel="C1")
+
+    assert outcome.replies_posted == 3
+    shown = [
+        json.dumps(m.blocks, ensure_ascii=False) for m in fake.replies(outcome.parent_ts or "")
+    ]
+    assert "*Dates:* takes effect 2 August 2026" in shown[0]
+    assert "published 12 July 2024" not in shown[0]  # publication is on the dates line already
+    assert "*Dates:* takes effect 1 December 2026 · due 17 January 2027" in shown[1]
+    assert "Dates:" not in shown[2]  # a development that sets no date says nothing of dates
+    assert "takes effect 2 August 2026" in reply_texts(fake, outcome.parent_ts or "")[0]
 
 
 def test_second_run_in_the_same_period_posts_nothing(

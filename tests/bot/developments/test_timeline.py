@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from bot.config import Settings
 from bot.developments.ingest import ingest_entries
-from bot.developments.timeline import timelines
+from bot.developments.timeline import MAX_SHOWN_DATES, timeline_labels, timeline_lines, timelines
 from bot.sources.entries import RawEntry
 from store.db import SessionFactory
 from store.models import DevelopmentDate, Source
@@ -83,3 +83,59 @@ def test_an_edited_item_replaces_the_timeline_instead_of_adding_to_it(
         )
         session.commit()
         assert _kinds(session) == [("deadline", date(2025, 12, 1))]
+
+
+def test_messages_show_the_dates_that_matter_by_date_at_most_a_few(
+    sessions: SessionFactory, settings: Settings
+) -> None:
+    with sessions() as session:
+        source = _source(session)
+        session.commit()
+        ids = []
+        for title, text in (
+            (
+                "EU AI Act timeline",
+                "The AI Act was adopted on 21 May 2024 and published on 12 July 2024. Rules for "
+                "general-purpose AI apply from 2 August 2025; most obligations take effect on "
+                "2 August 2026. Embedded systems have until 2 August 2027.",
+            ),
+            (
+                "BIS rule on chips",
+                "Comments are due by November 14, 2025. The rule is effective October 15, 2025.",
+            ),
+            ("Minister's speech", "The minister spoke about AI safety on 3 March 2025."),
+        ):
+            result = ingest_entries(
+                session,
+                source=source,
+                entries=[
+                    RawEntry(
+                        guid=title,
+                        url=f"https://example.org/{len(ids)}",
+                        title=title,
+                        text=text,
+                        published=NOW,
+                    )
+                ],
+                now=NOW,
+                settings=settings,
+            )
+            session.commit()
+            ids.append(result.development_ids[0])
+        labels = timeline_labels(session, ids)
+    act, rule, speech = ids
+    assert labels[act] == (
+        "adopted 21 May 2024",
+        "takes effect 2 August 2025",
+        "takes effect 2 August 2026",
+    )  # publication is left out (the message shows it); three at most
+    assert len(labels[act]) == MAX_SHOWN_DATES
+    assert labels[rule] == ("takes effect 15 October 2025", "due 14 November 2025")
+    assert speech not in labels
+
+
+def test_dates_a_question_matched_come_first() -> None:
+    early = DevelopmentDate(development_id=1, kind="effective", day=date(2025, 2, 2), sentence="")
+    late = DevelopmentDate(development_id=1, kind="deadline", day=date(2026, 8, 2), sentence="")
+    assert timeline_lines([early, late]) == ["takes effect 2 February 2025", "due 2 August 2026"]
+    assert timeline_lines([early, late], first=[late])[0] == "due 2 August 2026"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import cast
+from typing import Any, cast
 
 from bot.slack.blocks.alerts import (
     ALERT_METADATA_EVENT,
@@ -126,3 +126,31 @@ def test_every_block_is_valid_for_slack_sdk_models() -> None:
     )
     for block in payload["blocks"]:
         cast(Block, Block.parse(block)).validate_json()
+
+
+def test_an_alert_says_when_each_development_takes_effect_or_is_due() -> None:
+    act = _dev(1, timeline=("takes effect 2 August 2026",))
+    consultation = _dev(2, timeline=("due 17 January 2027", "takes effect 1 June 2027"))
+    payload = build_alert_message(
+        AlertMessage(developments=[act, consultation, _dev(3)], subscriptions=[SUB])
+    )
+    contexts = [
+        e["text"]
+        for b in cast(list[dict[str, Any]], payload["blocks"])
+        if b["type"] == "context"
+        for e in b["elements"]
+    ]
+    assert "published 20 Nov 2026 · takes effect 2 August 2026" in contexts[0]
+    assert "due 17 January 2027 · takes effect 1 June 2027" in contexts[1]
+    assert "takes effect" not in contexts[2] and "due" not in contexts[2]
+    text = cast(str, payload["text"])
+    assert "• Rule 1 (takes effect 2 August 2026)" in text
+    assert "• Rule 2 (due 17 January 2027; takes effect 1 June 2027)" in text
+
+
+def test_alert_dates_are_escaped() -> None:
+    payload = build_alert_message(
+        AlertMessage(developments=[_dev(1, timeline=("<!here> & due",))], subscriptions=[SUB])
+    )
+    assert "<!here>" not in _all_text(payload)
+    assert "&lt;!here&gt; &amp; due" in _all_text(payload)

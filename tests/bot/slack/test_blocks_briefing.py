@@ -22,7 +22,12 @@ from bot.slack.blocks.briefing import (
     sort_entries,
     thread_as_text,
 )
-from bot.slack.blocks.text import HEADER_TEXT_LIMIT, MESSAGE_BLOCK_LIMIT, SECTION_TEXT_LIMIT
+from bot.slack.blocks.text import (
+    CONTEXT_TEXT_LIMIT,
+    HEADER_TEXT_LIMIT,
+    MESSAGE_BLOCK_LIMIT,
+    SECTION_TEXT_LIMIT,
+)
 
 NOW = datetime(2026, 11, 26, 7, 0, tzinfo=UTC)
 HOSTILE = "<!channel> *bold* & <https://evil.example|click> > done"
@@ -231,3 +236,30 @@ def test_thread_as_text_shows_what_slack_shows() -> None:
         mrkdwn_as_text("<https://a.example|label> &amp; &lt;x&gt;")
         == "label (https://a.example) & <x>"
     )
+
+
+def _contexts(message: dict[str, Any]) -> list[str]:
+    return [e["text"] for b in message["blocks"] if b["type"] == "context" for e in b["elements"]]
+
+
+def test_a_reply_shows_the_dates_its_development_sets_under_the_summary() -> None:
+    act = entry(1, timeline=("takes effect 2 August 2026", "ends 2 August 2027"))
+    rule = entry(2, timeline=("due 17 January 2027",))
+
+    act_reply, rule_reply = reply_message(act, tz=UTC), reply_message(rule, tz=UTC)
+
+    assert "*Dates:* takes effect 2 August 2026 · ends 2 August 2027" in _contexts(act_reply)
+    assert "*Dates:* due 17 January 2027" in _contexts(rule_reply)
+    kinds = [b["type"] for b in act_reply["blocks"]]
+    assert kinds == ["section", "context", "section", "context", "section", "context"]
+    assert "takes effect 2 August 2026" in act_reply["text"]  # the notification says it too
+    assert not any("Dates:" in t for t in _contexts(reply_message(entry(3), tz=UTC)))
+
+
+def test_reply_dates_are_escaped_and_kept_inside_the_context_limit() -> None:
+    hostile = entry(1, timeline=(HOSTILE, "takes effect 1 March 2027 " + "x " * 3000))
+    message = reply_message(hostile, tz=UTC)
+    dates = next(t for t in _contexts(message) if t.startswith("*Dates:*"))
+    assert "<!channel>" not in dates and "&lt;!channel&gt;" in dates
+    assert len(dates) <= CONTEXT_TEXT_LIMIT
+    assert "<!channel>" not in message["text"]
