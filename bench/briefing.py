@@ -34,11 +34,11 @@ for extra in (ROOT, ROOT / "tests"):
     if str(extra) not in sys.path:
         sys.path.insert(0, str(extra))
 
-from fakeslack import FakeSlack  # noqa: E402
 from pydantic import SecretStr  # noqa: E402
 from slack_sdk import WebClient  # noqa: E402
 from slack_sdk.errors import SlackApiError  # noqa: E402
 from slack_sdk.http_retry import RateLimitErrorRetryHandler  # noqa: E402
+from support.fakeslack import FakeSlack  # noqa: E402
 
 from bot.briefings import preview_briefing, run_briefing  # noqa: E402
 from bot.config import Settings  # noqa: E402

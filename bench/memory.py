@@ -39,7 +39,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+for extra in (ROOT, ROOT / "tests"):  # the checkout, and the tests' fakes (tests/support/)
+    if str(extra) not in sys.path:
+        sys.path.insert(0, str(extra))
 
 import httpx  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
