@@ -295,6 +295,7 @@ def classify(
         rules.append(f"INTL: multilateral words in passing ({intl:.2f}), not the subject")
 
     _instrument_evidence(title, text, contexts, t_score, t_evidence, rules)
+    _capacity_evidence(title, text, t_score, t_evidence, rules)
     # Topics need their context: export-control words about rice or firearms are not AI policy.
     for topic in list(t_score):
         need = taxonomy.topic_requires.get(topic, "none")
@@ -387,7 +388,55 @@ def _instrument_evidence(
                 return
 
 
+def _capacity_evidence(
+    title: str,
+    text: str,
+    t_score: dict[str, float],
+    t_evidence: dict[str, list[dict[str, Any]]],
+    rules: list[str],
+) -> None:
+    """National AI capacity or a dependence on foreign suppliers is sovereignty even without
+    the taxonomy's phrases: in one sentence of the title or lede, a capacity word (compute,
+    GPUs, cloud, a data centre, a campus) with a public or national owner, or a dependence
+    with "foreign"."""
+    for where, body in (("title", title), ("text", text[:_LEDE_CHARS])):
+        for sentence in _SENTENCE_SPLIT.split(body):
+            capacity = _CAPACITY.search(sentence)
+            owner = _PUBLIC_OWNER.search(sentence) if capacity else None
+            dependence = _DEPENDENCE.search(sentence)
+            foreign = _FOREIGN.search(sentence) if dependence else None
+            if (capacity and owner) or (dependence and foreign):
+                found = (
+                    f"{owner.group(0)} {capacity.group(0)}"
+                    if capacity and owner
+                    else f"{dependence.group(0) if dependence else ''} on foreign"
+                )
+                gained = _INSTRUMENT_WEIGHT * (1.5 if where == "title" else 1.0)
+                t_score["sovereignty"] += gained
+                t_evidence["sovereignty"].append({"term": found, "where": where})
+                rules.append(f"sovereignty: national capacity or foreign dependence ({found})")
+                return
+
+
 _LEDE_CHARS = 600
+# National AI capacity: what is built, and who owns it, in one sentence.
+_CAPACITY = re.compile(
+    r"\b(?:compute|computing (?:power|capacity|infrastructure)|GPUs?|graphics processors|"
+    r"supercomput(?:er|ers|ing)|cloud|data cent(?:re|er)s?|(?:AI )?campus(?:es)?)\b",
+    re.IGNORECASE,
+)
+_PUBLIC_OWNER = re.compile(
+    r"\b(?:national|nationwide|sovereign|public(?:ly funded)?|state-(?:backed|owned|funded)|"
+    r"government-(?:backed|funded|owned)|domestic|home-grown|homegrown)\b",
+    re.IGNORECASE,
+)
+_DEPENDENCE = re.compile(
+    r"\b(?:dependen(?:ce|cy|cies|t)|relian(?:ce|t)|rel(?:y|ies|ying) on|exposure)\b",
+    re.IGNORECASE,
+)
+_FOREIGN = re.compile(
+    r"\b(?:foreign|overseas|outside (?:the|its|their) (?:country|bloc))\b", re.IGNORECASE
+)
 _INSTRUMENT_WEIGHT = 2.0
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+")
 _INSTRUMENT = re.compile(

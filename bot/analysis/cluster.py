@@ -40,6 +40,9 @@ THRESHOLD_IRRELEVANT = 0.5
 THRESHOLD_MIXED = 0.5  # one item AI policy, the other not (its topics missed)
 NAME_UNIT = 0.1
 NAME_CAP = 0.4
+# Names count only when the words agree this much: random prose in an unfamiliar vocabulary
+# (bench/ingest.py) shares a rare word or two with anything.
+NAMES_NEED_WORDS = 0.1
 FACT_BONUS = 0.15
 # One source's distinct documents are distinct events (a rule and its technical amendment, two
 # Entity List additions the same week); only a near-verbatim re-issue joins its own source.
@@ -442,18 +445,12 @@ LOWEST_THRESHOLD = min(
 def may_join(a: Fingerprint, b: Fingerprint) -> bool:
     """False when `best_match` could not pick one for the other, whatever the tags and dates.
 
-    Without a shared fact nothing is added to the similarity, which must then reach the lowest
-    threshold: a cheap test that spares building candidates that could never be picked.
+    Without a shared fact, the score is the similarity plus, when it reaches
+    `NAMES_NEED_WORDS`, at most two `NAME_UNIT`s per shared name (`names_score`), and must
+    reach the lowest threshold: a cheap bound that spares scoring candidates that could never
+    be picked.
     """
-    # Runs for hundreds of stored items per new one: fact sets are intersected only when both
-    # sides state facts of one kind, which is all `shared_facts` could find.
-    if ((a.docs and b.docs) or (a.codes and b.codes) or (a.money and b.money)) and shared_facts(
-        a, b
-    ):
-        return True
-    if not a.names.isdisjoint(b.names):
-        return True
-    return not a.words.isdisjoint(b.words) and similarity(a, b) >= LOWEST_THRESHOLD
+    return joinable(a, [b]) == [True]
 
 
 def joinable(new: Fingerprint, others: Sequence[Fingerprint]) -> list[bool]:
@@ -472,7 +469,6 @@ def joinable(new: Fingerprint, others: Sequence[Fingerprint]) -> list[bool]:
             (docs and other.docs and not docs.isdisjoint(other.docs))
             or (codes and other.codes and not codes.isdisjoint(other.codes))
             or (money and other.money and not money.isdisjoint(other.money))
-            or not names.isdisjoint(other.names)
         ):
             out.append(True)
             continue
@@ -486,8 +482,50 @@ def joinable(new: Fingerprint, others: Sequence[Fingerprint]) -> list[bool]:
             continue
         size_b = len(other_words)
         score = shared / min(size_a, size_b) * 0.5 + shared / (size_a + size_b - shared) * 0.5
-        out.append(score >= threshold)
+        if score >= threshold:
+            out.append(True)
+        elif score < NAMES_NEED_WORDS or names.isdisjoint(other.names):
+            out.append(False)
+        else:  # each shared name adds at most two units (`name_weight`)
+            out.append(score + min(NAME_CAP, 2 * NAME_UNIT * len(names & other.names)) >= threshold)
     return out
+
+
+@dataclass(frozen=True)
+class NameCounts:
+    """How many candidate developments hold each name of a new item, of `pool` in all: the
+    document frequency that says how much a shared name identifies.
+
+    Counted over the candidates (the stored items near in date with compatible tags) before
+    any is ruled out, so a word that many stored stories hold is known as such.
+    """
+
+    holders: dict[str, int]
+    pool: int
+
+    @classmethod
+    def of(cls, new: Fingerprint, candidates: Iterable[tuple[int, Fingerprint]]) -> NameCounts:
+        """Count, over (development id, fingerprint) pairs, the developments holding each of
+        `new`'s names."""
+        names = new.names
+        seen: set[tuple[str, int]] = set()
+        developments: set[int] = set()
+        holders: dict[str, int] = {}
+        for development_id, fp in candidates:
+            developments.add(development_id)
+            if names.isdisjoint(fp.names):
+                continue
+            for name in names & fp.names:
+                if (name, development_id) not in seen:
+                    seen.add((name, development_id))
+                    holders[name] = holders.get(name, 0) + 1
+        return cls(holders, len(developments))
+
+    def unit(self, name: str) -> float:
+        """What one shared name is worth, in `NAME_UNIT`s: its `name_weight` divided by the
+        candidate developments holding it (a name every story of the season holds identifies
+        none)."""
+        return name_weight(name) / max(1, self.holders.get(name, 1))
 
 
 @dataclass(frozen=True)
@@ -504,12 +542,21 @@ class Candidate:
     same_source: bool = False
 
 
-def names_score(a: Fingerprint, b: Fingerprint, spread: dict[str, int]) -> float:
+def names_score(
+    a: Fingerprint, b: Fingerprint, counts: NameCounts | None = None, *, words: float | None = None
+) -> float:
     """What the names and dates both items state add to their similarity: each shared one
-    by `name_weight`, divided by how many candidate developments state it (a name in every
-    story of the season identifies none), `NAME_UNIT` per unit, at most `NAME_CAP`."""
-    total = sum(name_weight(n) / max(1, spread.get(n, 1)) for n in a.names & b.names)
-    return min(NAME_CAP, NAME_UNIT * total)
+    by `NameCounts.unit` (its `name_weight`, less when many candidate developments state it),
+    `NAME_UNIT` per unit, at most `NAME_CAP`; nothing unless their words agree too
+    (`words`, their `similarity`, reaches `NAMES_NEED_WORDS`): a rare word or two that two
+    unrelated texts share by chance is no evidence on its own."""
+    shared = a.names & b.names
+    if not shared:
+        return 0.0
+    if (similarity(a, b) if words is None else words) < NAMES_NEED_WORDS:
+        return 0.0
+    counts = counts or NameCounts({}, 1)
+    return min(NAME_CAP, NAME_UNIT * sum(counts.unit(n) for n in shared))
 
 
 def _same_named_thing(a: Fingerprint, b: Fingerprint, names: float) -> bool:
@@ -526,17 +573,16 @@ def best_match(
     topics: Iterable[str],
     relevant: bool,
     candidates: Iterable[Candidate],
+    names_counted: NameCounts | None = None,
 ) -> tuple[int | None, float, str]:
-    """(development id or None, score, why) for the development the new item belongs to."""
+    """(development id or None, score, why) for the development the new item belongs to.
+
+    `names_counted`: the new item's names counted over every candidate before any was ruled
+    out (`NameCounts.of`); without it, over `candidates`."""
     jset = frozenset(jurisdictions) - {"INTL"}
     pool = list(candidates)
-    spread: dict[str, int] = {}
-    seen: set[tuple[str, int]] = set()
-    for cand in pool:
-        for name in cand.fingerprint.names & new.names:
-            if (name, cand.development_id) not in seen:
-                seen.add((name, cand.development_id))
-                spread[name] = spread.get(name, 0) + 1
+    if names_counted is None:
+        names_counted = NameCounts.of(new, ((c.development_id, c.fingerprint) for c in pool))
     best: tuple[int | None, float, str] = (None, 0.0, "no candidate")
     for cand in pool:
         other = cand.jurisdictions - {"INTL"}
@@ -545,7 +591,7 @@ def best_match(
         if conflict(new, cand.fingerprint):
             continue
         words = similarity(new, cand.fingerprint)
-        names = names_score(new, cand.fingerprint, spread)
+        names = names_score(new, cand.fingerprint, names_counted, words=words)
         score = words + names
         if shared_facts(new, cand.fingerprint):
             score += FACT_BONUS
@@ -570,6 +616,7 @@ def best_match(
                 score,
                 f"similarity {score:.2f} >= {threshold} (words {words:.2f}"
                 f": {', '.join(sorted(new.words & cand.fingerprint.words)[:8])}; names"
-                f" {names:.2f}: {', '.join(sorted(new.names & cand.fingerprint.names)[:6])})",
+                f" {names:.2f}: {', '.join(sorted(new.names & cand.fingerprint.names)[:6])}"
+                f" among {names_counted.pool} candidate developments)",
             )
     return best

@@ -61,6 +61,7 @@ WHOLE_STORE_MIN = 2_000
 _GENERATION_KEY = "ingest:items_generation"
 
 _source_of = attrgetter("source_id")
+_development_of = attrgetter("development_id")
 _topics_of = attrgetter("topics")
 _jurisdictions_of = attrgetter("jurisdictions")
 
@@ -147,13 +148,14 @@ class CandidateSelector:
         jurisdictions: Sequence[str],
         topics: Sequence[str],
         fingerprint: cluster.Fingerprint | None = None,
-    ) -> list[cluster.Candidate]:
-        """Stored items near `when` that could report the same event as a new item.
+    ) -> tuple[list[cluster.Candidate], cluster.NameCounts | None]:
+        """Stored items near `when` that could report the same event as a new item, and how
+        many of their developments hold each of its names (None without `fingerprint`).
 
         The nearest items in the date window (at most `CANDIDATES_PER_SIDE` before and
         after) with their tags; titles and ledes only for those whose tags are compatible
-        (`cluster.best_match` needs a shared jurisdiction and topic for AI-policy items, and no
-        topic on both sides otherwise).
+        (`cluster.best_match` needs a shared government). The names are counted over all of
+        these, then the rows that could never be picked (`cluster.joinable`) are left out.
         """
         if self.pool is None:
             self.load_pool([when])
@@ -177,8 +179,12 @@ class CandidateSelector:
             rows = list(near)
         self.fill_fingerprints(rows)
         rows = [row for row in rows if row.fingerprint is not None]
+        counted = None
         if fingerprint is not None:
             fingerprints = [row.fingerprint for row in rows if row.fingerprint is not None]
+            counted = cluster.NameCounts.of(
+                fingerprint, zip(map(_development_of, rows), fingerprints, strict=True)
+            )
             rows = list(compress(rows, cluster.joinable(fingerprint, fingerprints)))
         return [
             cluster.Candidate(
@@ -192,7 +198,7 @@ class CandidateSelector:
             )
             for row in rows
             if row.fingerprint is not None
-        ]
+        ], counted
 
     def fill_fingerprints(self, rows: Sequence[PoolRow]) -> None:
         """Give each row its item's fingerprint: from the cache, else from the stored text.

@@ -279,17 +279,19 @@ class IngestRun:
                 entry.title, entry.text[:FINGERPRINT_TEXT_CHARS], cluster.day_of(entry.published)
             )
         )
+        candidates, names_counted = self.selector.candidates(
+            item.published_at or self.now,
+            jurisdictions=verdict.jurisdictions,
+            topics=verdict.topics,
+            fingerprint=fp,
+        )
         development_id, score, why = cluster.best_match(
             fp,
             jurisdictions=verdict.jurisdictions,
             topics=verdict.topics,
             relevant=verdict.relevant,
-            candidates=self.selector.candidates(
-                item.published_at or self.now,
-                jurisdictions=verdict.jurisdictions,
-                topics=verdict.topics,
-                fingerprint=fp,
-            ),
+            candidates=candidates,
+            names_counted=names_counted,
         )
         joined: tuple[float, str] | None = (round(score, 3), why)
         key: int

@@ -215,7 +215,7 @@ def test_rare_names_and_dates_tie_two_styles_of_one_event(
     first: tuple[str, str], second: tuple[str, str]
 ) -> None:
     a, b = cluster.fingerprint(*first), cluster.fingerprint(*second)
-    assert cluster.names_score(a, b, {}) >= cluster.NAME_UNIT * 2
+    assert cluster.names_score(a, b) >= cluster.NAME_UNIT * 2
     picked, _, why = cluster.best_match(
         b,
         jurisdictions=["NL"],
@@ -233,8 +233,8 @@ def test_a_name_many_developments_state_says_less(
     first: tuple[str, str], second: tuple[str, str]
 ) -> None:
     a, b = cluster.fingerprint(*first), cluster.fingerprint(*second)
-    alone = cluster.names_score(a, b, {})
-    crowded = cluster.names_score(a, b, dict.fromkeys(a.names & b.names, 5))
+    alone = cluster.names_score(a, b)
+    crowded = cluster.names_score(a, b, cluster.NameCounts(dict.fromkeys(a.names & b.names, 5), 9))
     assert crowded < alone
 
 
