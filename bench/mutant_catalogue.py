@@ -201,8 +201,8 @@ ALERTS = [
     Mutant(
         "bot/alerts/claims.py",
         "claim-without-on-conflict",
-        "    session.execute(_insert(session)(Delivery).values(rows).on_conflict_do_nothing())\n",
-        "    session.execute(_insert(session)(Delivery).values(rows))\n",
+        "    session.execute(upsert_insert(session, Delivery).values(rows).on_conflict_do_nothing())\n",
+        "    session.execute(upsert_insert(session, Delivery).values(rows))\n",
         "a concurrent claim fails the whole run instead of skipping what is taken",
     ),
     Mutant(

@@ -657,7 +657,7 @@ def _ingest(
     ids = sorted({d.id for d in run.touched.values() if d.id is not None} | set(run.created))
     # The dates these developments set (bot/developments/timeline.py), kept apart from the
     # columns computed above.
-    record_timelines(session, ids)
+    record_timelines(session, ids, run.cache.dates)
     return IngestResult(
         new=new,
         updated=updated,

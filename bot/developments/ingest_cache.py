@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from bot.analysis.cluster import Fingerprint
+    from bot.analysis.dates import DatedFact
     from bot.developments.pool import CandidatePool
     from bot.developments.rows import DevState, ItemRow, RatingKey
 
@@ -34,6 +35,7 @@ V = TypeVar("V")
 
 FINGERPRINTS = 50_000
 RATINGS = 50_000
+DATES = 50_000
 DEVELOPMENTS = 4096
 # Above this many clustered items, a call reads only its own date window and leaves no pool.
 POOL_MAX_ITEMS = 200_000
@@ -76,6 +78,9 @@ class IngestCache:
     ) -> None:
         self.fingerprints: Bounded[tuple[int, str], Fingerprint] = Bounded(fingerprints)
         self.ratings: Bounded[RatingKey, tuple[str, str]] = Bounded(ratings)
+        # An item's dated facts by (id, content hash): a timeline is rebuilt from its
+        # development's items whenever one joins, without extracting the others again.
+        self.dates: Bounded[tuple[int, str], tuple[DatedFact, ...]] = Bounded(DATES)
         self.development_rows: Bounded[int, tuple[DevState, list[ItemRow]]] = Bounded(developments)
         # The last call's candidates with the (items generation, newest item id) they mirror.
         self.pool: tuple[tuple[int, int], CandidatePool] | None = None
@@ -94,6 +99,7 @@ class IngestCache:
     def clear(self) -> None:
         self.fingerprints.clear()
         self.ratings.clear()
+        self.dates.clear()
         self.development_rows.clear()
         self.pool = None
 

@@ -11,6 +11,7 @@ briefing replies and alerts alike; `timeline_labels` reads it for many developme
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol
 
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
@@ -18,23 +19,52 @@ from sqlmodel import Session, col, select
 from bot.analysis.dates import DatedFact, extract_dates
 from store.models import DevelopmentDate, Item
 
+
+class FactCache(Protocol):
+    """Where an item's facts are kept by (item id, content hash): `IngestCache.dates`."""
+
+    def get(self, key: tuple[int, str]) -> tuple[DatedFact, ...] | None: ...
+
+    def put(self, key: tuple[int, str], value: tuple[DatedFact, ...]) -> None: ...
+
+
 # The items read per development, oldest first: later reports rarely add dates of their own.
 MAX_ITEMS = 20
 _CHUNK = 500
 
 
-def development_facts(items: Sequence[Item]) -> list[tuple[DatedFact, int | None]]:
+def item_facts(item: Item, known: FactCache | None = None) -> tuple[DatedFact, ...]:
+    """An item's dated facts, from `known` when its text (id and content hash) was read before."""
+    key = (item.id or 0, item.content_hash)
+    cached = known.get(key) if known is not None and item.id is not None else None
+    if cached is not None:
+        return cached
+    published = item.published_at.date() if item.published_at else None
+    facts = tuple(extract_dates(f"{item.title}.\n{item.text}", published=published))
+    if known is not None and item.id is not None:
+        known.put(key, facts)
+    return facts
+
+
+def development_facts(
+    items: Sequence[Item], known: FactCache | None = None
+) -> list[tuple[DatedFact, int | None]]:
     """The dated facts of a development's items, each (kind, day) once, with its item id."""
     seen: dict[tuple[str, object], tuple[DatedFact, int | None]] = {}
     for item in items:
-        published = item.published_at.date() if item.published_at else None
-        for fact in extract_dates(f"{item.title}.\n{item.text}", published=published):
+        for fact in item_facts(item, known):
             seen.setdefault((fact.kind, fact.day), (fact, item.id))
     return list(seen.values())
 
 
-def record_timelines(session: Session, development_ids: Sequence[int]) -> None:
-    """Replace the stored timeline of each development from its items (flushes, no commit)."""
+def record_timelines(
+    session: Session, development_ids: Sequence[int], known: FactCache | None = None
+) -> None:
+    """Replace the stored timeline of each development from its items (flushes, no commit).
+
+    `known` (the poll's `IngestCache.dates`) keeps each item's facts, so a development that
+    many items join in one poll has each item's text read for dates once, not once per join.
+    """
     ids = sorted(set(development_ids))
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
@@ -53,7 +83,7 @@ def record_timelines(session: Session, development_ids: Sequence[int]) -> None:
             delete(DevelopmentDate).where(col(DevelopmentDate.development_id).in_(chunk))
         )
         for dev_id, group in by_dev.items():
-            for fact, item_id in development_facts(group):
+            for fact, item_id in development_facts(group, known):
                 session.add(
                     DevelopmentDate(
                         development_id=dev_id,

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import pytest
 from sqlmodel import Session, select
 
+from bot.analysis import dates
 from bot.config import Settings
+from bot.developments import timeline
 from bot.developments.ingest import ingest_entries
+from bot.developments.ingest_cache import IngestCache
 from bot.developments.timeline import MAX_SHOWN_DATES, timeline_labels, timeline_lines, timelines
 from bot.sources.entries import RawEntry
 from store.db import SessionFactory
@@ -139,3 +143,44 @@ def test_dates_a_question_matched_come_first() -> None:
     late = DevelopmentDate(development_id=1, kind="deadline", day=date(2026, 8, 2), sentence="")
     assert timeline_lines([early, late]) == ["takes effect 2 February 2025", "due 2 August 2026"]
     assert timeline_lines([early, late], first=[late])[0] == "due 2 August 2026"
+
+
+def test_a_polls_cache_reads_each_items_text_for_dates_once(
+    sessions: SessionFactory, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A development that items keep joining has its timeline rebuilt from every item each
+    time; with the poll's cache, an item already read is not read again."""
+    read: list[str] = []
+
+    def counting(text: str, **kwargs: object) -> list[dates.DatedFact]:
+        read.append(text.split(".\n", 1)[0])
+        return dates.extract_dates(text, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(timeline, "extract_dates", counting)
+    reports = [
+        "The Bureau of Industry and Security issued an interim final rule on export controls "
+        "for advanced computing chips. The rule is effective October 15, 2025.",
+        "Law firm alert: the interim final rule on advanced computing chips from the Bureau of "
+        "Industry and Security is effective October 15, 2025; comments are due November 14, 2025.",
+        "Newswire: BIS interim final rule on advanced computing chips effective October 15, 2025.",
+    ]
+    cache = IngestCache()
+    with sessions() as session:
+        source = _source(session)
+        for n, text in enumerate(reports):
+            entry = RawEntry(
+                guid=f"r{n}",
+                url=f"https://example.org/r{n}",
+                title=f"Report {n}: BIS interim final rule on advanced computing chips",
+                text=text,
+                published=NOW,
+            )
+            ingest_entries(
+                session, source=source, entries=[entry], now=NOW, settings=settings, cache=cache
+            )
+        session.commit()
+        with_cache = _kinds(session)
+    assert sorted(read) == sorted(
+        f"Report {n}: BIS interim final rule on advanced computing chips" for n in range(3)
+    )
+    assert ("effective", date(2025, 10, 15)) in with_cache
