@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -301,9 +302,26 @@ def shutdown(scheduler: BackgroundScheduler | None, deps: Deps) -> None:
 
 
 # -- running -------------------------------------------------------------------------------------
-def _serve_http(web_app: Any, *, host: str, port: int) -> None:
+def bind_listener(host: str, port: int) -> socket.socket:
+    """The listening socket, bound before anything says the bot is serving (OSError if not)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)  # uvicorn's backlog; listening holds the port against others
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
+
+
+def _serve_http(web_app: Any, *, listener: socket.socket) -> None:
     """uvicorn until SIGTERM/SIGINT; it stops accepting and finishes the requests in flight."""
     import uvicorn
+
+    host, port = listener.getsockname()[:2]
 
     config = uvicorn.Config(
         web_app,
@@ -314,7 +332,7 @@ def _serve_http(web_app: Any, *, host: str, port: int) -> None:
         lifespan="off",
         timeout_graceful_shutdown=30,
     )
-    uvicorn.Server(config).run()
+    uvicorn.Server(config).run(sockets=[listener])
 
 
 def serve_until_stopped(
@@ -333,6 +351,12 @@ def serve_until_stopped(
     connects to Slack over a WebSocket and serves `web_app` for `/healthz` only. The schedule
     runs in a background thread either way.
     """
+    try:
+        # Bound first: "serving" is said only of a port this process holds.
+        listener = bind_listener(host, port)
+    except OSError as exc:
+        log.error("cannot listen on %s:%d (%s)", host, port, exc.strerror or exc)
+        raise SystemExit(2) from None
     scheduler, _state = build_service_scheduler(deps, client=client)
     stop = StopSignal()
     # Our handler stays installed around uvicorn's own: uvicorn re-raises the signal it
@@ -348,8 +372,9 @@ def serve_until_stopped(
             else:
                 log.info("serving Slack requests on http://%s:%d/slack/events", host, port)
             if not stop.event.is_set():  # a signal during start-up: do not serve at all
-                _serve_http(web_app, host=host, port=port)
+                _serve_http(web_app, listener=listener)
         finally:
+            listener.close()
             if socket_mode is not None:
                 socket_mode.close()
             _drain_listeners(bolt_app)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 import time
 from datetime import timedelta
@@ -22,8 +23,10 @@ from bot.service import (
     ServiceState,
     _drain_listeners,
     _guarded,
+    bind_listener,
     build_service_scheduler,
     run_poll_round,
+    serve_until_stopped,
 )
 from store.db import session_scope
 from store.leases import lease_holder, try_lease
@@ -170,3 +173,36 @@ def test_an_invalid_sources_file_is_one_error_line_until_it_changes(
     assert lines[0].startswith("the sources file is invalid, nothing polled: ")
     assert str(sources) in lines[0] and "\n" not in lines[0]
     assert lines[1].startswith("no sources configured")
+
+
+def test_serve_says_serving_only_of_a_port_it_holds(
+    deps: Deps, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A port taken by someone else (even after any check before start) is one error line and
+    exit 2; nothing claims to be serving and no job starts."""
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    caplog.set_level(logging.INFO)
+    try:
+        with pytest.raises(SystemExit) as stopped:
+            serve_until_stopped(
+                deps, bolt_app=None, web_app=None, host="127.0.0.1", port=port, client=None
+            )
+    finally:
+        taken.close()
+    assert stopped.value.code == 2
+    messages = [r.getMessage() for r in caplog.records]
+    assert any(m.startswith(f"cannot listen on 127.0.0.1:{port}") for m in messages)
+    assert not any("serving" in m for m in messages)
+
+
+def test_the_listener_is_bound_before_it_is_announced() -> None:
+    listener = bind_listener("127.0.0.1", 0)
+    try:
+        port = listener.getsockname()[1]
+        with pytest.raises(OSError):
+            bind_listener("127.0.0.1", port)  # already ours: nobody else gets it
+    finally:
+        listener.close()
