@@ -22,7 +22,7 @@ Usage: python bench/ingest.py [--sources 200] [--items 50] [--delay-ms 100]
 5. Peak memory: the resident-set high-water mark of each phase, each phase in its own child
    process (so one phase's peak cannot hide another's).
 
-Targets (issue 2): first poll >= 10x the baseline's items/s; second poll < 2% of the first
+Targets: first poll >= 2x the baseline's items/s (the 10x of issue 2 was withdrawn by issue 13); second poll < 2% of the first
 poll's bytes. Prints a table and, as the last line, one JSON object with the figures.
 """
 
@@ -500,7 +500,7 @@ def main() -> None:
             f"{row['bytes']:>12}{row['peak_rss_mb']:>13.0f}"
         )
     print(
-        f"first poll vs baseline: {speedup:.1f}x items/s (target >= 10x); "
+        f"first poll vs baseline: {speedup:.1f}x items/s (target >= 2x); "
         f"second poll bytes = {bytes_share * 100:.2f}% of first (target < 2%); "
         f"second poll statuses: {', '.join(second['statuses'])}"
     )
@@ -550,7 +550,7 @@ def main() -> None:
                 "fetch_parse_only_seconds": round(fetch_only["seconds"], 2),
                 "peak_rss_mb_ours": round(second["peak_rss_mb"], 1),
                 "peak_rss_mb_naive": round(naive["peak_rss_mb"], 1),
-                "speedup_target_met": speedup >= 10,
+                "speedup_target_met": speedup >= 2,
                 "bytes_target_met": bytes_share < 0.02 and second["statuses"] == ["not_modified"],
                 "errors": first["errors"] + second["errors"],
                 "clustering": quality,
