@@ -239,7 +239,7 @@ def test_a_file_source_removed_from_slack_stays_removed_at_the_next_syncs(
     def sync_from_file() -> Source:
         specs, _ = load_sources_file(policy_deps.settings.sources_file)
         with session_scope(sessions) as s:
-            sync_sources(s, specs=specs, now=datetime.now(UTC))
+            sync_sources(s, specs=specs, now=policy_deps.clock())
         with session_scope(sessions) as s:
             return s.exec(select(Source).where(Source.name == "nl-feed")).one()
 

@@ -183,7 +183,7 @@ ITEM = """<item><title>{title}</title><link>https://news.example.org/{slug}</lin
 
 
 def _feed(*items: tuple[str, str, str]) -> bytes:
-    date = format_datetime(datetime.now(UTC) - timedelta(hours=1))
+    date = format_datetime(NOW - timedelta(hours=1))
     body = "".join(ITEM.format(title=t, slug=s, date=date, text=x) for s, t, x in items)
     return FEED.format(items=body).encode()
 
@@ -268,9 +268,9 @@ def test_a_user_who_cannot_be_dmed_is_paused_and_status_says_so(
         served.command("subscribe UK", user="U0GONE", response_id="sub")
         served.wait_responses(1)
         add_development(
-            sessions, title="UK AI chip rule", jurisdictions=["UK"], at=datetime.now(UTC)
+            sessions, title="UK AI chip rule", jurisdictions=["UK"], at=e2e_deps.clock()
         )
-        report = deliver_alerts(e2e_deps, client=web_client(slack), now=datetime.now(UTC))
+        report = deliver_alerts(e2e_deps, client=web_client(slack), now=e2e_deps.clock())
         assert report.paused == ["U0GONE"]
         served.command("status", response_id="status")
         status = served.wait_responses(2)[1]

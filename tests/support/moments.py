@@ -62,6 +62,17 @@ def start_whole_run_travel() -> None:
     time_machine.travel(moment.timestamp(), tick=True).start()
 
 
+def real_time() -> float:
+    """The machine's own clock, even inside a whole-run shift (`POLICYBOT_TEST_NOW`)."""
+    return time.time() - float(os.environ.get(OFFSET_VARIABLE, "0"))
+
+
+def shifted_env(offset: float, *paths: Path) -> dict[str, str]:
+    """Environment for a subprocess whose clock runs `offset` seconds from the real one."""
+    entries = [str(_SITECUSTOMIZE_DIR), *(str(p) for p in paths)]
+    return {OFFSET_VARIABLE: repr(offset), "PYTHONPATH": os.pathsep.join(entries)}
+
+
 def pythonpath(*paths: Path) -> str:
     """PYTHONPATH for a subprocess: `paths`, and the clock shift when the run is shifted."""
     entries = [str(p) for p in paths]

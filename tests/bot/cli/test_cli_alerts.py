@@ -102,7 +102,7 @@ def test_policybot_poll_delivers_instant_alerts_when_the_token_is_set(
             topics=["export-controls"],
             now=NOW - timedelta(minutes=1),
         )
-    date = format_datetime(datetime.now(UTC) - timedelta(hours=1))
+    date = format_datetime(NOW - timedelta(hours=1))
     feed = (
         '<?xml version="1.0"?><rss version="2.0"><channel><title>w</title><link>https://n.org/</link>'
         "<description>d</description><item><title>UK adds advanced AI chips to its strategic "

@@ -7,12 +7,14 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlmodel import select
 from support.fakeslack import FakeSlack
-from support.moments import pythonpath
+from support.moments import real_time, shifted_env, travel_to
 from typer.testing import CliRunner
 
 from bot.cli.main import app
@@ -20,9 +22,19 @@ from bot.slack.blocks.briefing import BLOCK_KIT_BUILDER
 from store.db import SessionFactory, session_scope
 from store.models import Briefing, Development, Item, Source
 
+NOW = datetime(2027, 6, 9, 9, 0, tzinfo=UTC)  # a Wednesday morning
+
+
+@pytest.fixture(autouse=True)
+def clock_offset() -> Iterator[float]:
+    """The real clock (the CLI's) runs from NOW; yields its offset for subprocesses."""
+    offset = NOW.timestamp() - real_time()
+    with travel_to(NOW):
+        yield offset
+
 
 def seed(sessions: SessionFactory, titles: list[str]) -> None:
-    now = datetime.now(UTC)
+    now = NOW
     with session_scope(sessions) as session:
         source = Source(
             name="bis", kind="feed", url="https://bis.example/feed", last_success_at=now
@@ -172,7 +184,7 @@ def test_bad_filter_setting_exits_2(database_url: str) -> None:
 
 
 def test_two_processes_running_brief_at_once_post_once(
-    database_url: str, sessions: SessionFactory, fake_slack: FakeSlack
+    database_url: str, sessions: SessionFactory, fake_slack: FakeSlack, clock_offset: float
 ) -> None:
     seed(sessions, ["Chip rule", "Cloud rule"])
     env = {
@@ -183,7 +195,7 @@ def test_two_processes_running_brief_at_once_post_once(
         "POLICYBOT_BRIEFING_CHANNELS": "C1",
     }
     root = Path(__file__).resolve().parents[3]
-    env["PYTHONPATH"] = pythonpath(root)
+    env.update(shifted_env(clock_offset, root))
     procs = [
         subprocess.Popen(
             [sys.executable, "-m", "bot", "brief", "--json"],
