@@ -72,16 +72,17 @@ BRIEFINGS = [
     Mutant(
         "bot/briefings/claims.py",
         "heartbeat-slower-than-the-lease",
-        "        self.every = lease.total_seconds() / 3 if every is None else every\n",
-        "        self.every = lease.total_seconds() * 3 if every is None else every\n",
+        "        every = lease.total_seconds() / 3 if every is None else every\n",
+        "        every = lease.total_seconds() * 3 if every is None else every\n",
         "a long Retry-After lets a live poster's lease lapse, and another replica resumes it",
     ),
     Mutant(
-        "bot/briefings/claims.py",
+        "bot/heartbeat.py",
         "heartbeat-never-beats",
         "        while not self.lost and not self._stop.wait(self.every):\n",
         "        while False:\n",
         "a live poster stalled on Slack loses its claim to a resumer",
+        tests=BRIEFING_TESTS,
     ),
     Mutant(
         "bot/briefings/claims.py",
@@ -236,17 +237,18 @@ ALERTS = [
         "a sender whose lease lapsed renews it and races the replica recovering its batch",
     ),
     Mutant(
-        "bot/alerts/claims.py",
+        "bot/heartbeat.py",
         "alert-heartbeat-never-beats",
         "        while not self.lost and not self._stop.wait(self.every):\n",
         "        while False:\n",
         "a slow send (a long Retry-After) loses its claim and the alert goes out twice",
+        tests=ALERT_TESTS,
     ),
     Mutant(
         "bot/alerts/claims.py",
         "alert-heartbeat-slower-than-the-lease",
-        "        self.every = CLAIM_LEASE.total_seconds() / 3 if every is None else every\n",
-        "        self.every = CLAIM_LEASE.total_seconds() * 3 if every is None else every\n",
+        "        every = CLAIM_LEASE.total_seconds() / 3 if every is None else every\n",
+        "        every = CLAIM_LEASE.total_seconds() * 3 if every is None else every\n",
         "the lease lapses between two beats while a live sender waits on Slack",
     ),
     Mutant(

@@ -10,7 +10,6 @@ has lapsed (the holder died) the claim may be taken over (see `bot.alerts.recove
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -19,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from bot.alerts.matching import SubscriberKey
 from bot.deps import Deps
+from bot.heartbeat import Heartbeat
 from store.db import session_scope
 from store.dialect import process_identity, upsert_insert
 from store.models import Delivery
@@ -140,7 +140,7 @@ def renew_claim(session: Session, *, batch_id: str, owner: str, now: datetime) -
     return int(getattr(result, "rowcount", 0) or 0) > 0
 
 
-class ClaimKeeper:
+class ClaimKeeper(Heartbeat):
     """Keeps a batch's lease alive on its own thread while its holder sends (`with` block).
 
     Opening the conversation, reading its history and posting (Slack's pacing, a long
@@ -152,21 +152,11 @@ class ClaimKeeper:
     def __init__(
         self, deps: Deps, *, batch_id: str, owner: str, every: float | None = None
     ) -> None:
+        every = CLAIM_LEASE.total_seconds() / 3 if every is None else every
+        super().__init__(every=every, name="alert-lease")
         self._deps = deps
         self._batch_id = batch_id
         self._owner = owner
-        self.every = CLAIM_LEASE.total_seconds() / 3 if every is None else every
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="alert-lease", daemon=True)
-        self.lost = False
-
-    def __enter__(self) -> ClaimKeeper:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
 
     def renew(self) -> None:
         try:
@@ -180,10 +170,6 @@ class ClaimKeeper:
         if not kept:
             self.lost = True
             logger.warning("alerts: the claim on batch %s was lost while sending", self._batch_id)
-
-    def _run(self) -> None:
-        while not self.lost and not self._stop.wait(self.every):
-            self.renew()
 
 
 def release_claim(deps: Deps, *, batch_id: str) -> None:

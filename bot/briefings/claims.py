@@ -8,7 +8,6 @@ previous holder. `renew_claim` extends the lease only while the row is still our
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,6 +28,7 @@ from bot.briefings.internals import (
 from bot.briefings.plan import ChannelFilter, parse_briefing_filters, plan_briefing
 from bot.config import Settings
 from bot.deps import Deps
+from bot.heartbeat import Heartbeat
 from store.db import session_scope
 from store.models import Briefing, BriefingPost
 
@@ -169,7 +169,7 @@ def renew_claim(
         raise LeaseLost
 
 
-class ClaimKeeper:
+class ClaimKeeper(Heartbeat):
     """Keeps a claim's lease alive on its own thread while its holder works (`with` block).
 
     Posting renews the lease as each message is recorded; the keeper covers what takes longer
@@ -187,22 +187,12 @@ class ClaimKeeper:
         lease: timedelta,
         every: float | None = None,
     ) -> None:
+        every = lease.total_seconds() / 3 if every is None else every
+        super().__init__(every=every, name="briefing-lease")
         self._deps = deps
         self._briefing_id = briefing_id
         self._owner = owner
         self._lease = lease
-        self.every = lease.total_seconds() / 3 if every is None else every
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="briefing-lease", daemon=True)
-        self.lost = False
-
-    def __enter__(self) -> ClaimKeeper:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
 
     def check(self) -> None:
         if self.lost:
@@ -224,10 +214,6 @@ class ClaimKeeper:
             log.warning("briefing %d: the claim was lost while posting", self._briefing_id)
         except Exception as exc:  # the database may be back by the next beat
             log.warning("briefing %d: lease renewal failed: %s", self._briefing_id, exc)
-
-    def _run(self) -> None:
-        while not self.lost and not self._stop.wait(self.every):
-            self.renew()
 
 
 def stalled_briefings(session: Session, *, now: datetime, period: str) -> list[Briefing]:
