@@ -61,6 +61,8 @@ class Taxonomy:
     company_nouns: frozenset[str]
     topic_requires: dict[str, str]
     veto_count: int
+    # topic -> the contexts a weak term's own sentence must hold ("sentence_needs").
+    topic_sentence_needs: dict[str, tuple[str, ...]] = field(default_factory=dict)
     terms: list[Term] = field(default_factory=list)
     # layer -> (case-sensitive pattern, case-insensitive pattern for lowercased ASCII text,
     # case-insensitive pattern with re.IGNORECASE for any other text); None when no terms.
@@ -365,6 +367,9 @@ def parse_taxonomy(data: dict[str, Any], path: Path) -> Taxonomy:
         raise TaxonomyError(f"{path}: [topics.*] tables are missing")
     for name, spec in topics.items():
         taxonomy.topic_requires[name] = str(spec.get("requires", "none"))
+        taxonomy.topic_sentence_needs[name] = tuple(
+            _strs(spec.get("sentence_needs"), f"topics.{name}.sentence_needs", path)
+        )
         for entry in spec.get("terms", []):
             if (
                 not isinstance(entry, list)

@@ -39,7 +39,8 @@ def test_national_capacity_or_foreign_dependence_is_sovereignty(
 ) -> None:
     result = classify(title, text, taxonomy=taxonomy)
     assert "sovereignty" in result.topics, result.evidence["rules"]
-    assert any("national capacity or foreign dependence" in r for r in result.evidence["rules"])
+    rules = result.evidence["rules"]
+    assert any("national capacity" in r or "foreign dependence" in r for r in rules)
 
 
 @pytest.mark.parametrize(
