@@ -223,7 +223,9 @@ def _statements(sentences: list[_Sentence]) -> list[tuple[str, str, str]]:
         if not sentence.lede:
             continue
         text = sentence.text
-        if "instrument" not in found and "ai" in sentence.contexts:
+        # An instrument about AI itself, not about trade in it ("rules" on AI chip shipments).
+        trade = "control_acts" in sentence.contexts
+        if "instrument" not in found and "ai" in sentence.contexts and not trade:
             instrument = _INSTRUMENT.search(text)
             if instrument:
                 found["instrument"] = ("instrument", f"{instrument.group(0)} on AI", sentence.where)
@@ -243,9 +245,12 @@ def _statements(sentences: list[_Sentence]) -> list[tuple[str, str, str]]:
         if "strategic" not in found:
             capability = _CAPABILITY.search(text)
             kept = _KEPT_OR_LOST.search(text) if capability else None
+            control = _STATE_CONTROL.search(text)
             if capability and kept:
                 what = f"{capability.group(0)} … {kept.group(0)}"
                 found["strategic"] = ("strategic", what, sentence.where)
+            elif control and _FIRM.search(text) and (_STATE.search(text) or sentence.governments):
+                found["strategic"] = ("strategic", control.group(0), sentence.where)
         if "partnership" not in found and "ai_context" in sentence.contexts:
             partnership = _PARTNERSHIP.search(text)
             between = len(sentence.governments - {"INTL"}) >= 2 or _BETWEEN.search(text)
@@ -260,14 +265,14 @@ _STATEMENTS = {
     "instrument": ("regulation", "a legal instrument about AI"),
     "capacity": ("sovereignty", "national capacity"),
     "dependence": ("sovereignty", "foreign dependence"),
-    "strategic": ("sovereignty", "a strategic capability kept in or leaving the country"),
+    "strategic": ("sovereignty", "a strategic capability or firm kept under national control"),
     "partnership": ("sovereignty", "an AI partnership between governments"),
 }
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?;])\s+|\n+")
 # "AI" qualifying hardware or trade ("AI chips", "AI exports") is not AI itself.
 _HARDWARE_AFTER = re.compile(
     r"[\s-]*(?:chips?|accelerators?|processors?|semiconductors?|hardware|exports?|"
-    r"data cent(?:re|er)s?|diffusion)\b",
+    r"data cent(?:re|er)s?|diffusion|model weights)\b",
     re.IGNORECASE,
 )
 _MULTILATERAL_TOPIC_WORDS = frozenset(
@@ -276,20 +281,22 @@ _MULTILATERAL_TOPIC_WORDS = frozenset(
 )
 # A legal instrument: with AI itself in its sentence it is AI regulation.
 _INSTRUMENT = re.compile(
-    r"\b(?:act|law|statute|bill|legislation|decree|directive|treaty|convention|"
-    r"(?:executive|presidential) order|(?:an?|the|this|new) order(?! (?:for|of|from|book)\b))\b",
+    r"\b(?<!export )(?<!trade )(?<!control )(?:act|law|statute|bill|legislation|decree|directive|"
+    r"treaty|convention|rules|regulations?|provisions|(?:executive|presidential) order|"
+    r"(?:an?|the|this|new) order(?! (?:for|of|from|book)\b)|"
+    r"measures (?=on|for|requiring|governing))\b",
     re.IGNORECASE,
 )
 # National capacity: what is built, and who owns it (at most three words apart).
 _INFRASTRUCTURE = (
     r"(?:compute|computing (?:power|capacity|infrastructure)|supercomput(?:er|ers|ing)|cloud|"
-    r"data cent(?:re|er)s?|(?:AI |compute )?campus(?:es)?)"
+    r"data cent(?:re|er)s?|(?:AI |compute )?campus(?:es)?|(?:GPU |training |AI )?clusters)"
 )
 _CAPACITY_WORDS = rf"(?:{_INFRASTRUCTURE}|GPUs?|graphics processors|processors|accelerators)"
 _CAPACITY = re.compile(rf"\b{_CAPACITY_WORDS}\b", re.IGNORECASE)
 _PUBLIC = (
     r"(?:national|nationwide|sovereign|public(?:ly funded)?|state-(?:backed|owned|funded)|"
-    r"government-(?:backed|funded|owned)|subsidi[sz]ed)"
+    r"government-(?:backed|funded|owned)|subsidi[sz]ed|(?:its|their|our) own)"
 )
 # A public owner qualifies any capacity; "domestic" only infrastructure ("domestic
 # accelerators" are a market's products, not a nation's capacity).
@@ -300,7 +307,8 @@ _OWNED_CAPACITY = re.compile(
 )
 _GOVERNMENT_BUILDS = re.compile(
     r"\b(?:government|ministry|minister|cabinet|state)\b[^.;]*?\b(?:buy|buys|bought|procure|"
-    r"procures|tender|tenders|fund|funds|build|builds|finance|finances|subsidi[sz]es?)\b",
+    r"procures|tender|tenders|fund|funds|build|builds|finance|finances|subsidi[sz]es?|"
+    r"invest|invests|investment|earmarks?|spend|spends|allocates?|commits?)\b",
     re.IGNORECASE,
 )
 _DEPENDENCE = re.compile(
@@ -308,11 +316,13 @@ _DEPENDENCE = re.compile(
     r"rent(?:s|ing)?\b[^.;]*?\bfrom|exposure to|exposed to)",
     re.IGNORECASE,
 )
+# Foreign: said so, or a demonym before a supplier ("American hyperscalers", "Asian foundries").
 _FOREIGN = re.compile(
     r"\b(?:(?i:foreign|overseas|abroad|(?:other|another) capitals?|outside (?:the|its|their) "
-    r"(?:country|bloc))|(?:American|Chinese|US|U\.S\.|non-European)(?: and [A-Z][a-z]+)? "
+    r"(?:country|bloc))|(?:[A-Z][a-z]+(?:an|ese|ish|ch)|US|U\.S\.|non-European)"
+    r"(?: and [A-Z][a-z]+)? "
     r"(?:firms|companies|providers|suppliers|vendors|hyperscalers|platforms|tech giants|"
-    r"technology|tech|clouds?|software))\b"
+    r"technology|tech|clouds?|software|foundries|chips|chipmakers|manufacturers|hardware))\b"
 )
 # A strategic capability kept in, or leaving, a country or region.
 _CAPABILITY = re.compile(
@@ -322,9 +332,26 @@ _CAPABILITY = re.compile(
 )
 _KEPT_OR_LOST = re.compile(
     r"\b(?:leave|leaving|moved away from|move(?:d)? abroad|relocat\w*|presence in|"
-    r"economic security|kept in|remain in|stay in)\b",
+    r"economic security|(?:keep|keeps|kept|remain|remains|stay|stays)(?: [\w-]+){0,3} in)\b",
     re.IGNORECASE,
 )
+# A state taking control of a firm, or keeping it from foreign hands.
+_STATE_CONTROL = re.compile(
+    r"\b(?:golden (?:power|share)s?|(?:take|takes|took|taking|buy|buys|bought|acquire[sd]?) "
+    r"(?:a |an )?(?:\d+(?:\.\d+)? ?(?:percent|per cent|%) |controlling |majority |minority )?"
+    r"stake|nationali[sz](?:e|es|ed|ing|ation)|(?:take|takes|took|taking) control|"
+    r"takes? the wheel|powers? to (?:block|overrule|reverse)|overrul(?:e|es|ed|ing) the management|"
+    r"block(?:s|ed|ing)? (?:the |a |its )?(?:takeover|acquisition|purchase|sale of (?:a|an|the|its) "
+    r"[\w\s-]{0,30}?(?:firm|company|maker|producer|manufacturer|start-up|startup|chipmaker|"
+    r"supplier)))",
+    re.IGNORECASE,
+)
+_FIRM = re.compile(
+    r"\b(?:firm|company|maker|producer|manufacturer|start-up|startup|chipmaker|supplier|group|"
+    r"foundry)s?\b",
+    re.IGNORECASE,
+)
+_STATE = re.compile(r"\b(?:government|ministry|minister|state|cabinet)\b", re.IGNORECASE)
 _PARTNERSHIP = re.compile(
     r"\b(?:partnership|co-?operation|alliance|memorandum of understanding|MoU)\b", re.IGNORECASE
 )
