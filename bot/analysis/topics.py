@@ -31,7 +31,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -158,8 +158,9 @@ def decide_topics(
         )
 
     for kind, found, where in _statements(sentences):
-        topic, name = _STATEMENTS[kind]
-        add(topic, STATEMENT_WEIGHT * (1.5 if where == "title" else 1.0), found, where, lede=True)
+        topic, name, _ = _STATEMENTS[kind]
+        gained = STATEMENT_WEIGHT * (1.5 if where == "title" else 1.0)
+        add(topic, gained, f"{name}: {found}", where, lede=True)
         rules.append(f"{topic}: {name} ({found})")
 
     for topic in hint_topics:
@@ -222,51 +223,85 @@ def _statements(sentences: list[_Sentence]) -> list[tuple[str, str, str]]:
     for sentence in sentences:
         if not sentence.lede:
             continue
-        text = sentence.text
-        # An instrument about AI itself, not about trade in it ("rules" on AI chip shipments).
-        trade = "control_acts" in sentence.contexts
-        if "instrument" not in found and "ai" in sentence.contexts and not trade:
-            instrument = _INSTRUMENT.search(text)
-            if instrument:
-                found["instrument"] = ("instrument", f"{instrument.group(0)} on AI", sentence.where)
-        if "capacity" not in found:
-            owned = _OWNED_CAPACITY.search(text)
-            built = _CAPACITY.search(text) if _GOVERNMENT_BUILDS.search(text) else None
-            if owned is not None:
-                found["capacity"] = ("capacity", owned.group(0), sentence.where)
-            elif built is not None:
-                found["capacity"] = ("capacity", f"government: {built.group(0)}", sentence.where)
-        if "dependence" not in found:
-            dependence = _DEPENDENCE.search(text)
-            foreign = _FOREIGN.search(text) if dependence else None
-            if dependence and foreign:
-                what = f"{dependence.group(0)} … {foreign.group(0)}"
-                found["dependence"] = ("dependence", what, sentence.where)
-        if "strategic" not in found:
-            capability = _CAPABILITY.search(text)
-            kept = _KEPT_OR_LOST.search(text) if capability else None
-            control = _STATE_CONTROL.search(text)
-            if capability and kept:
-                what = f"{capability.group(0)} … {kept.group(0)}"
-                found["strategic"] = ("strategic", what, sentence.where)
-            elif control and _FIRM.search(text) and (_STATE.search(text) or sentence.governments):
-                found["strategic"] = ("strategic", control.group(0), sentence.where)
-        if "partnership" not in found and "ai_context" in sentence.contexts:
-            partnership = _PARTNERSHIP.search(text)
-            between = len(sentence.governments - {"INTL"}) >= 2 or _BETWEEN.search(text)
-            if partnership and between and _AGREED.search(text):
-                what = f"{partnership.group(0)} between governments"
-                found["partnership"] = ("partnership", what, sentence.where)
+        for kind, (_, _, reads) in _STATEMENTS.items():
+            if kind not in found:
+                what = reads(sentence)
+                if what:
+                    found[kind] = (kind, what, sentence.where)
     return [found[k] for k in _STATEMENTS if k in found]
 
 
-# kind of statement -> (topic, what the rule says)
-_STATEMENTS = {
-    "instrument": ("regulation", "a legal instrument about AI"),
-    "capacity": ("sovereignty", "national capacity"),
-    "dependence": ("sovereignty", "foreign dependence"),
-    "strategic": ("sovereignty", "a strategic capability or firm kept under national control"),
-    "partnership": ("sovereignty", "an AI partnership between governments"),
+def _instrument(sentence: _Sentence) -> str | None:
+    """An act, law, order or rules about AI itself, not about trade in it ("rules" on AI chip
+    shipments are export controls)."""
+    if "ai" not in sentence.contexts or "control_acts" in sentence.contexts:
+        return None
+    instrument = _INSTRUMENT.search(sentence.text)
+    return f"{instrument.group(0)} on AI" if instrument else None
+
+
+def _control(sentence: _Sentence) -> str | None:
+    """A controlled thing moves (export, ship, sell) under a licence, a ban or a restriction."""
+    if "controlled_items" not in sentence.contexts:
+        return None
+    movement = _MOVEMENT.search(sentence.text)
+    restriction = _RESTRICTION.search(sentence.text) if movement else None
+    return f"{restriction.group(0)} … {movement.group(0)}" if movement and restriction else None
+
+
+def _capacity(sentence: _Sentence) -> str | None:
+    """Capacity with a public or national owner next to it, or bought or built by a state."""
+    owned = _OWNED_CAPACITY.search(sentence.text)
+    if owned:
+        return owned.group(0)
+    built = _CAPACITY.search(sentence.text) if _GOVERNMENT_BUILDS.search(sentence.text) else None
+    return f"government: {built.group(0)}" if built else None
+
+
+def _dependence(sentence: _Sentence) -> str | None:
+    dependence = _DEPENDENCE.search(sentence.text)
+    foreign = _FOREIGN.search(sentence.text) if dependence else None
+    return f"{dependence.group(0)} … {foreign.group(0)}" if dependence and foreign else None
+
+
+def _strategic(sentence: _Sentence) -> str | None:
+    """A strategic capability kept in or leaving a country, or a state taking control of a
+    firm (a stake, a golden power, a blocked takeover)."""
+    text = sentence.text
+    capability = _CAPABILITY.search(text)
+    kept = _KEPT_OR_LOST.search(text) if capability else None
+    if capability and kept:
+        return f"{capability.group(0)} … {kept.group(0)}"
+    control = _STATE_CONTROL.search(text)
+    if control and _FIRM.search(text) and (_STATE.search(text) or sentence.governments):
+        return control.group(0)
+    return None
+
+
+def _partnership(sentence: _Sentence) -> str | None:
+    """An AI or compute partnership or deal agreed between two governments (not a trade deal
+    on export controls)."""
+    if "ai_context" not in sentence.contexts or "control_acts" in sentence.contexts:
+        return None
+    partnership = _PARTNERSHIP.search(sentence.text)
+    between = len(sentence.governments - {"INTL"}) >= 2 or _BETWEEN.search(sentence.text)
+    if partnership and between and _AGREED.search(sentence.text):
+        return f"{partnership.group(0)} between governments"
+    return None
+
+
+# kind of statement -> (topic, what the rule says, how a sentence states it)
+_STATEMENTS: dict[str, tuple[str, str, Callable[[_Sentence], str | None]]] = {
+    "instrument": ("regulation", "a legal instrument about AI", _instrument),
+    "control": ("export-controls", "a controlled thing's movement under licence or ban", _control),
+    "capacity": ("sovereignty", "national capacity", _capacity),
+    "dependence": ("sovereignty", "foreign dependence", _dependence),
+    "strategic": (
+        "sovereignty",
+        "a strategic capability or firm kept under national control",
+        _strategic,
+    ),
+    "partnership": ("sovereignty", "an AI partnership between governments", _partnership),
 }
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?;])\s+|\n+")
 # "AI" qualifying hardware or trade ("AI chips", "AI exports") is not AI itself.
@@ -353,7 +388,21 @@ _FIRM = re.compile(
 )
 _STATE = re.compile(r"\b(?:government|ministry|minister|state|cabinet)\b", re.IGNORECASE)
 _PARTNERSHIP = re.compile(
-    r"\b(?:partnership|co-?operation|alliance|memorandum of understanding|MoU)\b", re.IGNORECASE
+    r"\b(?:partnership|co-?operation|alliance|memorandum of understanding|MoU|"
+    r"(?:framework |cooperation )?agreement|deal|pact|accord)\b",
+    re.IGNORECASE,
+)
+# Export control in a sentence's own words: a thing moves (export, ship, sell) under a licence,
+# a ban or a restriction.
+_MOVEMENT = re.compile(
+    r"\b(?:export\w*|re-?export\w*|ship(?:s|ped|ping|ments?)?|sell(?:s|ing)?|sold|sales?|"
+    r"smuggl\w*|divert\w*|diversion)\b",
+    re.IGNORECASE,
+)
+_RESTRICTION = re.compile(
+    r"\b(?:licen[cs]\w*|permits?|permission|ban(?:s|ned)?|restrict\w*|curbs?|prohibit\w*|"
+    r"authori[sz]\w*|approv\w*|embargo\w*|(?i:entity list)|blacklist\w*|controls?)\b",
+    re.IGNORECASE,
 )
 _AGREED = re.compile(
     r"\b(?:agree[sd]?|sign(?:s|ed)?|launch(?:es|ed)?|announc(?:es|ed)|unveil(?:s|ed)?|"
