@@ -60,6 +60,42 @@ terms = [["walking rules", 2.0]]
     assert result.topics == ["regulation"]
 
 
+def test_a_topics_sentence_needs_gate_its_generic_words(tmp_path: Path) -> None:
+    """An operator's `sentence_needs`: a term below `topic_strong_term` counts only in a
+    sentence holding those contexts; a heavier one counts anywhere."""
+    path = tmp_path / "taxonomy.toml"
+    path.write_text(
+        """
+[thresholds]
+topic = 1.0
+topic_strong_term = 2.5
+[jurisdictions.JP]
+agencies = ["METI"]
+[topics.regulation]
+requires = "none"
+sentence_needs = ["robots"]
+terms = [["walking rules", 1.0], ["Robot Walking Act", 3.0]]
+[contexts]
+robots = ["robot", "robots"]
+""",
+        encoding="utf-8",
+    )
+    taxonomy = load_taxonomy(path)
+    assert taxonomy.topic_sentence_needs["regulation"] == ("robots",)
+    gated = classify("Walking rules change", "Robots may run.", taxonomy=taxonomy)
+    assert gated.topics == []
+    assert classify("Walking rules for robots change", "", taxonomy=taxonomy).topics == [
+        "regulation"
+    ]
+    assert classify("Robot Walking Act passed", "", taxonomy=taxonomy).topics == ["regulation"]
+    broken = tmp_path / "broken.toml"
+    broken.write_text(
+        path.read_text(encoding="utf-8").replace('["robots"]', '"robots"'), encoding="utf-8"
+    )
+    with pytest.raises(TaxonomyError, match=r"topics\.regulation\.sentence_needs"):
+        load_taxonomy(broken)
+
+
 def test_a_broken_taxonomy_names_the_file_and_the_problem(tmp_path: Path) -> None:
     path = tmp_path / "bad.toml"
     path.write_text("[jurisdictions.US]\nagencies = 'BIS'\n[topics.x]\n", encoding="utf-8")
