@@ -15,11 +15,9 @@ One evidence model (each rule is a test in tests/bot/analysis/test_classify.py):
 - `INTL` (multilateral bodies, summits, declarations) is added when the multilateral subject
   scores `thresholds.multilateral` (in the title, or named repeatedly); it never removes an
   actor.
-- Relevance first: an item is AI or chip policy when it has the context (AI, chips, compute,
-  critical minerals). Topics then need evidence in the item's own text: weighted terms, a
-  legal instrument about AI (an act, law, bill or order on AI is `regulation`), and summit
-  words only when the summit is the subject. Negative phrases ("potato chips", "sovereign
-  bonds") hide the words they contain, and `negatives.veto_count` of them veto weak topics.
+- Relevance, then topics, is `topics.decide_topics`: a topic needs evidence in the item's own
+  text (see that module); no topic means the item is not AI or chip policy, and then a
+  jurisdiction is kept only when its government acts (an agency or law, or the headline).
 """
 
 from __future__ import annotations
