@@ -64,6 +64,7 @@ class _Sentence:
     lede: bool
     contexts: set[str] = field(default_factory=set)
     governments: set[str] = field(default_factory=set)
+    topics: set[str] = field(default_factory=set)  # topics whose terms it holds
 
 
 @dataclass
@@ -142,6 +143,7 @@ def decide_topics(
                     add(term.label, gained, match.matched, "multilateral subject", lede=True)
                 continue
             sentence = part.sentence_of(match)
+            sentence.topics.add(term.label)
             if term.weight < strong:
                 needs = taxonomy.topic_sentence_needs.get(term.label, ())
                 if not set(needs) <= sentence.contexts:
@@ -233,9 +235,12 @@ def _statements(sentences: list[_Sentence]) -> list[tuple[str, str, str]]:
 
 def _instrument(sentence: _Sentence) -> str | None:
     """An act, law, order or rules about AI itself, not about trade in it ("rules" on AI chip
-    shipments are export controls)."""
+    shipments are export controls) or about personal data (a data bill's rules on automated
+    decision-making)."""
     if "ai" not in sentence.contexts or "control_acts" in sentence.contexts:
         return None
+    if "data-protection" in sentence.topics:
+        return None  # a data law's rules on automated decisions are data protection
     instrument = _INSTRUMENT.search(sentence.text)
     return f"{instrument.group(0)} on AI" if instrument else None
 
@@ -251,7 +256,7 @@ def _control(sentence: _Sentence) -> str | None:
 
 def _capacity(sentence: _Sentence) -> str | None:
     """Capacity with a public or national owner next to it, or bought or built by a state."""
-    owned = _OWNED_CAPACITY.search(sentence.text)
+    owned = _OWNED_CAPACITY.search(sentence.text) or _CAPACITY_AT_HOME.search(sentence.text)
     if owned:
         return owned.group(0)
     built = _CAPACITY.search(sentence.text) if _GOVERNMENT_BUILDS.search(sentence.text) else None
@@ -330,7 +335,7 @@ _INFRASTRUCTURE = (
 _CAPACITY_WORDS = rf"(?:{_INFRASTRUCTURE}|GPUs?|graphics processors|processors|accelerators)"
 _CAPACITY = re.compile(rf"\b{_CAPACITY_WORDS}\b", re.IGNORECASE)
 _PUBLIC = (
-    r"(?:national|nationwide|sovereign|public(?:ly funded)?|state-(?:backed|owned|funded)|"
+    r"(?:national|nationwide|federal|sovereign|public(?:ly funded)?|state-(?:backed|owned|funded)|"
     r"government-(?:backed|funded|owned)|subsidi[sz]ed|(?:its|their|our) own)"
 )
 # A public owner qualifies any capacity; "domestic" only infrastructure ("domestic
@@ -338,6 +343,11 @@ _PUBLIC = (
 _OWNED_CAPACITY = re.compile(
     rf"\b(?:{_PUBLIC}(?:[\s-]+[\w-]+){{0,3}}?[\s-]+{_CAPACITY_WORDS}|"
     rf"(?:domestic|home-grown|homegrown)(?:[\s-]+[\w-]+){{0,3}}?[\s-]+{_INFRASTRUCTURE})\b",
+    re.IGNORECASE,
+)
+_CAPACITY_AT_HOME = re.compile(
+    rf"\b{_CAPACITY_WORDS}(?:[\s-]+[\w-]+){{0,3}}?[\s-]+(?:at home|domestically|on (?:its|their|our|"
+    r"(?:the )?(?:country's|nation's|bloc's)) (?:own )?soil)\b",
     re.IGNORECASE,
 )
 _GOVERNMENT_BUILDS = re.compile(

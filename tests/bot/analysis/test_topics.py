@@ -374,3 +374,46 @@ def test_a_commentary_whose_lede_states_no_topic_is_read_in_its_body(
     taxonomy: Taxonomy, title: str, text: str, expected: list[str]
 ) -> None:
     assert _topics(taxonomy, title, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        (
+            "Data protection bill completes its passage",
+            "The data protection bill completed its passage, changing rules on automated "
+            "decision-making, cookies and data access for researchers.",
+        ),
+        (
+            "Privacy law amended to cover profiling",
+            "The amended privacy law tightens rules on algorithmic profiling of personal data "
+            "and sets new fines for breaches.",
+        ),
+    ],
+)
+def test_a_data_laws_rules_on_automated_decisions_are_data_protection_not_ai_regulation(
+    taxonomy: Taxonomy, title: str, text: str
+) -> None:
+    assert _topics(taxonomy, title, text) == ["data-protection"]
+
+
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        (
+            "Order opens federal sites to data centre builders",
+            "The President signed an executive order letting developers lease federal land for "
+            "artificial intelligence data centres, with permits fast-tracked.",
+        ),
+        (
+            "Telecom groups pledge GPU clusters at home",
+            "The country's three largest telecom groups pledged to build GPU clusters at home "
+            "for local AI developers, the digital ministry said.",
+        ),
+    ],
+)
+def test_capacity_on_public_land_or_at_home_is_national_capacity(
+    taxonomy: Taxonomy, title: str, text: str
+) -> None:
+    assert "sovereignty" in _topics(taxonomy, title, text)
+    assert any("national capacity" in r for r in _rules(taxonomy, title, text))
