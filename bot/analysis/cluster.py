@@ -580,6 +580,7 @@ def best_match(
     `names_counted`: the new item's names counted over every candidate before any was ruled
     out (`NameCounts.of`); without it, over `candidates`."""
     jset = frozenset(jurisdictions) - {"INTL"}
+    new_topics = frozenset(topics)
     pool = list(candidates)
     if names_counted is None:
         names_counted = NameCounts.of(new, ((c.development_id, c.fingerprint) for c in pool))
@@ -590,6 +591,8 @@ def best_match(
             continue  # two governments' measures (one answering the other) are two events
         if conflict(new, cand.fingerprint):
             continue
+        if new_topics and cand.topics and new_topics.isdisjoint(cand.topics):
+            continue  # a takeover of a chipmaker and a chip-tool licence rule: two events
         words = similarity(new, cand.fingerprint)
         names = names_score(new, cand.fingerprint, names_counted, words=words)
         score = words + names
