@@ -259,8 +259,9 @@ def _capacity(sentence: _Sentence) -> str | None:
     owned = _OWNED_CAPACITY.search(sentence.text) or _CAPACITY_AT_HOME.search(sentence.text)
     if owned:
         return owned.group(0)
-    built = _CAPACITY.search(sentence.text) if _GOVERNMENT_BUILDS.search(sentence.text) else None
-    return f"government: {built.group(0)}" if built else None
+    state = _STATE.search(sentence.text) or sentence.governments - {"INTL"}
+    built = _CAPACITY.search(sentence.text) if state and _PAYS.search(sentence.text) else None
+    return f"state pays: {built.group(0)}" if built else None
 
 
 def _dependence(sentence: _Sentence) -> str | None:
@@ -332,7 +333,10 @@ _INFRASTRUCTURE = (
     r"(?:compute|computing (?:power|capacity|infrastructure)|supercomput(?:er|ers|ing)|cloud|"
     r"data cent(?:re|er)s?|(?:AI |compute )?campus(?:es)?|(?:GPU |training |AI )?clusters)"
 )
-_CAPACITY_WORDS = rf"(?:{_INFRASTRUCTURE}|GPUs?|graphics processors|processors|accelerators)"
+_CAPACITY_WORDS = (
+    rf"(?:{_INFRASTRUCTURE}|GPUs?|graphics processors|processors|accelerators|fabs?|"
+    r"foundr(?:y|ies)|(?:chip|semiconductor) (?:plants?|factories|fabs?)|chip production)"
+)
 _CAPACITY = re.compile(rf"\b{_CAPACITY_WORDS}\b", re.IGNORECASE)
 _PUBLIC = (
     r"(?:national|nationwide|federal|sovereign|public(?:ly funded)?|state-(?:backed|owned|funded)|"
@@ -350,10 +354,12 @@ _CAPACITY_AT_HOME = re.compile(
     r"(?:the )?(?:country's|nation's|bloc's)) (?:own )?soil)\b",
     re.IGNORECASE,
 )
-_GOVERNMENT_BUILDS = re.compile(
-    r"\b(?:government|ministry|minister|cabinet|state)\b[^.;]*?\b(?:buy|buys|bought|procure|"
-    r"procures|tender|tenders|fund|funds|build|builds|finance|finances|subsidi[sz]es?|"
-    r"invest|invests|investment|earmarks?|spend|spends|allocates?|commits?)\b",
+# A state (a government word, or an agency or government the taxonomy knows) paying for it:
+# verbs only ("investment" in a list of a partnership's aims pays for nothing).
+_PAYS = re.compile(
+    r"\b(?:buy|buys|bought|procure[sd]?|tenders?|fund(?:s|ed)?|build|builds|finance[sd]?|"
+    r"subsidi[sz](?:es|ed)|invest|invests|invested|earmarks?|spend|spends|allocate[sd]?|"
+    r"commits?|award(?:s|ed)?|grants?|granted)\b",
     re.IGNORECASE,
 )
 _DEPENDENCE = re.compile(

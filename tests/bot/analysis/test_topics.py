@@ -417,3 +417,45 @@ def test_capacity_on_public_land_or_at_home_is_national_capacity(
 ) -> None:
     assert "sovereignty" in _topics(taxonomy, title, text)
     assert any("national capacity" in r for r in _rules(taxonomy, title, text))
+
+
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        (
+            "Commerce awards 4 billion for two Texas fabs",
+            "The Commerce Department awarded up to 4 billion dollars under the CHIPS Act for two "
+            "fabs in Texas, saying they would bring leading-edge production home.",
+        ),
+        (
+            "METI adds subsidies for Hokkaido foundry",
+            "METI will grant a further 500 billion yen to the foundry project in Hokkaido, the "
+            "ministry said on Tuesday.",
+        ),
+    ],
+)
+def test_a_state_paying_for_chip_plants_is_national_capacity(
+    taxonomy: Taxonomy, title: str, text: str
+) -> None:
+    assert _topics(taxonomy, title, text) == ["sovereignty"]
+
+
+def test_investment_named_among_a_partnerships_aims_pays_for_no_capacity(
+    taxonomy: Taxonomy,
+) -> None:
+    rules = _rules(
+        taxonomy,
+        "Opinion: London chose its partner",
+        "By standing beside the United States rather than France, ministers showed which "
+        "partnership they consider vital for compute, investment and security.",
+    )
+    assert not any("national capacity" in r for r in rules)
+
+
+def test_canadas_ai_and_data_act_is_an_ai_law_not_a_data_law(taxonomy: Taxonomy) -> None:
+    assert _topics(
+        taxonomy,
+        "Ottawa's AI bill lapses",
+        "The Artificial Intelligence and Data Act lapsed when Parliament was prorogued; it "
+        "would have set duties for high-impact systems.",
+    ) == ["regulation"]
