@@ -259,6 +259,8 @@ def _capacity(sentence: _Sentence) -> str | None:
     owned = _OWNED_CAPACITY.search(sentence.text) or _CAPACITY_AT_HOME.search(sentence.text)
     if owned:
         return owned.group(0)
+    if "control_acts" in sentence.contexts:
+        return None  # a licence for a data centre operator is trade, not the state paying
     state = _STATE.search(sentence.text) or sentence.governments - {"INTL"}
     built = _CAPACITY.search(sentence.text) if state and _PAYS.search(sentence.text) else None
     return f"state pays: {built.group(0)}" if built else None
