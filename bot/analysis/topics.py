@@ -191,9 +191,21 @@ def decide_topics(
         scores, minimum=thresholds.get("topic", 2.0), ratio=thresholds.get("topic_ratio", 0.3)
     )
     strongest = max(scores.values(), default=0.0)
-    if topics and len(negatives) >= taxonomy.veto_count and strongest < STRONG_TOPIC:
+    vetoed = len(negatives) >= taxonomy.veto_count
+    if topics and vetoed and strongest < STRONG_TOPIC:
         rules.append(f"negative vocabulary ({', '.join(sorted(set(negatives))[:5])})")
         topics = []
+    elif not topics and not vetoed:
+        # A government's strategy, plan or programme for AI is AI policy even when no topic
+        # is stated: national AI capacity is what such plans are about.
+        plan = next((p for s in sentences if s.lede and (p := _plan(s))), None)
+        if plan:
+            topics = ["sovereignty"]
+            scores["sovereignty"] = max(scores.get("sovereignty", 0.0), STATEMENT_WEIGHT)
+            evidence.setdefault("sovereignty", []).append(
+                {"term": f"AI plan: {plan}", "where": "lede"}
+            )
+            rules.append(f"sovereignty: a government's plan for AI, no other topic ({plan})")
     topics.sort(key=TOPIC_ORDER.index)
     return TopicDecision(topics, dict(scores), dict(evidence), negatives, rules)
 
@@ -296,6 +308,15 @@ def _partnership(sentence: _Sentence) -> str | None:
     if partnership and between and _AGREED.search(sentence.text):
         return f"{partnership.group(0)} between governments"
     return None
+
+
+def _plan(sentence: _Sentence) -> str | None:
+    """A strategy, plan or programme for AI itself, by a government."""
+    if "ai" not in sentence.contexts:
+        return None
+    plan = _PLAN.search(sentence.text)
+    state = _STATE.search(sentence.text) or sentence.governments - {"INTL"}
+    return plan.group(0) if plan and state else None
 
 
 # kind of statement -> (topic, what the rule says, how a sentence states it)
@@ -405,6 +426,11 @@ _FIRM = re.compile(
     re.IGNORECASE,
 )
 _STATE = re.compile(r"\b(?:government|ministry|minister|state|cabinet)\b", re.IGNORECASE)
+_PLAN = re.compile(
+    r"\b(?:strateg(?:y|ies)|(?:action )?plans?|programmes?|programs?|missions?|initiatives?|"
+    r"roadmaps?)\b",
+    re.IGNORECASE,
+)
 _PARTNERSHIP = re.compile(
     r"\b(?:partnership|co-?operation|alliance|memorandum of understanding|MoU|"
     r"(?:framework |cooperation )?agreement|deal|pact|accord)\b",

@@ -459,3 +459,51 @@ def test_canadas_ai_and_data_act_is_an_ai_law_not_a_data_law(taxonomy: Taxonomy)
         "The Artificial Intelligence and Data Act lapsed when Parliament was prorogued; it "
         "would have set duties for high-impact systems.",
     ) == ["regulation"]
+
+
+# --- relevance: a government's plan for AI is AI policy ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        (
+            "Government publishes national AI strategy",
+            "The strategy sets out plans for skills, research and the adoption of artificial "
+            "intelligence in public services, the digital minister said.",
+        ),
+        (
+            "Nairobi unveils five-year plan for artificial intelligence",
+            "The cabinet approved a five-year plan to expand the use of artificial intelligence "
+            "in farming, health and schools.",
+        ),
+    ],
+)
+def test_a_governments_plan_for_ai_with_no_other_topic_is_ai_policy(
+    taxonomy: Taxonomy, title: str, text: str
+) -> None:
+    result = classify(title, text, taxonomy=taxonomy)
+    assert result.topics == ["sovereignty"]
+    assert any("a government's plan for AI" in r for r in result.evidence["rules"])
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "expected"),
+    [
+        (
+            "Retailer unveils AI plan for its stores",
+            "The retailer unveiled a plan to use artificial intelligence to manage stock.",
+            [],
+        ),
+        (
+            "Parliament passes AI act; national AI strategy to follow",
+            "Parliament passed an act on artificial intelligence that obliges the government to "
+            "adopt a national AI strategy and sets transparency duties for providers.",
+            ["regulation"],
+        ),
+    ],
+)
+def test_a_plan_by_a_firm_or_beside_another_topic_adds_no_sovereignty(
+    taxonomy: Taxonomy, title: str, text: str, expected: list[str]
+) -> None:
+    assert _topics(taxonomy, title, text) == expected
