@@ -414,7 +414,7 @@ _STATE_CONTROL = re.compile(
     r"\b(?:golden (?:power|share)s?|(?:take|takes|took|taking|buy|buys|bought|acquire[sd]?) "
     r"(?:a |an )?(?:\d+(?:\.\d+)? ?(?:percent|per cent|%) |controlling |majority |minority )?"
     r"stake|nationali[sz](?:e|es|ed|ing|ation)|(?:take|takes|took|taking) control|"
-    r"takes? the wheel|powers? to (?:block|overrule|reverse)|overrul(?:e|es|ed|ing) the management|"
+    r"powers? to (?:block|overrule|reverse)|overrul(?:e|es|ed|ing) the management|"
     r"block(?:s|ed|ing)? (?:the |a |its )?(?:takeover|acquisition|purchase|sale of (?:a|an|the|its) "
     r"[\w\s-]{0,30}?(?:firm|company|maker|producer|manufacturer|start-up|startup|chipmaker|"
     r"supplier)))",
