@@ -177,7 +177,7 @@ def decide_topics(
                 rules.append(f"{topic}: no {need} context")
             scores[topic] = 0.0
     thresholds = taxonomy.thresholds
-    body_only = thresholds.get("topic_body_only", 4.0)
+    body_only = thresholds.get("topic_body_only", 3.0)
     for topic, value in scores.items():
         # When the lede states no topic (a commentary's hook), the body decides.
         if (
