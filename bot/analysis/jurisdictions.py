@@ -1,0 +1,355 @@
+"""Which governments an item is about: one evidence model (see README "Classification").
+
+Each vocabulary match of a jurisdiction is a signal. Its score is its kind's weight (an agency
+or law identifies a government better than a name, a name better than a demonym) times where
+it stands (the title counts `weights.title` times, the opening of a sentence `weights.subject`
+times) times its **role** in the sentence: an actor counts fully, a target ("exports to
+China") `weights.target`, a passing mention ("Chinese chipmakers", "US tariffs") `weights.passing`.
+
+- A term several governments share ("Secretary of State", "Ministry of Economic Affairs",
+  "Strasbourg": the European Parliament's and the Council of Europe's seat) names none on its
+  own: it goes to the candidate the rest of the item (the source's prior included) already
+  supports, and to none when nothing does.
+- The source's configured jurisdictions are a strong prior (`weights.source_hint`); they give
+  way only when the text never names them while another government's agency or law acts with
+  `thresholds.override_hint`.
+- Every other government is an actor when its score reaches `thresholds.jurisdiction` and
+  either `thresholds.jurisdiction_ratio` of the strongest government's *text* evidence or it
+  acts in the headline (a headline actor is what the item is about).
+- `INTL` is added when multilateral bodies, treaties and summits score
+  `thresholds.multilateral`; it never removes an actor.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from bot.analysis.taxonomy import Match, Taxonomy
+
+_MAX_REPEATS = 3  # a term repeated more than this adds nothing
+_FILLER_WORDS = frozenset(
+    {
+        "the",
+        "a",
+        "an",
+        "on",
+        "friday",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "saturday",
+        "sunday",
+        "today",
+        "now",
+        "meanwhile",
+        "and",
+        "but",
+        "in",
+        "then",
+        "both",
+    }
+)
+# Compiled once: these run per jurisdiction signal.
+_WHITESPACE = re.compile(r"\s+")
+_POSSESSIVE = re.compile(r"^['’]s\b")
+_LOWER_WORDS = re.compile(r"[a-z][a-z-]*")
+_LETTER_WORDS = re.compile(r"[A-Za-z]+")
+# A place naming an event ("the Paris AI summit") is not that government acting.
+_EVENT_NOUNS = frozenset(
+    {
+        "summit",
+        "declaration",
+        "talks",
+        "communique",
+        "communiqué",
+        "process",
+        "text",
+        "document",
+        "statement",
+        "charter",
+        "pledge",
+        "principles",
+        "agenda",
+    }
+)
+_VENUE = re.compile(r"\bat(?: the)? $")
+# A sentence listing who took part names participants, not the government acting.
+_PARTICIPANTS = re.compile(
+    r"\b(?:among the (?:signatories|participants)|signatories include|attending governments)\b",
+    re.IGNORECASE,
+)
+# A sentence comparing with another government's regime names it in passing: "the second
+# jurisdiction after the European Union", "unlike the GDPR", "Europe, by contrast, ...".
+_COMPARISON = re.compile(
+    r"\b(?:by contrast|in contrast|unlike|compared (?:with|to)|in comparison|similar to|"
+    r"modell?ed on|(?:second|third|first) (?:\w+ )?(?:after|behind|following))\b",
+    re.IGNORECASE,
+)
+_INSTITUTIONS = ("agencies", "laws")
+
+
+@dataclass(frozen=True)
+class Found:
+    """One jurisdiction match, where it was seen (`title` or `text`) and the body it is in."""
+
+    where: str
+    body: str
+    match: Match
+
+
+@dataclass
+class Jurisdictions:
+    """The decision and its evidence."""
+
+    codes: list[str]  # acting governments, strongest first, then INTL when the subject
+    scores: dict[str, float]
+    signals: dict[str, list[dict[str, Any]]]
+    rules: list[str] = field(default_factory=list)
+    multilateral: bool = False
+    governing: set[str] = field(default_factory=set)  # acting through an institution or title
+
+
+def decide(found: Sequence[Found], taxonomy: Taxonomy, hints: Iterable[str]) -> Jurisdictions:
+    """The governments the matches say the item is about (see the module docstring)."""
+    weights = taxonomy.weights
+    thresholds = taxonomy.thresholds
+    scores: dict[str, float] = defaultdict(float)
+    signals: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    rules: list[str] = []
+    repeats: dict[tuple[str, str], int] = defaultdict(int)
+    shared: list[list[Found]] = []
+    for group in _by_span(found):
+        if len({f.match.term.label for f in group}) > 1:
+            shared.append(group)  # decided once the rest of the item is scored
+            continue
+        _score(group[0], taxonomy, scores, signals, repeats)
+
+    hinted = [c for c in dict.fromkeys(hints) if c != "INTL"]
+    prior = weights.get("source_hint", 4.0)
+    for code in hinted:
+        scores[code] += prior
+        signals[code].append(
+            {"term": "source", "where": "source", "kind": "hint", "role": "prior", "score": prior}
+        )
+    _resolve_shared(shared, taxonomy, scores, signals, repeats, rules)
+    hinted = _overridden(hinted, scores, signals, prior, thresholds, rules)
+    codes = _actors(scores, signals, hinted, thresholds, rules)
+    governing = {
+        c
+        for c, found_signals in signals.items()
+        for s in found_signals
+        if s["role"] in ("actor", "prior")
+        and (s["kind"] in (*_INSTITUTIONS, "hint") or s["where"] == "title")
+    }
+    intl = scores.get("INTL", 0.0)
+    multilateral = intl >= thresholds.get("multilateral", 5.0)
+    if multilateral:
+        rules.append(f"INTL: multilateral subject ({intl:.2f})")
+    elif intl > 0:
+        rules.append(f"INTL: multilateral words in passing ({intl:.2f}), not the subject")
+    codes.sort(key=lambda c: -scores[c])
+    if multilateral:
+        codes.append("INTL")
+    return Jurisdictions(codes, dict(scores), dict(signals), rules, multilateral, governing)
+
+
+def _by_span(found: Sequence[Found]) -> list[list[Found]]:
+    """The matches grouped by where they stand: one group per span, several terms when several
+    jurisdictions list the same words."""
+    groups: dict[tuple[str, int, int], list[Found]] = {}
+    for f in found:
+        groups.setdefault((f.where, f.match.start, f.match.end), []).append(f)
+    return list(groups.values())
+
+
+def _score(
+    f: Found,
+    taxonomy: Taxonomy,
+    scores: dict[str, float],
+    signals: dict[str, list[dict[str, Any]]],
+    repeats: dict[tuple[str, str], int],
+    shared: Sequence[str] = (),
+) -> None:
+    term = f.match.term
+    key = (term.label, term.text.lower())
+    repeats[key] += 1
+    if repeats[key] > _MAX_REPEATS:
+        return
+    weights = taxonomy.weights
+    role = _role(f.body, f.match, taxonomy)
+    factor = weights.get("title", 2.0) if f.where == "title" else 1.0
+    if role == "target":
+        factor *= weights.get("target", 0.0) if term.kind != "agencies" else 0.5
+    elif role == "passing":
+        factor *= weights.get("passing", 0.25)
+    elif _is_subject(f.body, f.match):
+        factor *= weights.get("subject", 1.5)
+    gained = term.weight * factor
+    scores[term.label] += gained
+    if len(signals[term.label]) < 10:
+        signal: dict[str, Any] = {
+            "term": f.match.matched,
+            "where": f.where,
+            "kind": term.kind,
+            "role": role,
+            "score": round(gained, 2),
+        }
+        if shared:
+            signal["shared"] = list(shared)
+        signals[term.label].append(signal)
+
+
+def _resolve_shared(
+    shared: list[list[Found]],
+    taxonomy: Taxonomy,
+    scores: dict[str, float],
+    signals: dict[str, list[dict[str, Any]]],
+    repeats: dict[tuple[str, str], int],
+    rules: list[str],
+) -> None:
+    """A term several jurisdictions list goes to the one the rest of the item supports (its
+    score before any shared term is counted); to none when no candidate has support or two
+    have the same."""
+    support = dict(scores)
+    for group in shared:
+        candidates = sorted({f.match.term.label for f in group})
+        ranked = sorted(candidates, key=lambda c: -support.get(c, 0.0))
+        best = support.get(ranked[0], 0.0)
+        matched = group[0].match.matched
+        if best <= 0 or support.get(ranked[1], 0.0) == best:
+            rules.append(f"{matched!r}: shared by {', '.join(candidates)}; no context decides")
+            continue
+        chosen = next(f for f in group if f.match.term.label == ranked[0])
+        _score(chosen, taxonomy, scores, signals, repeats, shared=candidates)
+
+
+def _overridden(
+    hinted: list[str],
+    scores: dict[str, float],
+    signals: dict[str, list[dict[str, Any]]],
+    prior: float,
+    thresholds: dict[str, float],
+    rules: list[str],
+) -> list[str]:
+    """The source's own jurisdictions, less those that give way to strong contrary evidence:
+    another government's institution acting strongly while the text never names the source's."""
+    institutions = {
+        c: sum(x["score"] for x in s if x["role"] == "actor" and x["kind"] in _INSTITUTIONS)
+        for c, s in signals.items()
+        if c != "INTL"
+    }
+    kept = list(hinted)
+    for code in hinted:
+        own = scores[code] - prior
+        rival = max((v for c, v in institutions.items() if c != code), default=0.0)
+        if own <= 0 and rival >= thresholds.get("override_hint", 6.0):
+            kept.remove(code)
+            scores[code] = 0.0
+            rules.append(
+                f"{code}: the source's prior overridden (another government acts, {rival:.2f})"
+            )
+    return kept
+
+
+def _actors(
+    scores: dict[str, float],
+    signals: dict[str, list[dict[str, Any]]],
+    hinted: list[str],
+    thresholds: dict[str, float],
+    rules: list[str],
+) -> list[str]:
+    """The acting governments: the source's own (a prior), and every other whose score is at
+    least the minimum and either a share of the strongest government's text evidence (the
+    prior left out: it says who publishes, not how much the text is about them) or an actor in
+    the headline."""
+    governments = {c: v for c, v in scores.items() if c != "INTL"}
+    kept = list(hinted)
+    for code in hinted:
+        rules.append(f"{code}: the source's own jurisdiction (prior)")
+    top = max(governments.values(), default=0.0)
+    minimum = thresholds.get("jurisdiction", 2.0)
+    ratio = thresholds.get("jurisdiction_ratio", 0.34)
+    for code, value in governments.items():
+        if code in kept:
+            continue
+        if value >= minimum and value >= ratio * top:
+            kept.append(code)
+        elif value > 0:
+            rules.append(f"{code}: {value:.2f} is below {max(minimum, ratio * top):.2f}")
+    return kept
+
+
+def _role(text: str, match: Match, taxonomy: Taxonomy) -> str:
+    """actor | target | passing, from the words around a jurisdiction signal."""
+    before = text[max(0, match.start - 30) : match.start].lower()
+    before = _WHITESPACE.sub(" ", before)
+    target_before = _target_before_pattern(taxonomy.target_before)
+    if target_before is not None and target_before.search(before):
+        return "target"
+    after = text[match.end : match.end + 30]
+    if after.lower().startswith(_lowered(taxonomy.target_after)):
+        return "target"
+    if _COMPARISON.search(_sentence_of(text, match)):
+        return "passing"  # "Europe, by contrast, is debating its AI Act": a comparison
+    if match.term.kind in ("demonyms", "places", "names"):
+        if match.term.kind == "places" and _VENUE.search(before):
+            return "passing"  # "the talks at Bletchley Park": a venue, not its government
+        if _PARTICIPANTS.search(_sentence_of(text, match)):
+            return "passing"  # "China and the US were among the signatories": participants
+        if _POSSESSIVE.match(after) and not _is_subject(text, match):
+            return "passing"  # "Beijing's supply": a possessive outside the subject
+        tail = _POSSESSIVE.sub("", after).lower()
+        words = _LOWER_WORDS.findall(tail)[:3]
+        if any(" ".join(words[:n]) in taxonomy.company_nouns for n in (1, 2, 3)):
+            return "passing"
+        # "Dutch potato processors": a demonym qualifies a noun phrase ending in a company noun.
+        if match.term.kind == "demonyms" and any(w in taxonomy.company_nouns for w in words[1:3]):
+            return "passing"
+        # "the Paris AI summit": a place naming an event is not its government acting.
+        if any(w in _EVENT_NOUNS for w in words[:3]):
+            return "passing"
+    return "actor"
+
+
+@lru_cache(maxsize=8)
+def _lowered(words: tuple[str, ...]) -> tuple[str, ...]:
+    """`words` lowercased, once per taxonomy: `startswith` takes them all in one call."""
+    return tuple(w.lower() for w in words)
+
+
+@lru_cache(maxsize=8)
+def _target_before_pattern(words: tuple[str, ...]) -> re.Pattern[str] | None:
+    """Any of `words` right before the signal (one search instead of one per word)."""
+    if not words:
+        return None
+    body = "|".join(re.escape(w) for w in words)
+    return re.compile(rf"(?:^|\W)(?:{body})\s+(?:the\s+)?$")
+
+
+def _sentence_of(text: str, match: Match) -> str:
+    left = max(text.rfind(". ", 0, match.start), text.rfind("\n", 0, match.start))
+    right = text.find(". ", match.end)
+    return text[left + 1 : right if right >= 0 else len(text)]
+
+
+def _is_subject(text: str, match: Match) -> bool:
+    """The signal opens its sentence, possibly after other names ("The US and the UAE")."""
+    prefix = text[: match.start]
+    cut = max(
+        prefix.rfind(". "),
+        prefix.rfind("\n"),
+        prefix.rfind("? "),
+        prefix.rfind("! "),
+        prefix.rfind(": "),
+    )
+    lead = prefix[cut + 1 :] if cut >= 0 else prefix
+    words = _LETTER_WORDS.findall(lead)
+    if len(words) > 6:
+        return False
+    return all(w.lower() in _FILLER_WORDS or w[:1].isupper() for w in words)
