@@ -188,7 +188,8 @@ def _score(
         factor *= weights.get("target", 0.0) if term.kind != "agencies" else 0.5
     elif role == "passing":
         factor *= weights.get("passing", 0.25)
-    elif _is_subject(f.body, f.match):
+    subject = role == "actor" and _is_subject(f.body, f.match)
+    if subject:
         factor *= weights.get("subject", 1.5)
     gained = term.weight * factor
     scores[term.label] += gained
@@ -200,6 +201,8 @@ def _score(
             "role": role,
             "score": round(gained, 2),
         }
+        if subject:
+            signal["subject"] = True
         if shared:
             signal["shared"] = list(shared)
         signals[term.label].append(signal)
@@ -265,9 +268,8 @@ def _actors(
     rules: list[str],
 ) -> list[str]:
     """The acting governments: the source's own (a prior), and every other whose score is at
-    least the minimum and either a share of the strongest government's text evidence (the
-    prior left out: it says who publishes, not how much the text is about them) or an actor in
-    the headline."""
+    least the minimum and either a share of the strongest government's or the subject of the
+    headline (a partner the headline names acting beside a source's own government)."""
     governments = {c: v for c, v in scores.items() if c != "INTL"}
     kept = list(hinted)
     for code in hinted:
@@ -278,7 +280,8 @@ def _actors(
     for code, value in governments.items():
         if code in kept:
             continue
-        if value >= minimum and value >= ratio * top:
+        headline = any(s["where"] == "title" and s.get("subject") for s in signals.get(code, []))
+        if value >= minimum and (value >= ratio * top or headline):
             kept.append(code)
         elif value > 0:
             rules.append(f"{code}: {value:.2f} is below {max(minimum, ratio * top):.2f}")
@@ -308,8 +311,9 @@ def _role(text: str, match: Match, taxonomy: Taxonomy) -> str:
         words = _LOWER_WORDS.findall(tail)[:3]
         if any(" ".join(words[:n]) in taxonomy.company_nouns for n in (1, 2, 3)):
             return "passing"
-        # "Dutch potato processors": a demonym qualifies a noun phrase ending in a company noun.
-        if match.term.kind == "demonyms" and any(w in taxonomy.company_nouns for w in words[1:3]):
+        # "Dutch potato processors", "China chip plants": a name qualifies a noun phrase ending
+        # in a company noun.
+        if any(w in taxonomy.company_nouns for w in words[1:3]):
             return "passing"
         # "the Paris AI summit": a place naming an event is not its government acting.
         if any(w in _EVENT_NOUNS for w in words[:3]):
