@@ -92,6 +92,13 @@ _COMPARISON = re.compile(
     re.IGNORECASE,
 )
 _INSTITUTIONS = ("agencies", "laws")
+# The other party of an agreement ("signs a framework with the UAE") acts with the first.
+_PARTNER = re.compile(
+    r"\b(?:partnership|agreement|deal|accord|pact|memorandum|mou|treaty|arrangement|"
+    r"framework)s?(?: [a-z-]+){0,2} with(?: the)? $"
+)
+_NEXT_LOWER_WORD = re.compile(r"\s+[a-z]")
+_INDEFINITE = re.compile(r"(?:^|\W)an? $")
 
 
 @dataclass(frozen=True)
@@ -144,7 +151,7 @@ def decide(found: Sequence[Found], taxonomy: Taxonomy, hints: Iterable[str]) -> 
         c
         for c, found_signals in signals.items()
         for s in found_signals
-        if s["role"] in ("actor", "prior")
+        if s["role"] in ("actor", "partner", "prior")
         and (s["kind"] in (*_INSTITUTIONS, "hint") or s["where"] == "title")
     }
     intl = scores.get("INTL", 0.0)
@@ -188,7 +195,7 @@ def _score(
         factor *= weights.get("target", 0.0) if term.kind != "agencies" else 0.5
     elif role == "passing":
         factor *= weights.get("passing", 0.25)
-    subject = role == "actor" and _is_subject(f.body, f.match)
+    subject = role in ("actor", "partner") and _is_subject(f.body, f.match)
     if subject:
         factor *= weights.get("subject", 1.5)
     gained = term.weight * factor
@@ -268,8 +275,9 @@ def _actors(
     rules: list[str],
 ) -> list[str]:
     """The acting governments: the source's own (a prior), and every other whose score is at
-    least the minimum and either a share of the strongest government's or the subject of the
-    headline (a partner the headline names acting beside a source's own government)."""
+    least the minimum and either a share of the strongest government's, the subject of the
+    headline (a partner the headline names acting beside a source's own government) or the
+    other party of an agreement."""
     governments = {c: v for c, v in scores.items() if c != "INTL"}
     kept = list(hinted)
     for code in hinted:
@@ -280,8 +288,10 @@ def _actors(
     for code, value in governments.items():
         if code in kept:
             continue
-        headline = any(s["where"] == "title" and s.get("subject") for s in signals.get(code, []))
-        if value >= minimum and (value >= ratio * top or headline):
+        own = signals.get(code, [])
+        headline = any(s["where"] == "title" and s.get("subject") for s in own)
+        partner = any(s["role"] == "partner" for s in own)
+        if value >= minimum and (value >= ratio * top or headline or partner):
             kept.append(code)
         elif value > 0:
             rules.append(f"{code}: {value:.2f} is below {max(minimum, ratio * top):.2f}")
@@ -289,9 +299,11 @@ def _actors(
 
 
 def _role(text: str, match: Match, taxonomy: Taxonomy) -> str:
-    """actor | target | passing, from the words around a jurisdiction signal."""
+    """actor | partner | target | passing, from the words around a jurisdiction signal."""
     before = text[max(0, match.start - 30) : match.start].lower()
     before = _WHITESPACE.sub(" ", before)
+    if _PARTNER.search(before):
+        return "partner"  # "a partnership with Canada": the other party of a bilateral deal
     target_before = _target_before_pattern(taxonomy.target_before)
     if target_before is not None and target_before.search(before):
         return "target"
@@ -305,10 +317,21 @@ def _role(text: str, match: Match, taxonomy: Taxonomy) -> str:
             return "passing"  # "the talks at Bletchley Park": a venue, not its government
         if _PARTICIPANTS.search(_sentence_of(text, match)):
             return "passing"  # "China and the US were among the signatories": participants
-        if _POSSESSIVE.match(after) and not _is_subject(text, match):
-            return "passing"  # "Beijing's supply": a possessive outside the subject
+        possessive = _POSSESSIVE.match(after) is not None
         tail = _POSSESSIVE.sub("", after).lower()
         words = _LOWER_WORDS.findall(tail)[:3]
+        governing = any(w in taxonomy.government_nouns for w in words)
+        # A demonym is an adjective, and a name after "a" qualifies a noun ("a US-made chip"):
+        # the government acts only when the noun is the government or its measure ("Chinese
+        # authorities", "a Dutch ban"), not a thing or a firm ("Japanese toolmakers").
+        qualifies = _NEXT_LOWER_WORD.match(tail) is not None and (
+            match.term.kind == "demonyms" or _INDEFINITE.search(before) is not None
+        )
+        if qualifies and not governing:
+            return "passing"
+        # "Beijing's supply": a possessive outside the subject; "Canada's minister" acts.
+        if possessive and not governing and not _is_subject(text, match):
+            return "passing"
         if any(" ".join(words[:n]) in taxonomy.company_nouns for n in (1, 2, 3)):
             return "passing"
         # "Dutch potato processors", "China chip plants": a name qualifies a noun phrase ending

@@ -61,6 +61,9 @@ class Taxonomy:
     company_nouns: frozenset[str]
     topic_requires: dict[str, str]
     veto_count: int
+    # Nouns after a demonym or a possessive that name a government or its measure ("Chinese
+    # authorities", "Canada's minister", "a Dutch ban"): the government acts.
+    government_nouns: frozenset[str] = frozenset()
     terms: list[Term] = field(default_factory=list)
     # layer -> (case-sensitive pattern, case-insensitive pattern for lowercased ASCII text,
     # case-insensitive pattern with re.IGNORECASE for any other text); None when no terms.
@@ -343,6 +346,10 @@ def parse_taxonomy(data: dict[str, Any], path: Path) -> Taxonomy:
         ),
         topic_requires={},
         veto_count=int(data.get("negatives", {}).get("veto_count", 2)),
+        government_nouns=frozenset(
+            s.lower()
+            for s in _strs(context.get("government_nouns"), "context.government_nouns", path)
+        ),
     )
     jurisdictions = data.get("jurisdictions")
     if not isinstance(jurisdictions, dict) or not jurisdictions:
