@@ -97,7 +97,8 @@ _PARTNER = re.compile(
     r"\b(?:partnership|agreement|deal|accord|pact|memorandum|mou|treaty|arrangement|"
     r"framework)s?(?: [a-z-]+){0,2} with(?: the)? $"
 )
-_NEXT_LOWER_WORD = re.compile(r"\s+[a-z]")
+_NEXT_LOWER_WORD = re.compile(r"[\s-]+[a-z]")  # "Japanese toolmakers", "Chinese-made"
+_PHRASE_END = re.compile(r"[,.;:()\"]")
 _INDEFINITE = re.compile(r"(?:^|\W)an? $")
 
 
@@ -320,7 +321,8 @@ def _role(text: str, match: Match, taxonomy: Taxonomy) -> str:
         possessive = _POSSESSIVE.match(after) is not None
         tail = _POSSESSIVE.sub("", after).lower()
         words = _LOWER_WORDS.findall(tail)[:3]
-        governing = any(w in taxonomy.government_nouns for w in words)
+        phrase = _LOWER_WORDS.findall(_PHRASE_END.split(tail, maxsplit=1)[0])[:3]
+        governing = any(w in taxonomy.government_nouns for w in phrase)
         # A demonym is an adjective, and a name after "a" qualifies a noun ("a US-made chip"):
         # the government acts only when the noun is the government or its measure ("Chinese
         # authorities", "a Dutch ban"), not a thing or a firm ("Japanese toolmakers").
