@@ -97,6 +97,13 @@ _PARTNER = re.compile(
     r"\b(?:partnership|agreement|deal|accord|pact|memorandum|mou|treaty|arrangement|"
     r"framework)s?(?: [a-z-]+){0,2} with(?: the)? $"
 )
+# The parties a joint text or an agreement between them names ("joint statement of the US and
+# the Republic of Korea", "an agreement between France and the UAE").
+_JOINT = re.compile(
+    r"\b(?:joint (?:statement|declaration|communiqu[eé]|press release|fact sheet) (?:of|by|from)|"
+    r"(?:partnership|agreement|deal|accord|pact|memorandum|framework|arrangement)s? between) "
+    r"(?:the )?(?:[\w.'-]+ ){0,4}?(?:and (?:the )?)?$"
+)
 _NEXT_LOWER_WORD = re.compile(r"[\s-]+[a-z]")  # "Japanese toolmakers", "Chinese-made"
 _PHRASE_END = re.compile(r"[,.;:()\"]")
 _INDEFINITE = re.compile(r"(?:^|\W)an? $")
@@ -301,49 +308,62 @@ def _actors(
 
 def _role(text: str, match: Match, taxonomy: Taxonomy) -> str:
     """actor | partner | target | passing, from the words around a jurisdiction signal."""
-    before = text[max(0, match.start - 30) : match.start].lower()
-    before = _WHITESPACE.sub(" ", before)
-    if _PARTNER.search(before):
-        return "partner"  # "a partnership with Canada": the other party of a bilateral deal
+    before = _WHITESPACE.sub(" ", text[max(0, match.start - 30) : match.start].lower())
+    after = text[match.end : match.end + 30]
+    named = match.term.kind in ("demonyms", "places", "names")
+    wide = _WHITESPACE.sub(" ", text[max(0, match.start - 60) : match.start].lower())
+    if _PARTNER.search(before) or _JOINT.search(wide):
+        # "a partnership with Canada", "joint statement of the US and Korea": the other party
+        # of a deal, unless a firm of that country is ("a deal with French start-up Mistral").
+        if named and _describes_a_thing(text, match, before, after, taxonomy):
+            return "passing"
+        return "partner"
     target_before = _target_before_pattern(taxonomy.target_before)
     if target_before is not None and target_before.search(before):
         return "target"
-    after = text[match.end : match.end + 30]
     if after.lower().startswith(_lowered(taxonomy.target_after)):
         return "target"
     if _COMPARISON.search(_sentence_of(text, match)):
         return "passing"  # "Europe, by contrast, is debating its AI Act": a comparison
-    if match.term.kind in ("demonyms", "places", "names"):
+    if named:
         if match.term.kind == "places" and _VENUE.search(before):
             return "passing"  # "the talks at Bletchley Park": a venue, not its government
         if _PARTICIPANTS.search(_sentence_of(text, match)):
             return "passing"  # "China and the US were among the signatories": participants
-        possessive = _POSSESSIVE.match(after) is not None
-        tail = _POSSESSIVE.sub("", after).lower()
-        words = _LOWER_WORDS.findall(tail)[:3]
-        phrase = _LOWER_WORDS.findall(_PHRASE_END.split(tail, maxsplit=1)[0])[:3]
-        governing = any(w in taxonomy.government_nouns for w in phrase)
-        # A demonym is an adjective, and a name after "a" qualifies a noun ("a US-made chip"):
-        # the government acts only when the noun is the government or its measure ("Chinese
-        # authorities", "a Dutch ban"), not a thing or a firm ("Japanese toolmakers").
-        qualifies = _NEXT_LOWER_WORD.match(tail) is not None and (
-            match.term.kind == "demonyms" or _INDEFINITE.search(before) is not None
-        )
-        if qualifies and not governing:
-            return "passing"
-        # "Beijing's supply": a possessive outside the subject; "Canada's minister" acts.
-        if possessive and not governing and not _is_subject(text, match):
-            return "passing"
-        if any(" ".join(words[:n]) in taxonomy.company_nouns for n in (1, 2, 3)):
-            return "passing"
-        # "Dutch potato processors", "China chip plants": a name qualifies a noun phrase ending
-        # in a company noun.
-        if any(w in taxonomy.company_nouns for w in words[1:3]):
-            return "passing"
-        # "the Paris AI summit": a place naming an event is not its government acting.
-        if any(w in _EVENT_NOUNS for w in words[:3]):
+        if _describes_a_thing(text, match, before, after, taxonomy):
             return "passing"
     return "actor"
+
+
+def _describes_a_thing(
+    text: str, match: Match, before: str, after: str, taxonomy: Taxonomy
+) -> bool:
+    """The name qualifies a noun phrase that is not its government or its measure: a firm, a
+    thing, an event ("Japanese toolmakers", "Beijing's supply", "the Paris summit")."""
+    possessive = _POSSESSIVE.match(after) is not None
+    tail = _POSSESSIVE.sub("", after).lower()
+    words = _LOWER_WORDS.findall(tail)[:3]
+    phrase = _LOWER_WORDS.findall(_PHRASE_END.split(tail, maxsplit=1)[0])[:3]
+    governing = any(w in taxonomy.government_nouns for w in phrase)
+    # A demonym is an adjective, and a name after "a" qualifies a noun ("a US-made chip"): the
+    # government acts only when the noun is the government or its measure ("Chinese
+    # authorities", "a Dutch ban"), not a thing or a firm ("Japanese toolmakers").
+    qualifies = _NEXT_LOWER_WORD.match(tail) is not None and (
+        match.term.kind == "demonyms" or _INDEFINITE.search(before) is not None
+    )
+    if qualifies and not governing:
+        return True
+    # "Beijing's supply": a possessive outside the subject; "Canada's minister" acts.
+    if possessive and not governing and not _is_subject(text, match):
+        return True
+    if any(" ".join(words[:n]) in taxonomy.company_nouns for n in (1, 2, 3)):
+        return True
+    # "Dutch potato processors", "China chip plants": a name qualifies a noun phrase ending in
+    # a company noun.
+    if any(w in taxonomy.company_nouns for w in words[1:3]):
+        return True
+    # "the Paris AI summit": a place naming an event is not its government acting.
+    return any(w in _EVENT_NOUNS for w in words[:3])
 
 
 @lru_cache(maxsize=8)

@@ -1,7 +1,7 @@
 """The jurisdiction model (bot/analysis/jurisdictions.py): shared terms decided by context,
 roles of demonyms, possessives and partners, the headline's subject beside a source's prior,
 the actor ratio and multilateral treaties. Every rule has two examples from different
-(invented) developments; `jurisdiction_roles.jsonl` holds 38 whole items in the styles of the
+(invented) developments; `jurisdiction_roles.jsonl` holds 58 whole items in the styles of the
 sources (press release, law-firm alert, newswire, opinion, parliament, register)."""
 
 from __future__ import annotations
@@ -333,3 +333,54 @@ def test_a_framework_convention_is_a_multilateral_subject(
     assert "INTL" in result.jurisdictions
     if actor:
         assert actor in result.jurisdictions  # INTL never removes the acting government
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "parties"),
+    [
+        (
+            "Joint declaration of Japan and the Republic of India on AI compute",
+            "The two governments will share access to public GPU clusters for AI research and "
+            "meet every year to review the programme.",
+            {"JP", "IN"},
+        ),
+        (
+            "Officials hail agreement between Canada and the United Kingdom on AI testing",
+            "The agreement covers joint evaluations of frontier AI models and an exchange of "
+            "researchers between the two safety institutes.",
+            {"CA", "UK"},
+        ),
+    ],
+)
+def test_the_parties_of_a_joint_text_are_partners(
+    taxonomy: Taxonomy, title: str, text: str, parties: set[str]
+) -> None:
+    result = classify(title, text, taxonomy=taxonomy)
+    assert set(result.jurisdictions) == parties
+    for code in parties:
+        assert "partner" in {s["role"] for s in _signals(result, code)}
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "firm_of"),
+    [
+        (
+            "Saudi AI group signs deal with Korean chip designer",
+            "Humain signed a supply deal with Korean chip designer Rebellions for AI "
+            "accelerators in its data centres.",
+            "KR",
+        ),
+        (
+            "Indian conglomerate agrees partnership with American cloud provider",
+            "Reliance agreed a partnership with American cloud provider Oracle to build AI data "
+            "centres in Gujarat.",
+            "US",
+        ),
+    ],
+)
+def test_a_deal_with_a_countrys_firm_is_no_government_partner(
+    taxonomy: Taxonomy, title: str, text: str, firm_of: str
+) -> None:
+    result = classify(title, text, taxonomy=taxonomy)
+    assert firm_of not in result.jurisdictions
+    assert "partner" not in {s["role"] for s in _signals(result, firm_of)}
