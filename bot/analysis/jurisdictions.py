@@ -104,6 +104,7 @@ _JOINT = re.compile(
     r"(?:partnership|agreement|deal|accord|pact|memorandum|framework|arrangement)s? between) "
     r"(?:the )?(?:[\w.'-]+ ){0,4}?(?:and (?:the )?)?$"
 )
+_PROPER_NAME = re.compile(r"(?: [A-Z][A-Za-z-]*){1,4}")
 _NEXT_LOWER_WORD = re.compile(r"[\s-]+[a-z]")  # "Japanese toolmakers", "Chinese-made"
 _PHRASE_END = re.compile(r"[,.;:()\"]")
 _INDEFINITE = re.compile(r"(?:^|\W)an? $")
@@ -197,7 +198,7 @@ def _score(
     if repeats[key] > _MAX_REPEATS:
         return
     weights = taxonomy.weights
-    role = _role(f.body, f.match, taxonomy)
+    role = _role(f.body, f.match, taxonomy, in_title=f.where == "title")
     factor = weights.get("title", 2.0) if f.where == "title" else 1.0
     if role == "target":
         factor *= weights.get("target", 0.0) if term.kind != "agencies" else 0.5
@@ -283,14 +284,18 @@ def _actors(
     rules: list[str],
 ) -> list[str]:
     """The acting governments: the source's own (a prior), and every other whose score is at
-    least the minimum and either a share of the strongest government's, the subject of the
+    least the minimum and either a share of the strongest government's (or of a multilateral
+    subject's, at `multilateral_share` of its score), the subject of the
     headline (a partner the headline names acting beside a source's own government) or the
     other party of an agreement."""
     governments = {c: v for c, v in scores.items() if c != "INTL"}
     kept = list(hinted)
     for code in hinted:
         rules.append(f"{code}: the source's own jurisdiction (prior)")
-    top = max(governments.values(), default=0.0)
+    # A multilateral subject is part of what the item is about: a government it names once
+    # ("the United States did not attend") is measured against it too.
+    share = thresholds.get("multilateral_share", 0.5)
+    top = max([*governments.values(), share * scores.get("INTL", 0.0)], default=0.0)
     minimum = thresholds.get("jurisdiction", 2.0)
     ratio = thresholds.get("jurisdiction_ratio", 0.34)
     for code, value in governments.items():
@@ -306,7 +311,7 @@ def _actors(
     return kept
 
 
-def _role(text: str, match: Match, taxonomy: Taxonomy) -> str:
+def _role(text: str, match: Match, taxonomy: Taxonomy, *, in_title: bool = False) -> str:
     """actor | partner | target | passing, from the words around a jurisdiction signal."""
     before = _WHITESPACE.sub(" ", text[max(0, match.start - 30) : match.start].lower())
     after = text[match.end : match.end + 30]
@@ -315,7 +320,7 @@ def _role(text: str, match: Match, taxonomy: Taxonomy) -> str:
     if _PARTNER.search(before) or _JOINT.search(wide):
         # "a partnership with Canada", "joint statement of the US and Korea": the other party
         # of a deal, unless a firm of that country is ("a deal with French start-up Mistral").
-        if named and _describes_a_thing(text, match, before, after, taxonomy):
+        if named and _describes_a_thing(text, match, before, after, taxonomy, in_title=in_title):
             return "passing"
         return "partner"
     target_before = _target_before_pattern(taxonomy.target_before)
@@ -330,17 +335,25 @@ def _role(text: str, match: Match, taxonomy: Taxonomy) -> str:
             return "passing"  # "the talks at Bletchley Park": a venue, not its government
         if _PARTICIPANTS.search(_sentence_of(text, match)):
             return "passing"  # "China and the US were among the signatories": participants
-        if _describes_a_thing(text, match, before, after, taxonomy):
+        if _describes_a_thing(text, match, before, after, taxonomy, in_title=in_title):
             return "passing"
     return "actor"
 
 
 def _describes_a_thing(
-    text: str, match: Match, before: str, after: str, taxonomy: Taxonomy
+    text: str, match: Match, before: str, after: str, taxonomy: Taxonomy, *, in_title: bool
 ) -> bool:
     """The name qualifies a noun phrase that is not its government or its measure: a firm, a
     thing, an event ("Japanese toolmakers", "Beijing's supply", "the Paris summit")."""
     possessive = _POSSESSIVE.match(after) is not None
+    # "Tokyo Electron", "the Washington Post", "China Mobile": a name that opens a longer proper
+    # name is a firm or a paper, unless that name is a government body's ("US President",
+    # "Korea Fair Trade Commission"). Headlines are often in title case: only text is read so.
+    proper = None if in_title or possessive else _PROPER_NAME.match(after)
+    if proper and not any(
+        w.lower() in taxonomy.government_nouns for w in proper.group(0).split()
+    ):
+        return True
     tail = _POSSESSIVE.sub("", after).lower()
     words = _LOWER_WORDS.findall(tail)[:3]
     phrase = _LOWER_WORDS.findall(_PHRASE_END.split(tail, maxsplit=1)[0])[:3]

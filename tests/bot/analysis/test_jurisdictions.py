@@ -1,7 +1,7 @@
 """The jurisdiction model (bot/analysis/jurisdictions.py): shared terms decided by context,
 roles of demonyms, possessives and partners, the headline's subject beside a source's prior,
 the actor ratio and multilateral treaties. Every rule has two examples from different
-(invented) developments; `jurisdiction_roles.jsonl` holds 58 whole items in the styles of the
+(invented) developments; `jurisdiction_roles.jsonl` holds 78 whole items in the styles of the
 sources (press release, law-firm alert, newswire, opinion, parliament, register)."""
 
 from __future__ import annotations
@@ -384,3 +384,81 @@ def test_a_deal_with_a_countrys_firm_is_no_government_partner(
     result = classify(title, text, taxonomy=taxonomy)
     assert firm_of not in result.jurisdictions
     assert "partner" not in {s["role"] for s in _signals(result, firm_of)}
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "actor", "firm_of"),
+    [
+        (
+            "Seoul tightens rules on chip technology transfers",
+            "South Korea's trade ministry said transfers of chip technology abroad need "
+            "approval. Shares of Tokyo Electron and China Mobile were unchanged.",
+            "KR",
+            ["JP", "CN"],
+        ),
+        (
+            "Brussels fines search engine under AI Act",
+            "The European Commission imposed a fine under the AI Act, the Washington Post "
+            "and Berlin Brandenburg Airport's operator reported, citing officials.",
+            "EU",
+            ["US", "DE"],
+        ),
+    ],
+)
+def test_a_name_that_opens_a_longer_proper_name_is_not_the_government(
+    taxonomy: Taxonomy, title: str, text: str, actor: str, firm_of: list[str]
+) -> None:
+    result = classify(title, text, taxonomy=taxonomy)
+    assert result.jurisdictions == [actor]
+    for code in firm_of:
+        assert "actor" not in {s["role"] for s in _signals(result, code)}
+
+
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        (
+            "US President and UK Treasury back AI chip plan",
+            "US President Carter and the UK Treasury backed the plan on AI chip export "
+            "controls, officials said.",
+        ),
+        (
+            "Ministers meet on AI export controls",
+            "The talks brought together the US Senate and the UK Treasury on AI chip export "
+            "controls.",
+        ),
+    ],
+)
+def test_a_name_before_a_government_body_still_acts(
+    taxonomy: Taxonomy, title: str, text: str
+) -> None:
+    result = classify(title, text, taxonomy=taxonomy)
+    for code, name in (("US", "US"), ("UK", "UK")):
+        roles = {s["role"] for s in _signals(result, code) if s["term"] == name}
+        assert roles == {"actor"}
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "named_once"),
+    [
+        (
+            "OECD ministers adopt AI compute statistics framework",
+            "OECD ministers adopted a framework for statistics on public AI compute at the "
+            "OECD in Paris, and the OECD will publish the first figures next year. Japan "
+            "abstained.",
+            "JP",
+        ),
+        (
+            "WTO members agree work programme on AI and trade",
+            "WTO members agreed a work programme on AI and trade in Geneva; the WTO "
+            "secretariat will report in a year. India asked for more time.",
+            "IN",
+        ),
+    ],
+)
+def test_beside_a_multilateral_subject_a_government_named_once_is_not_tagged(
+    taxonomy: Taxonomy, title: str, text: str, named_once: str
+) -> None:
+    result = classify(title, text, taxonomy=taxonomy)
+    assert result.jurisdictions == ["INTL"]
+    assert any(r.startswith(f"{named_once}: ") for r in result.evidence["rules"])
