@@ -1,7 +1,7 @@
 """The jurisdiction model (bot/analysis/jurisdictions.py): shared terms decided by context,
 roles of demonyms, possessives and partners, the headline's subject beside a source's prior,
 the actor ratio and multilateral treaties. Every rule has two examples from different
-(invented) developments; `jurisdiction_roles.jsonl` holds 78 whole items in the styles of the
+(invented) developments; `jurisdiction_roles.jsonl` holds 96 whole items in the styles of the
 sources (press release, law-firm alert, newswire, opinion, parliament, register)."""
 
 from __future__ import annotations
