@@ -316,8 +316,9 @@ def _role(text: str, match: Match, taxonomy: Taxonomy, *, in_title: bool = False
     before = _WHITESPACE.sub(" ", text[max(0, match.start - 30) : match.start].lower())
     after = text[match.end : match.end + 30]
     named = match.term.kind in ("demonyms", "places", "names")
-    wide = _WHITESPACE.sub(" ", text[max(0, match.start - 60) : match.start].lower())
-    if _PARTNER.search(before) or _JOINT.search(wide):
+    wide = text[max(0, match.start - 60) : match.start].lower()
+    joint = ("joint" in wide or "between" in wide) and _JOINT.search(_WHITESPACE.sub(" ", wide))
+    if joint or (" with" in before and _PARTNER.search(before)):
         # "a partnership with Canada", "joint statement of the US and Korea": the other party
         # of a deal, unless a firm of that country is ("a deal with French start-up Mistral").
         if named and _describes_a_thing(text, match, before, after, taxonomy, in_title=in_title):
