@@ -351,9 +351,7 @@ def _describes_a_thing(
     # name is a firm or a paper, unless that name is a government body's ("US President",
     # "Korea Fair Trade Commission"). Headlines are often in title case: only text is read so.
     proper = None if in_title or possessive else _PROPER_NAME.match(after)
-    if proper and not any(
-        w.lower() in taxonomy.government_nouns for w in proper.group(0).split()
-    ):
+    if proper and not any(w.lower() in taxonomy.government_nouns for w in proper.group(0).split()):
         return True
     tail = _POSSESSIVE.sub("", after).lower()
     words = _LOWER_WORDS.findall(tail)[:3]
