@@ -363,10 +363,12 @@ def _describes_a_thing(
     qualifies = _NEXT_LOWER_WORD.match(tail) is not None and (
         match.term.kind == "demonyms" or _INDEFINITE.search(before) is not None
     )
-    if qualifies and not governing:
+    if governing:
+        return False  # "Chinese AI rules take effect", "Canada's minister": the government
+    if qualifies:
         return True
-    # "Beijing's supply": a possessive outside the subject; "Canada's minister" acts.
-    if possessive and not governing and not _is_subject(text, match):
+    # "Beijing's supply": a possessive outside the subject ("Canada's minister" acts).
+    if possessive and not _is_subject(text, match):
         return True
     if any(" ".join(words[:n]) in taxonomy.company_nouns for n in (1, 2, 3)):
         return True

@@ -462,3 +462,27 @@ def test_beside_a_multilateral_subject_a_government_named_once_is_not_tagged(
     result = classify(title, text, taxonomy=taxonomy)
     assert result.jurisdictions == ["INTL"]
     assert any(r.startswith(f"{named_once}: ") for r in result.evidence["rules"])
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "code"),
+    [
+        (
+            "Chinese rules take effect for AI labels",
+            "Platforms must label AI-generated images and video from Monday, the regulator said.",
+            "CN",
+        ),
+        (
+            "Korean curbs take effect for chip exports",
+            "Exporters of advanced chips will need a licence from March, the trade ministry said.",
+            "KR",
+        ),
+    ],
+)
+def test_a_measure_named_after_its_government_is_that_government_acting(
+    taxonomy: Taxonomy, title: str, text: str, code: str
+) -> None:
+    # The phrase ends in an event word ("take effect"), but its noun is the measure.
+    result = classify(title, text, taxonomy=taxonomy)
+    assert result.jurisdictions == [code]
+    assert [s["role"] for s in _signals(result, code)] == ["actor"]
