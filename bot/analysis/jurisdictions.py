@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -105,6 +105,8 @@ _JOINT = re.compile(
     r"(?:the )?(?:[\w.'-]+ ){0,4}?(?:and (?:the )?)?$"
 )
 _PROPER_NAME = re.compile(r"(?: [A-Z][A-Za-z-]*){1,4}")
+_NAME_BEFORE = re.compile(r"(?<![\w'’.-])[A-Z][\w'’.-]*(?: [A-Z][\w'’.-]*){0,2}$")
+_JOINED = re.compile(r"(?:,|,? and|,? or) (?:the )?$")
 _NEXT_LOWER_WORD = re.compile(r"[\s-]+[a-z]")  # "Japanese toolmakers", "Chinese-made"
 _PHRASE_END = re.compile(r"[,.;:()\"]")
 _INDEFINITE = re.compile(r"(?:^|\W)an? $")
@@ -140,11 +142,16 @@ def decide(found: Sequence[Found], taxonomy: Taxonomy, hints: Iterable[str]) -> 
     rules: list[str] = []
     repeats: dict[tuple[str, str], int] = defaultdict(int)
     shared: list[list[Found]] = []
+    # Where each signal starts, by where it ends: "exports to China and Russia" gives Russia
+    # the role of China, the first of the list.
+    starts: dict[str, dict[int, int]] = {}
+    for f in found:
+        starts.setdefault(f.where, {})[f.match.end] = f.match.start
     for group in _by_span(found):
         if len({f.match.term.label for f in group}) > 1:
             shared.append(group)  # decided once the rest of the item is scored
             continue
-        _score(group[0], taxonomy, scores, signals, repeats)
+        _score(group[0], taxonomy, scores, signals, repeats, starts)
 
     hinted = [c for c in dict.fromkeys(hints) if c != "INTL"]
     prior = weights.get("source_hint", 4.0)
@@ -153,7 +160,7 @@ def decide(found: Sequence[Found], taxonomy: Taxonomy, hints: Iterable[str]) -> 
         signals[code].append(
             {"term": "source", "where": "source", "kind": "hint", "role": "prior", "score": prior}
         )
-    _resolve_shared(shared, taxonomy, scores, signals, repeats, rules)
+    _resolve_shared(shared, taxonomy, scores, signals, repeats, starts, rules)
     hinted = _overridden(hinted, scores, signals, prior, thresholds, rules)
     codes = _actors(scores, signals, hinted, thresholds, rules)
     governing = {
@@ -190,6 +197,7 @@ def _score(
     scores: dict[str, float],
     signals: dict[str, list[dict[str, Any]]],
     repeats: dict[tuple[str, str], int],
+    starts: dict[str, dict[int, int]],
     shared: Sequence[str] = (),
 ) -> None:
     term = f.match.term
@@ -198,7 +206,9 @@ def _score(
     if repeats[key] > _MAX_REPEATS:
         return
     weights = taxonomy.weights
-    role = _role(f.body, f.match, taxonomy, in_title=f.where == "title")
+    role = _role(
+        f.body, f.match, taxonomy, in_title=f.where == "title", starts=starts.get(f.where, {})
+    )
     factor = weights.get("title", 2.0) if f.where == "title" else 1.0
     if role == "target":
         factor *= weights.get("target", 0.0) if term.kind != "agencies" else 0.5
@@ -230,6 +240,7 @@ def _resolve_shared(
     scores: dict[str, float],
     signals: dict[str, list[dict[str, Any]]],
     repeats: dict[tuple[str, str], int],
+    starts: dict[str, dict[int, int]],
     rules: list[str],
 ) -> None:
     """A term several jurisdictions list goes to the one the rest of the item supports (its
@@ -245,7 +256,7 @@ def _resolve_shared(
             rules.append(f"{matched!r}: shared by {', '.join(candidates)}; no context decides")
             continue
         chosen = next(f for f in group if f.match.term.label == ranked[0])
-        _score(chosen, taxonomy, scores, signals, repeats, shared=candidates)
+        _score(chosen, taxonomy, scores, signals, repeats, starts, shared=candidates)
 
 
 def _overridden(
@@ -311,12 +322,22 @@ def _actors(
     return kept
 
 
-def _role(text: str, match: Match, taxonomy: Taxonomy, *, in_title: bool = False) -> str:
-    """actor | partner | target | passing, from the words around a jurisdiction signal."""
-    before = _WHITESPACE.sub(" ", text[max(0, match.start - 30) : match.start].lower())
+def _role(
+    text: str,
+    match: Match,
+    taxonomy: Taxonomy,
+    *,
+    in_title: bool = False,
+    starts: Mapping[int, int] | None = None,
+) -> str:
+    """actor | partner | target | passing, from the words around a jurisdiction signal. A
+    signal listed after others ("to China, Russia and Iran") is read from where the list
+    starts (`starts`: each signal's start by its end)."""
+    start = _list_start(text, match.start, starts or {})
+    before = _WHITESPACE.sub(" ", text[max(0, start - 30) : start].lower())
     after = text[match.end : match.end + 30]
     named = match.term.kind in ("demonyms", "places", "names")
-    wide = text[max(0, match.start - 60) : match.start].lower()
+    wide = text[max(0, start - 60) : start].lower()
     joint = ("joint" in wide or "between" in wide) and _JOINT.search(_WHITESPACE.sub(" ", wide))
     if joint or (" with" in before and _PARTNER.search(before)):
         # "a partnership with Canada", "joint statement of the US and Korea": the other party
@@ -339,6 +360,26 @@ def _role(text: str, match: Match, taxonomy: Taxonomy, *, in_title: bool = False
         if _describes_a_thing(text, match, before, after, taxonomy, in_title=in_title):
             return "passing"
     return "actor"
+
+
+def _list_start(text: str, at: int, starts: Mapping[int, int]) -> int:
+    """Where the list a signal at `at` ends ("China, Russia and the UAE") starts: the first of
+    the signals joined to it by commas, "and" or "or" (over other capitalised names between
+    them, countries the taxonomy does not track)."""
+    first = cursor = at
+    for _ in range(8):
+        joined = _JOINED.search(text, max(0, cursor - 12), cursor)
+        if joined is None:
+            break
+        end = joined.start()
+        if end in starts:
+            first = cursor = starts[end]
+            continue
+        name = _NAME_BEFORE.search(text, max(0, end - 40), end)
+        if name is None:
+            break
+        cursor = name.start()
+    return first
 
 
 def _describes_a_thing(

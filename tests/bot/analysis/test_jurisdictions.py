@@ -1,7 +1,7 @@
 """The jurisdiction model (bot/analysis/jurisdictions.py): shared terms decided by context,
 roles of demonyms, possessives and partners, the headline's subject beside a source's prior,
 the actor ratio and multilateral treaties. Every rule has two examples from different
-(invented) developments; `jurisdiction_roles.jsonl` holds 96 whole items in the styles of the
+(invented) developments; `jurisdiction_roles.jsonl` holds 115 whole items in the styles of the
 sources (press release, law-firm alert, newswire, opinion, parliament, register)."""
 
 from __future__ import annotations
@@ -486,3 +486,30 @@ def test_a_measure_named_after_its_government_is_that_government_acting(
     result = classify(title, text, taxonomy=taxonomy)
     assert result.jurisdictions == [code]
     assert [s["role"] for s in _signals(result, code)] == ["actor"]
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "actor", "listed"),
+    [
+        (
+            "Commerce tightens AI chip licences",
+            "The Commerce Department will require licences for AI chip exports to China, "
+            "Russia and the United Arab Emirates from May, BIS said.",
+            ["US"],
+            ["CN", "AE"],
+        ),
+        (
+            "Chip shares slide",
+            "Chipmaker shares fell in Tokyo, Taipei and Seoul on Tuesday after weak results.",
+            [],
+            ["JP", "TW", "KR"],
+        ),
+    ],
+)
+def test_a_government_later_in_a_list_has_the_role_of_the_first(
+    taxonomy: Taxonomy, title: str, text: str, actor: list[str], listed: list[str]
+) -> None:
+    result = classify(title, text, taxonomy=taxonomy)
+    assert result.jurisdictions == actor
+    for code in listed:
+        assert {s["role"] for s in _signals(result, code)} == {"target"}
