@@ -82,9 +82,18 @@ def run_pipeline(items: list[dict[str, Any]], database_url: str) -> tuple[Any, d
 
 
 def source_jurisdictions(name: str) -> list[str]:
-    """What an operator would configure as a government source's `jurisdictions`: those its
-    name states (GOV.UK, The White House, Government of India...). News, law-firm and opinion
-    sources get none: they write about every country."""
-    found = load_taxonomy().find(name, "jurisdiction")
-    codes = [m.term.label for m in found if m.term.group == "jurisdiction"]
-    return sorted({c for c in codes if c != "INTL"})
+    """What an operator would configure as a government source's `jurisdictions`: the country
+    its name states (GOV.UK, The White House, Government of the Netherlands...); only a name
+    that states none is read for an institution of one government (Federal Register
+    (Commerce / BIS), Tweede Kamer). A title or ministry several governments have ("Ministry
+    of Economic Affairs") says nothing. News, law-firm and opinion sources get none: they
+    write about every country."""
+    labels: dict[tuple[int, int], set[str]] = {}
+    kinds: dict[tuple[int, int], str] = {}
+    for match in load_taxonomy().find(name, "jurisdiction"):
+        if match.term.group == "jurisdiction" and match.term.label != "INTL":
+            labels.setdefault((match.start, match.end), set()).add(match.term.label)
+            kinds[(match.start, match.end)] = match.term.kind
+    own = {span: codes.pop() for span, codes in labels.items() if len(codes) == 1}
+    named = {c for span, c in own.items() if kinds[span] in ("names", "demonyms", "places")}
+    return sorted(named or set(own.values()))

@@ -4,19 +4,25 @@
 demonym, the capital and the usual alternative spellings. The taxonomy file keeps only what
 no library knows: agencies, laws, seats of government used as metonyms (Whitehall, The
 Hague) and press aliases (U.S., Britain). Both libraries ship their data: nothing is fetched.
+
+Loading both libraries' data costs a process about 15 MB that it keeps; the few strings the
+taxonomy needs per country are therefore derived from them once into `bot/data/countries.json`
+(`derive_table`, every ISO country; `python -m bot.analysis.countries` writes it, and a test
+checks that it still equals what the installed libraries give).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
-import pycountry
-from countryinfo import CountryInfo
-
+TABLE_PATH = Path(__file__).resolve().parent.parent / "data" / "countries.json"
 # The taxonomy's codes that are not ISO 3166 alpha-2 codes of the same country.
 _ISO_CODE = {"UK": "GB"}
+_SHORT_NAMES = ("UK", "UAE", "USA")  # short forms worth matching despite `_usable`
 
 
 def _plural(demonym: str) -> str | None:
@@ -36,27 +42,53 @@ def _usable(name: str) -> bool:
 def country_terms(code: str) -> dict[str, tuple[str, ...]]:
     """{"names", "demonyms", "places"} for a jurisdiction code that is a country, else {}."""
     iso = _ISO_CODE.get(code, code)
-    country = pycountry.countries.get(alpha_2=iso)
-    if country is None:
+    entry = _table().get(iso)
+    if entry is None:  # the table holds every ISO country: EU, INTL or a code of one's own
         return {}
-    names = [getattr(country, attr, None) for attr in ("name", "common_name", "official_name")]
     # Two-letter forms everyone writes (UK, US) are kept: the taxonomy matches capitals as
     # written, so "us" in prose is not the US.
-    names.append(code if len(code) == 2 and code != iso else None)
-    demonyms: list[str] = []
-    places: list[str] = []
+    alias = [code] if len(code) == 2 and code != iso else []
+    names = [*entry["iso_names"], *alias, *entry["alt_names"]]
+    return {
+        "names": _unique(n for n in names if _usable(n) or n in _SHORT_NAMES),
+        "demonyms": _unique(d for d in entry["demonyms"] if _usable(d)),
+        "places": _unique(p for p in entry["places"] if _usable(p)),
+    }
+
+
+@lru_cache(maxsize=1)
+def _table() -> dict[str, dict[str, list[str]]]:
+    try:
+        data: dict[str, dict[str, list[str]]] = json.loads(TABLE_PATH.read_text("utf-8"))
+    except OSError:
+        return {}
+    return data
+
+
+def derive_entry(iso: str) -> dict[str, list[str]] | None:
+    """One country's strings from the libraries (imported here: only deriving the table pays
+    for their data)."""
+    import pycountry
+    from countryinfo import CountryInfo
+
+    country = pycountry.countries.get(alpha_2=iso)
+    if country is None:
+        return None
+    iso_names = [getattr(country, attr, None) for attr in ("name", "common_name", "official_name")]
     info: dict[str, Any]
     try:
         info = dict(CountryInfo(iso).info())
     except KeyError:  # a country countryinfo does not know: ISO names only
         info = {}
-    names.extend(s for s in info.get("altSpellings", ()) if len(s) > 3 or s in ("UK", "UAE"))
+    alt_names = [s for s in info.get("altSpellings", ()) if len(s) > 3 or s in ("UK", "UAE")]
+    demonyms: list[str] = []
     demonym = info.get("demonym")
     if demonym:
         demonyms.append(demonym)
         plural = _plural(demonym)
         if plural:
             demonyms.append(plural)
+    places: list[str] = []
     capital = info.get("capital")
     if capital:
         places.append(capital)
@@ -65,10 +97,23 @@ def country_terms(code: str) -> dict[str, tuple[str, ...]]:
         if short != capital:
             places.append(short)
     return {
-        "names": _unique(n for n in names if n and (_usable(n) or n in ("UK", "UAE", "USA"))),
-        "demonyms": _unique(d for d in demonyms if _usable(d)),
-        "places": _unique(p for p in places if _usable(p)),
+        "iso_names": [n for n in iso_names if n],
+        "alt_names": alt_names,
+        "demonyms": demonyms,
+        "places": places,
     }
+
+
+def derive_table() -> dict[str, dict[str, list[str]]]:
+    """Every ISO 3166 country's strings, as `bot/data/countries.json` holds them."""
+    import pycountry
+
+    table: dict[str, dict[str, list[str]]] = {}
+    for country in sorted(pycountry.countries, key=lambda c: c.alpha_2):
+        entry = derive_entry(country.alpha_2)
+        if entry is not None:
+            table[country.alpha_2] = entry
+    return table
 
 
 def _unique(values: Iterable[str]) -> tuple[str, ...]:
@@ -77,3 +122,9 @@ def _unique(values: Iterable[str]) -> tuple[str, ...]:
         if value not in out:
             out.append(value)
     return tuple(out)
+
+
+if __name__ == "__main__":  # python -m bot.analysis.countries: rewrite the table
+    TABLE_PATH.write_text(
+        json.dumps(derive_table(), ensure_ascii=False, indent=0, sort_keys=True) + "\n", "utf-8"
+    )

@@ -193,7 +193,11 @@ def _score(value: Any) -> str:
 
 
 def _signal(signal: Mapping[str, Any]) -> str:
-    return (
-        f"{signal.get('term')} [{signal.get('kind')}, {signal.get('where')}, "
-        f"{signal.get('role')}] {float(signal.get('score') or 0):.2f}"
-    )
+    """`BIS [agencies, title, actor, subject] 9.00`; a term several governments share says
+    so: `Secretary of State [agencies, text, actor, shared by UK/US] 4.50`."""
+    notes = [str(signal.get(k)) for k in ("kind", "where", "role")]
+    if signal.get("subject"):
+        notes.append("subject")
+    if signal.get("shared"):
+        notes.append("shared by " + "/".join(str(c) for c in signal["shared"]))
+    return f"{signal.get('term')} [{', '.join(notes)}] {float(signal.get('score') or 0):.2f}"

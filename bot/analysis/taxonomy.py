@@ -63,6 +63,9 @@ class Taxonomy:
     veto_count: int
     # topic -> the contexts a weak term's own sentence must hold ("sentence_needs").
     topic_sentence_needs: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Nouns after a demonym or a possessive that name a government or its measure ("Chinese
+    # authorities", "Canada's minister", "a Dutch ban"): the government acts.
+    government_nouns: frozenset[str] = frozenset()
     terms: list[Term] = field(default_factory=list)
     # layer -> (case-sensitive pattern, case-insensitive pattern for lowercased ASCII text,
     # case-insensitive pattern with re.IGNORECASE for any other text); None when no terms.
@@ -345,6 +348,10 @@ def parse_taxonomy(data: dict[str, Any], path: Path) -> Taxonomy:
         ),
         topic_requires={},
         veto_count=int(data.get("negatives", {}).get("veto_count", 2)),
+        government_nouns=frozenset(
+            s.lower()
+            for s in _strs(context.get("government_nouns"), "context.government_nouns", path)
+        ),
     )
     jurisdictions = data.get("jurisdictions")
     if not isinstance(jurisdictions, dict) or not jurisdictions:

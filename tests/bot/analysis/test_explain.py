@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from bot.analysis.classify import classify
 from bot.analysis.explain import explain_development, render_explanation
 from bot.analysis.taxonomy import load_taxonomy
@@ -88,7 +90,7 @@ def test_topics_show_their_terms_and_the_text_reads_as_a_report() -> None:
     text = render_explanation(explanation)
     assert text.startswith("Development 41: Ministry of Economy")
     assert "JP    item 7: score" in text
-    assert "METI [agencies, text, actor]" in text
+    assert "METI [agencies, text, actor, subject]" in text  # it opens its sentence
     assert "started: no earlier development matched" in text
     assert "Importance: high" in text
 
@@ -98,3 +100,31 @@ def test_a_development_without_topics_says_it_is_not_ai_policy() -> None:
     explanation = explain_development(_development(items), items)
     assert explanation["topics"] == {}
     assert "none: not AI or chip policy" in render_explanation(explanation)
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "code", "shown"),
+    [
+        (
+            "Washington warns allies over AI chip diversion",
+            "Officials in Washington said the Secretary of State would raise AI chip "
+            "smuggling with partners next week.",
+            "US",
+            "Secretary of State [agencies, text, actor, shared by UK/US]",
+        ),
+        (
+            "Council of Europe opens AI treaty review",
+            "Strasbourg will host the first review of the AI convention, the Council of Europe "
+            "said; parties will present national reports.",
+            "INTL",
+            "Strasbourg [places, text, actor, subject, shared by EU/INTL]",
+        ),
+    ],
+)
+def test_a_shared_term_says_which_governments_share_it(
+    title: str, text: str, code: str, shown: str
+) -> None:
+    items = [_item(5, title, text)]
+    explanation = explain_development(_development(items), items)
+    assert code in explanation["jurisdictions"]
+    assert shown in render_explanation(explanation)
