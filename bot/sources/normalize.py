@@ -155,18 +155,20 @@ def html_to_text(markup: str | None) -> str:
         return clean_whitespace(markup[3:-4])
     # lxml refuses control characters (ValueError on a node's text), and a hostile or broken
     # feed may send them: they are dropped from the text anyway (`clean_whitespace`).
+    # A character reference to one ("&#1") reaches lxml only as the parser decodes it, so a
+    # tree that cannot take its own text back falls back to the plain reading too.
     markup = repair_controls(markup)
     try:
         root = lxml.html.fragment_fromstring(markup, create_parent="div")
+        for bad in root.xpath("//script|//style|//noscript|//template"):
+            bad.drop_tree()
+        for element in root.iter(*_BLOCK_TAGS):
+            element.tail = "\n" + (element.tail or "")
+            if element.tag != "br":
+                element.text = "\n" + (element.text or "")
     except (etree.ParserError, ValueError):
         text = clean_whitespace(html.unescape(re.sub(r"<[^>]*>", " ", markup)))
         return _TRAILING_TAGS.sub("", text)
-    for bad in root.xpath("//script|//style|//noscript|//template"):
-        bad.drop_tree()
-    for element in root.iter(*_BLOCK_TAGS):
-        element.tail = "\n" + (element.tail or "")
-        if element.tag != "br":
-            element.text = "\n" + (element.text or "")
     text = root.text_content()
     return _TRAILING_TAGS.sub("", clean_whitespace(text))
 
