@@ -40,7 +40,7 @@ from bot.analysis.event_names import distinctive, name_weight
 WINDOW_DAYS = 45
 NEAR_DAYS = 14
 LEDE_WORDS = 250
-THRESHOLD_NEAR = 0.12
+THRESHOLD_NEAR = 0.15
 THRESHOLD_FAR = 0.25
 THRESHOLD_IRRELEVANT = 0.2
 THRESHOLD_MIXED = 0.2  # one item AI policy, the other not (its topics missed)
