@@ -90,7 +90,7 @@ def test_items_without_a_shared_jurisdiction_or_topic_never_join() -> None:
     assert dev is None
 
 
-def test_a_policy_item_never_joins_a_non_policy_one() -> None:
+def test_a_policy_item_never_joins_a_non_policy_one_on_words_alone() -> None:
     dev, _, _ = best_match(
         fingerprint(*REPORT),
         jurisdictions=["US"],
