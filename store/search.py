@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
+from sqlalchemy.orm import load_only
 from sqlmodel import Session, col, select
 
 from store.models import Development
@@ -353,6 +354,34 @@ def _pg_document_frequencies(session: Session, *, terms: Sequence[str]) -> dict[
             continue
         counts[form] = int(conn.execute(text(sql), {"q": form, "cap": DF_CAP}).scalar_one())
     return counts
+
+
+# What ranking and citing a development read; its other columns (the evidence, above all, which
+# can be long) are loaded only if something reads them, one query per development.
+ANSWER_COLUMNS = (
+    "id",
+    "title",
+    "summary",
+    "search_text",
+    "jurisdictions",
+    "topics",
+    "importance",
+    "published_at",
+    "relevant",
+)
+# Built once: an answer loads its candidates with every question.
+_BY_ID = (
+    select(Development)
+    .options(load_only(*(getattr(Development, name) for name in ANSWER_COLUMNS)))
+    .where(col(Development.id).in_(bindparam("ids", expanding=True)))
+)
+
+
+def developments_by_id(session: Session, ids: Sequence[int]) -> list[Development]:
+    """The developments with these ids (in no particular order), with `ANSWER_COLUMNS` read."""
+    if not ids:
+        return []
+    return list(session.exec(_BY_ID, params={"ids": list(ids)}).all())
 
 
 def count_developments(session: Session) -> int:
