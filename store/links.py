@@ -66,7 +66,7 @@ def development_links(
     ids = sorted({int(i) for i in development_ids})
     out: dict[int, list[DevelopmentLink]] = {}
     for start in range(0, len(ids), _CHUNK):
-        rows = session.execute(_LINKS, {"ids": ids[start : start + _CHUNK]}).all()
+        rows = session.connection().execute(_LINKS, {"ids": ids[start : start + _CHUNK]}).all()
         seen: set[tuple[int, str]] = set()
         for dev_id, item_id, url, title, first_seen, updated, name, primary in rows:
             if dev_id is None or item_id is None or not url or (dev_id, url) in seen:

@@ -390,7 +390,7 @@ def count_developments(session: Session) -> int:
     Ids only grow and developments are not deleted in normal operation, so the largest id is
     the count; idf weights need only its order of magnitude anyway.
     """
-    value = session.connection().execute(text("SELECT max(id) FROM developments")).scalar_one()
+    value = session.connection().exec_driver_sql("SELECT max(id) FROM developments").scalar_one()
     return int(value or 0)
 
 
