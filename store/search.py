@@ -264,8 +264,9 @@ def published_between(
         "SELECT count(*), min(id), max(id) FROM (SELECT id FROM developments d "
         f"WHERE 1 = 1{where} LIMIT :cap) AS w"
     )
-    row = session.connection().execute(text(sql), _bind_times(session, params)).one()
-    count, lowest, highest = row
+    count, lowest, highest = (
+        session.connection().execute(text(sql), _bind_times(session, params)).one()
+    )
     if not count or lowest is None or highest is None:
         return PublishedSpan(0, None)
     if count > SPAN_CAP:
