@@ -306,6 +306,7 @@ def bench_store(size: int, n_queries: int, tmp: Path) -> dict[str, Any]:
             kind: {
                 "questions": len(ns),
                 "answer_p95_ms": round(_pct([answer_ms[n] for n in ns], 0.95), 2),
+                "answer_cpu_p95_ms": round(_pct([answer_cpu[n] for n in ns], 0.95), 2),
                 "fts_p95_ms": round(_pct([fts_ms[n] for n in ns], 0.95), 2),
                 "bm25_p95_ms": round(_pct([base_ms[n] for n in ns], 0.95), 2),
             }
@@ -458,6 +459,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         kinds = ", ".join(
             f"{kind} ({k['questions']}) {k['answer_p95_ms']}/{k['fts_p95_ms']}/{k['bm25_p95_ms']}"
+            f" (answer CPU {k['answer_cpu_p95_ms']})"
             for kind, k in s["kinds"].items()
         )
         print(f"p95 by kind at {s['size']}, answer/fts/bm25 ms: {kinds}")
