@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlmodel import Session, col
 
 from store.models import Item, Source
@@ -35,6 +35,30 @@ class DevelopmentLink:
     updated_at: datetime
 
 
+# Built once: an answer cites a few developments, and building the statement each time cost
+# more than running it.
+_LINKS = (
+    select(
+        col(Item.development_id),
+        col(Item.id),
+        col(Item.url),
+        col(Item.title),
+        col(Item.first_seen_at),
+        col(Item.updated_at),
+        col(Source.name),
+        col(Source.primary),
+    )
+    .join(Source, col(Source.id) == col(Item.source_id))
+    .where(col(Item.development_id).in_(bindparam("ids", expanding=True)))
+    .order_by(
+        col(Item.development_id),
+        col(Source.primary).desc(),
+        col(Item.first_seen_at),
+        col(Item.id),
+    )
+)
+
+
 def development_links(
     session: Session, development_ids: Sequence[int]
 ) -> dict[int, list[DevelopmentLink]]:
@@ -42,26 +66,7 @@ def development_links(
     ids = sorted({int(i) for i in development_ids})
     out: dict[int, list[DevelopmentLink]] = {}
     for start in range(0, len(ids), _CHUNK):
-        rows = session.execute(
-            select(
-                col(Item.development_id),
-                col(Item.id),
-                col(Item.url),
-                col(Item.title),
-                col(Item.first_seen_at),
-                col(Item.updated_at),
-                col(Source.name),
-                col(Source.primary),
-            )
-            .join(Source, col(Source.id) == col(Item.source_id))
-            .where(col(Item.development_id).in_(ids[start : start + _CHUNK]))
-            .order_by(
-                col(Item.development_id),
-                col(Source.primary).desc(),
-                col(Item.first_seen_at),
-                col(Item.id),
-            )
-        ).all()
+        rows = session.connection().execute(_LINKS, {"ids": ids[start : start + _CHUNK]}).all()
         seen: set[tuple[int, str]] = set()
         for dev_id, item_id, url, title, first_seen, updated, name, primary in rows:
             if dev_id is None or item_id is None or not url or (dev_id, url) in seen:

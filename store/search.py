@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import text
-from sqlmodel import Session, col, func, select
+from sqlalchemy import bindparam, text
+from sqlalchemy.orm import load_only
+from sqlmodel import Session, col, select
 
 from store.models import Development
 from store.types import UTCDateTime
@@ -31,6 +32,9 @@ Match = Literal["all", "any", "auto"]
 _TOKEN_RE = re.compile(r"[^\W_]+", re.UNICODE)
 # Caps how many rows a document-frequency count reads: rarer terms are what matter.
 DF_CAP = 2000
+# The index a filtered search reads each match's publication date and tags from (migration
+# 0008): small rows, so a search with a window or a jurisdiction does not read the table's.
+FILTER_INDEX = "ix_developments_search_filters"
 
 
 @dataclass(frozen=True)
@@ -126,7 +130,8 @@ def _sqlite_search(
     if filters:
         sql = (
             "SELECT f.rowid, bm25(developments_fts, 5.0, 3.0, 1.0) AS rank "
-            "FROM developments_fts f JOIN developments d ON d.id = f.rowid "
+            f"FROM developments_fts f JOIN developments d INDEXED BY {FILTER_INDEX} "
+            "ON d.id = f.rowid "
             f"WHERE developments_fts MATCH :query{filters} ORDER BY rank LIMIT :limit"
         )
     else:
@@ -230,6 +235,10 @@ def search_developments(
     return hits
 
 
+# A time window holding more developments than this gets no id span (see published_between).
+SPAN_CAP = 5000
+
+
 @dataclass(frozen=True)
 class PublishedSpan:
     """The developments published in a time window: how many, and their lowest and highest id."""
@@ -245,20 +254,23 @@ def published_between(
 
     Read from the publication-date index alone (ids are in it), so a week's or a month's
     developments cost a short index scan; a full-text search in the window can then skip the
-    index's lists outside that span, and be skipped when the window is empty.
+    index's lists outside that span, and be skipped when the window is empty. A window holding
+    more than SPAN_CAP developments is not read to its end: its count is SPAN_CAP + 1 and it has
+    no span (finding the span would cost more than it saves a search that reads the dates).
     """
-    stmt = select(
-        func.count(col(Development.id)),
-        func.min(col(Development.id)),
-        func.max(col(Development.id)),
+    params: dict[str, Any] = {"cap": SPAN_CAP + 1}
+    where = _filters(start, end, (), params, json_as_text="d.jurisdictions")
+    sql = (
+        "SELECT count(*), min(id), max(id) FROM (SELECT id FROM developments d "
+        f"WHERE 1 = 1{where} LIMIT :cap) AS w"
     )
-    if start is not None:
-        stmt = stmt.where(col(Development.published_at) >= start)
-    if end is not None:
-        stmt = stmt.where(col(Development.published_at) < end)
-    count, lowest, highest = session.exec(stmt).one()
+    count, lowest, highest = (
+        session.connection().execute(text(sql), _bind_times(session, params)).one()
+    )
     if not count or lowest is None or highest is None:
         return PublishedSpan(0, None)
+    if count > SPAN_CAP:
+        return PublishedSpan(int(count), None)
     return PublishedSpan(int(count), (int(lowest), int(highest)))
 
 
@@ -345,13 +357,41 @@ def _pg_document_frequencies(session: Session, *, terms: Sequence[str]) -> dict[
     return counts
 
 
+# What ranking and citing a development read; its other columns (the evidence, above all, which
+# can be long) are loaded only if something reads them, one query per development.
+ANSWER_COLUMNS = (
+    "id",
+    "title",
+    "summary",
+    "search_text",
+    "jurisdictions",
+    "topics",
+    "importance",
+    "published_at",
+    "relevant",
+)
+# Built once: an answer loads its candidates with every question.
+_BY_ID = (
+    select(Development)
+    .options(load_only(*(getattr(Development, name) for name in ANSWER_COLUMNS)))
+    .where(col(Development.id).in_(bindparam("ids", expanding=True)))
+)
+
+
+def developments_by_id(session: Session, ids: Sequence[int]) -> list[Development]:
+    """The developments with these ids (in no particular order), with `ANSWER_COLUMNS` read."""
+    if not ids:
+        return []
+    return list(session.exec(_BY_ID, params={"ids": list(ids)}).all())
+
+
 def count_developments(session: Session) -> int:
     """How many developments the store holds: an index lookup, not a scan of 100k rows.
 
     Ids only grow and developments are not deleted in normal operation, so the largest id is
     the count; idf weights need only its order of magnitude anyway.
     """
-    value = session.connection().execute(text("SELECT max(id) FROM developments")).scalar_one()
+    value = session.connection().exec_driver_sql("SELECT max(id) FROM developments").scalar_one()
     return int(value or 0)
 
 

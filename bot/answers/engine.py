@@ -49,6 +49,7 @@ from store.models import Development, DevelopmentDate
 from store.search import (
     DF_CAP,
     count_developments,
+    developments_by_id,
     document_frequencies,
     published_between,
     search_developments,
@@ -368,7 +369,7 @@ def _candidates(
         by_id.setdefault(dev_id, 0.0)
     if not by_id:
         return []
-    devs = session.exec(select(Development).where(col(Development.id).in_(list(by_id)))).all()
+    devs = developments_by_id(session, list(by_id))
     return [_Candidate(dev=d, relevance=max(by_id[d.id or 0], 0.0)) for d in devs]
 
 

@@ -45,6 +45,7 @@ def stems_of(text: str) -> set[str]:
     return {stem(t) for t in set(_DOC_TOKEN_RE.findall(text.lower()))}
 
 
+@lru_cache(maxsize=8192)
 def term_stems(form: str) -> tuple[str, ...]:
     """The stems a (possibly multi-word) form needs; all must be present for it to match."""
     return tuple(stem(t) for t in _DOC_TOKEN_RE.findall(form.lower()))

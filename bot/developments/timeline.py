@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete
 from sqlmodel import Session, col, select
 
 from bot.analysis.dates import DatedFact, extract_dates
@@ -97,16 +97,20 @@ def record_timelines(
     session.flush()
 
 
+# Built once: answers read a few timelines per question.
+_TIMELINES = (
+    select(DevelopmentDate)
+    .where(col(DevelopmentDate.development_id).in_(bindparam("ids", expanding=True)))
+    .order_by(col(DevelopmentDate.day), col(DevelopmentDate.id))
+)
+
+
 def timelines(session: Session, development_ids: Sequence[int]) -> dict[int, list[DevelopmentDate]]:
     """The stored timeline of each development, by date."""
     out: dict[int, list[DevelopmentDate]] = {}
     ids = sorted(set(development_ids))
     for start in range(0, len(ids), _CHUNK):
-        rows = session.exec(
-            select(DevelopmentDate)
-            .where(col(DevelopmentDate.development_id).in_(ids[start : start + _CHUNK]))
-            .order_by(col(DevelopmentDate.day), col(DevelopmentDate.id))
-        ).all()
+        rows = session.exec(_TIMELINES, params={"ids": ids[start : start + _CHUNK]}).all()
         for row in rows:
             out.setdefault(row.development_id, []).append(row)
     return out

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
 from store.db import alembic_config, current_revision, migrate
+from store.search import FILTER_INDEX
 
 
 def test_migrations_have_a_single_head() -> None:
@@ -31,13 +32,15 @@ def test_migrations_match_the_models(engine: Engine) -> None:
     with engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"compare_type": False})
         diff = compare_metadata(ctx, SQLModel.metadata)
-    # Tables the search index creates by hand (FTS5 virtual tables, shadow tables) are not
-    # declared as models; anything else that differs is a missing migration.
+    # Tables the search index creates by hand (FTS5 virtual tables, shadow tables) and the
+    # search's filter index are not declared as models; anything else that differs is a
+    # missing migration.
     real = [
         d
         for d in diff
         if not (d[0] == "remove_table" and "fts" in d[1].name)
         and not (d[0] == "remove_index" and "fts" in d[1].table.name)
+        and not (d[0] == "remove_index" and d[1].name == FILTER_INDEX)
     ]
     assert real == []
 
@@ -63,3 +66,17 @@ def test_0005_gives_existing_sources_a_zero_skipped_count_and_downgrades(engine:
             text("SELECT last_skipped, last_skipped_reason FROM sources WHERE name = 'old'")
         ).one()
     assert tuple(row) == (0, None)
+
+
+def test_0008_gives_the_search_its_filter_index_and_downgrades(engine: Engine) -> None:
+    def indexes() -> set[str]:
+        return {str(i["name"]) for i in inspect(engine).get_indexes("developments")}
+
+    assert FILTER_INDEX in indexes()
+    cfg = alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, "0007")
+    assert FILTER_INDEX not in indexes()
+    migrate(engine)
+    assert FILTER_INDEX in indexes()

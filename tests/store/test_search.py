@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+import store.search
 from store.db import SessionFactory, session_scope
 from store.models import Development
 from store.search import (
+    FILTER_INDEX,
     count_developments,
     document_frequencies,
     fts5_query,
@@ -119,6 +123,66 @@ def test_a_window_says_how_many_were_published_in_it_and_their_id_span(
     assert (winter.count, winter.ids_between) == (1, (ids[1], ids[1]))
     assert (empty.count, empty.ids_between) == (0, None)
     assert sorted(h.development_id for h in narrowed) == [ids[0], ids[2]]
+
+
+def test_a_window_holding_more_than_the_cap_is_not_read_to_its_end_and_has_no_span(
+    sessions: SessionFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store.search, "SPAN_CAP", 2)
+    days = [datetime(2025, 3, d, tzinfo=UTC) for d in (3, 4, 5)]
+    with session_scope(sessions) as s:
+        ids = [_add(s, f"Chip rule {n}", published_at=day) for n, day in enumerate(days)]
+        _add(s, "Chip rule of old", published_at=datetime(2024, 3, 3, tzinfo=UTC))
+    march, april = datetime(2025, 3, 1, tzinfo=UTC), datetime(2025, 4, 1, tzinfo=UTC)
+    with session_scope(sessions) as s:
+        full = published_between(s, march, april)
+        short = published_between(s, march, datetime(2025, 3, 5, tzinfo=UTC))
+        hits = search_developments(
+            s,
+            terms=["chip"],
+            published_from=march,
+            published_to=april,
+            ids_between=full.ids_between,
+        )
+    assert (full.count, full.ids_between) == (3, None)  # SPAN_CAP + 1: more than the cap
+    assert (short.count, short.ids_between) == (2, (ids[0], ids[1]))
+    assert sorted(h.development_id for h in hits) == ids
+
+
+def test_a_search_with_filters_reads_them_from_the_filter_index(
+    sessions: SessionFactory, engine: Engine
+) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the search names the index on SQLite (INDEXED BY)")
+    with session_scope(sessions) as s:
+        tagged = _add(
+            s, "Gallium rule", jurisdictions=["CN"], published_at=datetime(2025, 3, 3, tzinfo=UTC)
+        )
+        _add(s, "Gallium note", jurisdictions=["US"], published_at=datetime(2025, 3, 4, tzinfo=UTC))
+    statements: list[tuple[str, Any]] = []
+
+    def seen(_conn: object, _cursor: object, sql: str, params: Any, *_: object) -> None:
+        if "developments_fts" in sql:
+            statements.append((sql, params))
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        with session_scope(sessions) as s:
+            hits = search_developments(
+                s,
+                terms=["gallium"],
+                jurisdictions_any=["CN"],
+                published_from=datetime(2025, 1, 1, tzinfo=UTC),
+            )
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert [h.development_id for h in hits] == [tagged]
+    ((sql, params),) = statements
+    with engine.connect() as conn:
+        plan = " ".join(
+            str(row[-1]) for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params)
+        )
+    assert f"COVERING INDEX {FILTER_INDEX}" in plan
 
 
 def test_an_id_span_only_narrows_where_the_index_looks(sessions: SessionFactory) -> None:
