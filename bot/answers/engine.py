@@ -29,7 +29,6 @@ from typing import Literal
 import httpx
 from sqlmodel import Session, col, select
 
-from bot.answers.evidence import off_scope
 from bot.answers.guard import USAGE_TEXT, asks_anything, question_problem
 from bot.answers.periods import TimeWindow
 from bot.answers.query import ParsedQuery, Term, jurisdiction_forms, parse_question
@@ -37,6 +36,7 @@ from bot.answers.scoring import (
     Candidate,
     assess,
     matched_dates,
+    notes,
     qualifies,
     term_weights,
     unknown_names,
@@ -115,7 +115,7 @@ class Answer:
 def _window_bounds(parsed: ParsedQuery) -> tuple[datetime | None, datetime | None]:
     if parsed.window is None or not parsed.window.relative:
         return None, None
-    return parsed.window.start, parsed.window.end
+    return parsed.window.outer_start, parsed.window.outer_end
 
 
 def _candidates(
@@ -318,9 +318,10 @@ def timelines_read(parsed: ParsedQuery) -> bool:
 
 
 def rank_candidates(
-    session: Session, parsed: ParsedQuery, *, now: datetime
+    session: Session, parsed: ParsedQuery, *, now: datetime, qualifying_only: bool = True
 ) -> tuple[list[Candidate], int]:
-    """Qualifying candidates, best first, and how many developments the store holds."""
+    """Qualifying candidates, best first, and how many developments the store holds
+    (every candidate assessed, with `qualifying_only=False`: bench/eval_qa.py --show-errors)."""
     total = count_developments(session)
     if total == 0:
         return [], 0
@@ -336,7 +337,7 @@ def rank_candidates(
     for cand in candidates:
         cand.dates = dated.get(cand.dev.id or 0, [])
         assess(cand, parsed, weights, total, now=now)
-    kept = [c for c in candidates if qualifies(c, parsed)]
+    kept = [c for c in candidates if not qualifying_only or qualifies(c, parsed)]
     kept.sort(
         key=lambda c: (c.score, c.dev.published_at or datetime.min.replace(tzinfo=now.tzinfo)),
         reverse=True,
@@ -444,7 +445,7 @@ def answer_question(
         session,
         [c.dev for c in chosen],
         scores=[c.score for c in chosen],
-        notes=[off_scope(c.dev, parsed) for c in chosen],
+        notes=[notes(c, parsed) for c in chosen],
         first_dates=[matched_dates(c, parsed) for c in chosen],
         dated={c.dev.id or 0: c.dates for c in chosen} if timelines_read(parsed) else None,
     )

@@ -43,7 +43,14 @@ _NUMBER_WORDS = {
 # ones. So the same question finds the same developments on every weekday.
 RECENT_DAYS = 7
 _ORDINAL_WEEKS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "last": -1}
-_SEASONS = {"spring": (3, 5), "summer": (6, 8), "autumn": (9, 11), "fall": (9, 11)}
+_SEASONS = {
+    "spring": (3, 5),
+    "summer": (6, 8),
+    "autumn": (9, 11),
+    "fall": (9, 11),
+    "winter": (12, 2),
+}
+_SEASON_RE = "spring|summer|autumn|fall|winter"
 
 
 @dataclass(frozen=True)
@@ -53,6 +60,10 @@ class TimeWindow:
     `relative` windows ("this week", "yesterday") ask what is new and filter strictly;
     calendar windows ("in January 2025") may also qualify a noun ("the Oct 2023 rules"), so
     the answer engine prefers matches inside them without excluding the rest.
+    `loose_start`/`loose_end` span every reading of a fuzzy phrase: on a Monday, "last week"
+    is the 7 days before the last 7 (`start`/`end`, the same days on every weekday) but may
+    mean the calendar week that ended yesterday; a close match inside the loose span answers
+    too, and the answer says when it was published.
     """
 
     start: datetime | None
@@ -60,15 +71,32 @@ class TimeWindow:
     label: str
     relative: bool
     zone: ZoneInfo | None = None  # POLICYBOT_TIMEZONE, for showing the local dates
+    loose_start: datetime | None = None
+    loose_end: datetime | None = None
+
+    def _days(self, start: datetime | None, end: datetime | None) -> str:
+        zone = self.zone or UTC
+        first = start.astimezone(zone).date().isoformat() if start else ""
+        last = (end - timedelta(seconds=1)).astimezone(zone).date().isoformat() if end else ""
+        return first if first == last else f"{first} to {last}"
 
     def describe(self) -> str:
         """The label with its local dates, e.g. "this week (2025-11-10 to 2025-11-12)"."""
         if self.start is None or self.end is None:
             return self.label
-        zone = self.zone or UTC
-        first = self.start.astimezone(zone).date().isoformat()
-        last = (self.end - timedelta(seconds=1)).astimezone(zone).date().isoformat()
-        return f"{self.label} ({first})" if first == last else f"{self.label} ({first} to {last})"
+        days = self._days(self.start, self.end)
+        if self.loose_start is not None or self.loose_end is not None:
+            wide = self._days(self.loose_start or self.start, self.loose_end or self.end)
+            days += f"; close matches {wide}"
+        return f"{self.label} ({days})"
+
+    @property
+    def outer_start(self) -> datetime | None:
+        return self.loose_start or self.start
+
+    @property
+    def outer_end(self) -> datetime | None:
+        return self.loose_end or self.end
 
 
 def _local_midnight(day: date, tz: ZoneInfo) -> datetime:
@@ -106,6 +134,20 @@ class _TimeMatch:
     end: date | None  # exclusive
     label: str
     relative: bool
+    loose: tuple[date, date] | None = None  # every reading of a fuzzy phrase
+
+
+def _season_start(season: str, today: date, *, ended: bool = False) -> tuple[date, date]:
+    """The most recent `season` that has begun (that has ended, with `ended`): its first day
+    and the day after it."""
+    lo, hi = _SEASONS[season]
+    year = today.year
+    while True:
+        start = date(year - 1 if lo > hi else year, lo, 1)
+        end = _month_bounds(year, hi)[1]
+        if start <= today and (not ended or end <= today):
+            return start, end
+        year -= 1
 
 
 def _find_time(text: str, today: date) -> _TimeMatch | None:
@@ -135,7 +177,16 @@ def _find_time(text: str, today: date) -> _TimeMatch | None:
     if m:
         if "past" in m.group(0).lower():
             return _TimeMatch(m.span(), recent, today + timedelta(1), "past 7 days", True)
-        return _TimeMatch(m.span(), recent - timedelta(RECENT_DAYS), recent, "last week", True)
+        # Read as the calendar week before this one, it may run up to this Monday.
+        monday = today - timedelta(today.weekday())
+        return _TimeMatch(
+            m.span(),
+            recent - timedelta(RECENT_DAYS),
+            recent,
+            "last week",
+            True,
+            loose=(recent - timedelta(RECENT_DAYS), max(monday, recent)),
+        )
     m = re.search(r"\b(?:this|current)\s+month(?:'s)?\b", t, re.I)
     if m:
         start = min(today.replace(day=1), recent)
@@ -144,7 +195,9 @@ def _find_time(text: str, today: date) -> _TimeMatch | None:
     if m:
         first = today.replace(day=1)
         start = _add_months(first, -1)
-        return _TimeMatch(m.span(), start, first, start.strftime("%B %Y"), True)
+        # Read as "the past month", it runs up to today.
+        loose = (start, today + timedelta(1))
+        return _TimeMatch(m.span(), start, first, start.strftime("%B %Y"), True, loose=loose)
     m = re.search(r"\b(?:this|current)\s+year(?:'s)?\b", t, re.I)
     if m:
         start = min(date(today.year, 1, 1), recent)
@@ -170,6 +223,17 @@ def _find_time(text: str, today: date) -> _TimeMatch | None:
             start = _add_months(today, -n) + timedelta(1)
         return _TimeMatch(m.span(), start, today + timedelta(1), f"last {n} {unit}s", True)
 
+    # since the summer / since last spring: from the start of the most recent one
+    m = re.search(
+        rf"\bsince\s+(?:the\s+|this\s+|last\s+)?(?P<season>{_SEASON_RE})\b(?!\s+(?:of\s+)?\d)",
+        t,
+        re.I,
+    )
+    if m:
+        season = m.group("season").lower()
+        start, _end = _season_start(season, today)
+        label = f"since {season} {start.year}"
+        return _TimeMatch(m.span(), start, today + timedelta(1), label, True)
     # since 1 March [2025] / since March 1[, 2025] / since March [2025] / since 2025-03-01
     m = re.search(
         rf"\bsince\s+(?:(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\s+{month_re}|"
@@ -250,16 +314,28 @@ def _find_time(text: str, today: date) -> _TimeMatch | None:
         return _TimeMatch(m.span(), first, nxt, f"{first:%B %Y}", False)
     # spring 2025
     m = re.search(
-        r"\b(?:in\s+)?(?:the\s+)?(?P<season>spring|summer|autumn|fall)\s+(?:of\s+)?" + year_re,
+        rf"\b(?:in\s+)?(?:the\s+)?(?P<season>{_SEASON_RE})\s+(?:of\s+)?" + year_re,
         t,
         re.I,
     )
     if m:
         lo, hi = _SEASONS[m.group("season").lower()]
         year = int(m.group("year"))
-        start = date(year, lo, 1)
+        start = date(year - 1 if lo > hi else year, lo, 1)  # winter 2025 began in December 2024
         end = _month_bounds(year, hi)[1]
         return _TimeMatch(m.span(), start, end, f"{m.group('season').lower()} {year}", False)
+    # in/over the summer, last winter (no year): the most recent one
+    m = re.search(
+        rf"\b(?:(?:in|during|over)\s+(?:the\s+|this\s+)?|this\s+|last\s+)(?P<season>{_SEASON_RE})\b",
+        t,
+        re.I,
+    )
+    if m:
+        season = m.group("season").lower()
+        ended = m.group(0).lower().startswith("last")
+        start, end = _season_start(season, today, ended=ended)
+        label = f"{season} {(end - timedelta(1)).year}"  # winter 2025 ends in February 2025
+        return _TimeMatch(m.span(), start, end, label, False)
     # Q1 2025
     m = re.search(r"\b(?:in\s+)?q(?P<q>[1-4])\s+" + year_re, t, re.I)
     if m:
@@ -291,7 +367,16 @@ def parse_time(text: str, *, now: datetime, tz: ZoneInfo) -> tuple[TimeWindow | 
     start = _local_midnight(found.start, tz) if found.start else None
     end = _local_midnight(found.end, tz) if found.end else None
     rest = text[: found.span[0]] + " " + text[found.span[1] :]
-    window = TimeWindow(start=start, end=end, label=found.label, relative=found.relative, zone=tz)
+    loose = found.loose
+    window = TimeWindow(
+        start=start,
+        end=end,
+        label=found.label,
+        relative=found.relative,
+        zone=tz,
+        loose_start=_local_midnight(loose[0], tz) if loose else None,
+        loose_end=_local_midnight(loose[1], tz) if loose else None,
+    )
     return window, rest
 
 

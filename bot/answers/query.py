@@ -70,7 +70,7 @@ STOPWORDS: frozenset[str] = _wordset(
     change changed changes changing
     compare compared comparison versus vs approach approaches differ difference differences
     """
-)
+) | question_vocabulary().asking_words
 
 # Synonym groups (and common names of acts): a term also searches the others in its group.
 SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = question_vocabulary().synonym_groups

@@ -38,6 +38,9 @@ MIN_CONTENT_COVERAGE = 0.35
 # A development not tagged with the jurisdiction asked about answers only a close text match.
 MIN_COVERAGE_OFF_SCOPE = 0.85
 KEY_TERM_FACTOR = 1.5
+# The share of a jurisdiction's part of the question that naming it in the title or summary
+# covers, when the development is not tagged with it.
+NAMED_JURISDICTION_CREDIT = 0.5
 UNKNOWN_WORD_DF = 3
 
 
@@ -184,20 +187,37 @@ def qualifies(cand: Candidate, parsed: ParsedQuery) -> bool:
         cand.content_coverage < MIN_COVERAGE_OFF_SCOPE or not cand.names_asked_place
     ):
         return False
-    # Outside a relative window ("this week") never; outside a calendar one ("in May 2024")
-    # only when the development matches the question very closely, since the date may
-    # qualify a noun ("the Oct 2023 rules") rather than the question.
-    if (
-        parsed.window is not None
-        and not in_window(cand, parsed)
-        and (parsed.window.relative or cand.coverage < MIN_COVERAGE_OUTSIDE_WINDOW)
-    ):
-        return False
+    # Outside a relative window ("this week") only inside another reading of it ("last week"
+    # asked on a Monday: the calendar week just ended) and then as outside a calendar one
+    # ("in May 2024"): when the development matches the question's words very closely, since
+    # the date may qualify a noun ("the Oct 2023 rules") rather than the question.
+    window = parsed.window
+    if window is not None and not in_window(cand, parsed):
+        close = bool(parsed.terms) and cand.coverage >= MIN_COVERAGE_OUTSIDE_WINDOW
+        loose = TimeWindow(window.outer_start, window.outer_end, window.label, window.relative)
+        if not close or (window.relative and not within(cand.dev.published_at, loose)):
+            return False
     if not cand.names_covered:
         return False
     return not parsed.terms or (
         cand.coverage >= MIN_COVERAGE and cand.content_coverage >= MIN_CONTENT_COVERAGE
     )
+
+
+def outside_window(cand: Candidate, parsed: ParsedQuery) -> str:
+    """ "published 2025-11-18, outside last week" for a close match shown from outside the
+    window asked about (the window ranks; it excludes only what matches loosely)."""
+    if parsed.window is None or in_window(cand, parsed):
+        return ""
+    published = cand.dev.published_at
+    day = published.date().isoformat() if published else "undated"
+    return f"published {day}, outside {parsed.window.label}"
+
+
+def notes(cand: Candidate, parsed: ParsedQuery) -> str:
+    """What the answer admits about a development shown although it is outside the scope
+    asked (its tags, its date)."""
+    return "; ".join(n for n in (off_scope(cand.dev, parsed), outside_window(cand, parsed)) if n)
 
 
 def matched_dates(cand: Candidate, parsed: ParsedQuery) -> list[DevelopmentDate]:
@@ -221,9 +241,10 @@ def assess(
     cand.names_covered = names_covered(text, stems, parsed)
     # Named in the title or summary, where the subject is: a country listed deep in the
     # text ("tier 2: India, ...") is usually a target, not who acted.
-    if off_scope(dev, parsed):
-        head = jurisdictions_named(f"{dev.title}. {dev.summary}")
-        cand.names_asked_place = bool(set(head) & set(parsed.jurisdictions))
+    head = (
+        set(jurisdictions_named(f"{dev.title}. {dev.summary}")) if parsed.jurisdictions else set()
+    )
+    cand.names_asked_place = bool(head & set(parsed.jurisdictions))
     n_named = len(parsed.instruments)
     cand.content_coverage = coverage(
         stems,
@@ -244,12 +265,17 @@ def assess(
         instruments_named=cand.names_covered,
     )
     if parsed.jurisdictions and weights:
-        # The jurisdiction asked about is part of the question too: a development tagged
-        # with it covers that part (the words were taken out of the terms).
-        part = sum(w for _t, w, _df in weights) / len(weights)
-        need = sum(w for _t, w, _df in weights) + part
-        have = cand.coverage * (need - part)
-        if set(dev.jurisdictions) & set(parsed.jurisdictions):
-            have += part
-        cand.coverage = have / need
+        # Each jurisdiction asked about is part of the question too (its words were taken out
+        # of the terms), weighing like an average term: a development tagged with it covers
+        # that part, one naming it in its title or summary covers it partly (tags rank, they
+        # do not exclude). "Washington and the Emiratis" asks for both.
+        base = sum(w for _t, w, _df in weights)
+        part = base / len(weights)
+        tags = set(dev.jurisdictions)
+        credit = sum(
+            1.0 if code in tags else NAMED_JURISDICTION_CREDIT if code in head else 0.0
+            for code in parsed.jurisdictions
+        )
+        need = base + part * len(parsed.jurisdictions)
+        cand.coverage = (cand.coverage * base + part * credit) / need
     cand.score = score_candidate(cand, parsed, now)

