@@ -54,8 +54,9 @@ EVENT_WORDS = frozenset(
 TARGET_PREPOSITIONS = frozenset({"to", "into", "against", "towards", "toward", "for"})
 
 # Words that carry no searchable meaning in a question to a policy bot.
-STOPWORDS: frozenset[str] = _wordset(
-    """
+STOPWORDS: frozenset[str] = (
+    _wordset(
+        """
     a about actually after again against all already also am an and any anyone anything are
     as at be been before being but by can could current currently did do does doing done
     during each else even ever explain for from get give go going got had has have having
@@ -70,7 +71,9 @@ STOPWORDS: frozenset[str] = _wordset(
     change changed changes changing
     compare compared comparison versus vs approach approaches differ difference differences
     """
-) | question_vocabulary().asking_words
+    )
+    | question_vocabulary().asking_words
+)
 
 # Synonym groups (and common names of acts): a term also searches the others in its group.
 SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = question_vocabulary().synonym_groups
