@@ -52,12 +52,15 @@ EVENT_WORDS = frozenset(
     }
 )
 TARGET_PREPOSITIONS = frozenset({"to", "into", "against", "towards", "toward", "for"})
+# "curbs on China": after a measure, "on" and "over" name its target too.
+TARGET_MEASURES = question_vocabulary().target_measures
+AGENCIES: dict[str, str] = question_vocabulary().agencies
 
 # Words that carry no searchable meaning in a question to a policy bot.
 STOPWORDS: frozenset[str] = (
     _wordset(
         """
-    a about actually after again against all already also am an and any anyone anything are
+    a about actually after against all already also am an and any anyone anything are
     as at be been before being but by can could current currently did do does doing done
     during each else even ever explain for from get give go going got had has have having
     here how i if in into is it its just know let like lot me more most much my new news no
@@ -211,6 +214,20 @@ def jurisdiction_forms(codes: Sequence[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(forms))
 
 
+def _is_target(words: list[str], i: int) -> bool:
+    """Whether the place at words[i] is named as a target: after "to", "into", "against"
+    ("chips going to China"), or after "on"/"over" following a measure ("curbs on China")."""
+    j = i - 1
+    if j > 0 and words[j].lower() == "the":
+        j -= 1
+    if j < 0:
+        return False
+    prev = words[j].lower()
+    if prev in TARGET_PREPOSITIONS:
+        return True
+    return prev in ("on", "over") and j > 0 and words[j - 1].lower() in TARGET_MEASURES
+
+
 def _is_event_name(words: list[str], end: int) -> bool:
     """A place followed within two words by "summit", "declaration" and the like."""
     return any(w.lower() in EVENT_WORDS for w in words[end : end + 3])
@@ -230,9 +247,15 @@ def parse_question(text: str, *, now: datetime, tz: ZoneInfo) -> ParsedQuery:
     favoured: list[str] = []
     i = 0
     while i < len(words):
-        prev = words[i - 1].lower() if i > 0 else ""
-        if prev == "the" and i > 1:
-            prev = words[i - 2].lower()
+        target = _is_target(words, i)
+        agency = _match_phrase(words, i, AGENCIES)
+        if agency is not None:
+            # "MOFCOM", "the Commerce Department": the government acting, and a name to find.
+            code, size = agency
+            (targets if target else actors).append(code)
+            content.append((" ".join(words[i : i + size]).lower(), True))
+            i += size
+            continue
         region = _match_phrase(words, i, {r: r for r in REGIONS})
         if region is not None:
             favoured.extend(REGIONS[region[0]])
@@ -243,7 +266,7 @@ def parse_question(text: str, *, now: datetime, tz: ZoneInfo) -> ParsedQuery:
             code, size = hit
             if _is_event_name(words, i + size):
                 content.append((" ".join(words[i : i + size]).lower(), True))
-            elif prev in TARGET_PREPOSITIONS:
+            elif target:
                 targets.append(code)
             else:
                 actors.append(code)
@@ -253,7 +276,7 @@ def parse_question(text: str, *, now: datetime, tz: ZoneInfo) -> ParsedQuery:
         place = _match_phrase(words, i, OTHER_PLACES)
         if place is not None:
             name, size = place
-            if _is_event_name(words, i + size) or prev in TARGET_PREPOSITIONS:
+            if _is_event_name(words, i + size) or target:
                 content.append((name, True))
             else:
                 others.append(name)

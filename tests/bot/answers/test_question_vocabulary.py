@@ -83,3 +83,62 @@ def test_a_target_after_for_is_not_the_actor() -> None:
     parsed = _parse("has Washington eased chip curbs for China?")
     assert parsed.jurisdictions == ("US",)
     assert parsed.target_jurisdictions == ("CN",)
+
+
+def test_words_of_the_asking_are_not_searched() -> None:
+    came = _parse("what came out of the Tokyo chip export talks?")
+    assert "came" not in [t.text for t in came.terms]
+    assert "talks" in [t.text for t in came.terms]
+    outright = _parse("which facial recognition uses are banned outright?")
+    assert [t.text for t in outright.terms] == ["facial", "recognition", "uses", "banned"]
+
+
+def test_an_agency_names_the_government_acting_and_is_searched_in_all_its_names() -> None:
+    mofcom = _parse("what did MOFCOM announce about graphite?")
+    assert mofcom.jurisdictions == ("CN",)
+    assert "ministry of commerce" in _forms(mofcom, "mofcom")
+    commerce = _parse("has the Commerce Department revoked any licences?")
+    assert commerce.jurisdictions == ("US",)
+    assert "department of commerce" in _forms(commerce, "commerce department")
+    coe = _parse("did the Council of Europe adopt a treaty?")
+    assert coe.jurisdictions == ("INTL",)  # not the EU, although "Europe" is in its name
+    meity = _parse("what did MeitY notify?")
+    assert meity.jurisdictions == ("IN",)
+
+
+def test_a_jurisdiction_after_a_measure_and_on_is_its_target() -> None:
+    curbs = _parse("what's new with chip curbs on China?")
+    assert curbs.jurisdictions == ()
+    assert curbs.target_jurisdictions == ("CN",)
+    sanctions = _parse("did Brussels add sanctions over Russian chip smuggling?")
+    assert sanctions.jurisdictions == ("EU",)
+    assert sanctions.other_places == ()  # Russia is the target, a word to find
+    # "on" without a measure before it is no target: "Seoul's position on Japan".
+    assert _parse("what is Seoul's position on Japan?").jurisdictions == ("KR", "JP")
+
+
+def test_paraphrases_of_what_governments_do_search_the_words_sources_use() -> None:
+    seized = _parse("has any government stepped in at a chip firm?")
+    assert "took control" in _forms(seized, "stepped")
+    assert "companies" in _forms(seized, "firm")
+    lifted = _parse("did Washington lift curbs on model exports for allies?")
+    assert "suspended" in _forms(lifted, "lift")
+    assert "allied" in _forms(lifted, "allies")
+    react = _parse("how did London react to the chip deal?")
+    assert "response" in _forms(react, "react")
+    meeting = _parse("what did the Merz-Macron meeting agree on tech?")
+    assert "summit" in _forms(meeting, "meeting")
+    assert "technology" in _forms(meeting, "tech")
+    sell = _parse("can Nvidia sell the chip to China again?")
+    assert "sales" in _forms(sell, "sell")
+    assert "resumed" in _forms(sell, "again")
+
+
+def test_each_word_of_the_vocabulary_is_in_one_synonym_group() -> None:
+    from bot.answers.vocabulary import question_vocabulary
+
+    seen: dict[str, tuple[str, ...]] = {}
+    for group in question_vocabulary().synonym_groups:
+        for word in group:
+            assert word not in seen, f"{word!r} in {seen.get(word)} and {group}"
+            seen[word] = group
