@@ -4,6 +4,8 @@
   the jurisdiction asked about ("tagged CN, not US"), so the answer admits it.
 - `names_covered`: the question's distinctive names (a country outside the vocabulary, an
   instrument named in full) must be in the development, in one of their names.
+- `topic_covered`: a topic the question names must be the development's, by its tag or by
+  the words that named it.
 """
 
 from __future__ import annotations
@@ -31,12 +33,23 @@ def _normalised(text: str) -> str:
     return " " + _NON_WORD_RE.sub(" ", text.lower()).strip() + " "
 
 
-def names_covered(text: str, stems: set[str], parsed: ParsedQuery) -> bool:
-    """Whether the text names every country outside the vocabulary and every instrument the
-    question names (in one of its names): the question's distinctive parts."""
-    if not all(all(s in stems for s in term_stems(p)) for p in parsed.other_places):
+def names_covered(text: str, head_stems: set[str], parsed: ParsedQuery) -> bool:
+    """Whether the development names every country outside the vocabulary the question asks
+    about in its title or summary (`head_stems`: where its subject is, not a list of
+    signatories deep in the text), and every instrument the question names (in one of its
+    names, anywhere in `text`): the question's distinctive parts."""
+    if not all(all(s in head_stems for s in term_stems(p)) for p in parsed.other_places):
         return False
     if not parsed.instruments:
         return True
     flat = _normalised(text)
     return all(any(_normalised(n) in flat for n in names) for names in parsed.instruments)
+
+
+def topic_covered(dev: Development, stems: set[str], parsed: ParsedQuery) -> bool:
+    """Whether the development is on a topic the question names: tagged with it, or using
+    one of the words that named it (a tagging mistake does not hide it)."""
+    if not parsed.topics or set(dev.topics) & set(parsed.topics):
+        return True
+    forms = [f for t in parsed.terms if t.text in parsed.topic_terms for f in t.forms]
+    return any(all(s in stems for s in term_stems(f)) for f in forms)

@@ -54,6 +54,7 @@ EVENT_WORDS = frozenset(
 TARGET_PREPOSITIONS = frozenset({"to", "into", "against", "towards", "toward", "for"})
 # "curbs on China": after a measure, "on" and "over" name its target too.
 TARGET_MEASURES = question_vocabulary().target_measures
+TARGET_VERBS = question_vocabulary().target_verbs
 AGENCIES: dict[str, str] = question_vocabulary().agencies
 
 # Words that carry no searchable meaning in a question to a policy bot.
@@ -84,6 +85,8 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {}
 for _group in SYNONYM_GROUPS:
     for _word in _group:
         _SYNONYMS[_word] = _group
+# Phrases of several words in the synonym groups, matched in a question as one term.
+PHRASES: dict[str, str] = {w: w for w in _SYNONYMS if " " in w}
 
 
 @dataclass(frozen=True)
@@ -123,6 +126,9 @@ class ParsedQuery:
     # they must fall in ("next month"): bot/answers/when.py.
     date_kinds: tuple[str, ...] = ()
     due_window: TimeWindow | None = None
+    # The words that named a topic ("export controls", "chip curbs"): an answer is tagged
+    # with the topic or uses one of them.
+    topic_terms: tuple[str, ...] = ()
 
     @property
     def all_jurisdictions(self) -> tuple[str, ...]:
@@ -216,14 +222,17 @@ def jurisdiction_forms(codes: Sequence[str]) -> tuple[str, ...]:
 
 def _is_target(words: list[str], i: int) -> bool:
     """Whether the place at words[i] is named as a target: after "to", "into", "against"
-    ("chips going to China"), or after "on"/"over" following a measure ("curbs on China")."""
+    ("chips going to China"), after "on"/"over" following a measure ("curbs on China"), or
+    as the object of a measure ("stop China getting chips")."""
     j = i - 1
     if j > 0 and words[j].lower() == "the":
         j -= 1
     if j < 0:
         return False
     prev = words[j].lower()
-    if prev in TARGET_PREPOSITIONS:
+    if prev in TARGET_PREPOSITIONS or prev in TARGET_VERBS:
+        return True
+    if j > 0 and f"{words[j - 1]} {prev}".lower() in TARGET_VERBS:
         return True
     return prev in ("on", "over") and j > 0 and words[j - 1].lower() in TARGET_MEASURES
 
@@ -245,6 +254,7 @@ def parse_question(text: str, *, now: datetime, tz: ZoneInfo) -> ParsedQuery:
     topics: list[str] = []
     content: list[tuple[str, bool]] = []
     favoured: list[str] = []
+    topic_words: list[str] = []
     i = 0
     while i < len(words):
         target = _is_target(words, i)
@@ -290,7 +300,14 @@ def parse_question(text: str, *, now: datetime, tz: ZoneInfo) -> ParsedQuery:
             for w in words[i : i + size]:
                 if w.lower() not in STOPWORDS:
                     content.append((w.lower(), False))
+                    topic_words.append(w.lower())
             i += size
+            continue
+        phrase = _match_phrase(words, i, PHRASES)
+        if phrase is not None and phrase[1] > 1:
+            # A phrase of the vocabulary ("cut off", "on hold") is one term with its synonyms.
+            content.append((phrase[0], False))
+            i += phrase[1]
             continue
         if lower not in STOPWORDS and not (lower.isdigit() and len(lower) == 4):
             content.append((lower, i > 0 and _looks_like_name(words[i])))
@@ -313,18 +330,37 @@ def parse_question(text: str, *, now: datetime, tz: ZoneInfo) -> ParsedQuery:
         instruments=instruments,
         date_kinds=kinds,
         due_window=due_window,
+        topic_terms=tuple(t.text for t in terms if t.text in topic_words),
     )
 
 
 # A run of capitalised words ending in the kind of instrument it names: "Artificial
 # Intelligence and Data Act", "AI Promotion Act". Small words may sit inside the name.
-INSTRUMENT_WORDS = frozenset({"act", "bill", "law", "directive", "convention", "treaty"})
+# Plans, strategies and declarations are quoted by their names too ("AI Action Plan"); rules
+# and orders are not named the same way twice, so they stay words to find.
+INSTRUMENT_WORDS = frozenset(
+    {
+        "act",
+        "bill",
+        "law",
+        "directive",
+        "convention",
+        "treaty",
+        "plan",
+        "strategy",
+        "declaration",
+        "mission",
+        "programme",
+    }
+)
 _NAME_JOINERS = frozenset({"and", "of", "on", "for", "the", "in", "to"})
 
 
 def named_instruments(text: str) -> tuple[tuple[str, ...], ...]:
     """Each instrument named with at least two capitalised words, with its other names."""
     words = _words(text)
+    # A possessive names the owner, not the instrument: "Trump's AI Action Plan".
+    owners = {w.lower() for w in re.findall(r"([A-Za-z0-9]+)['’]s\b", text)}
     found: list[tuple[str, ...]] = []
     i = 0
     while i < len(words):
@@ -333,7 +369,7 @@ def named_instruments(text: str) -> tuple[tuple[str, ...], ...]:
             continue
         start = i
         while start > 0 and (
-            _looks_like_name(words[start - 1])
+            (words[start - 1].lower() not in owners and _looks_like_name(words[start - 1]))
             or (
                 words[start - 1] in _NAME_JOINERS
                 and start > 1

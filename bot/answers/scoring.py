@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, time
 
 from sqlmodel import Session
 
-from bot.answers.evidence import names_covered, off_scope
+from bot.answers.evidence import names_covered, off_scope, topic_covered
 from bot.answers.periods import TimeWindow
 from bot.answers.query import ParsedQuery, Term, jurisdictions_named
 from bot.answers.stemming import stems_of, term_stems
@@ -51,6 +51,7 @@ class Candidate:
     coverage: float = 0.0  # of everything asked: content terms, places, the jurisdiction
     content_coverage: float = 0.0  # of the content terms alone
     names_covered: bool = True  # every place outside the vocabulary and instrument named
+    on_topic: bool = True  # tagged with a topic asked about, or using its words
     dates: list[DevelopmentDate] = field(default_factory=list)  # its timeline
     names_asked_place: bool = False  # its title or summary names a jurisdiction asked about
     score: float = 0.0
@@ -197,7 +198,7 @@ def qualifies(cand: Candidate, parsed: ParsedQuery) -> bool:
         loose = TimeWindow(window.outer_start, window.outer_end, window.label, window.relative)
         if not close or (window.relative and not within(cand.dev.published_at, loose)):
             return False
-    if not cand.names_covered:
+    if not cand.names_covered or not cand.on_topic:
         return False
     return not parsed.terms or (
         cand.coverage >= MIN_COVERAGE and cand.content_coverage >= MIN_CONTENT_COVERAGE
@@ -238,7 +239,8 @@ def assess(
     dev = cand.dev
     text = f"{dev.title} {dev.summary} {dev.search_text}"
     stems = stems_of(text)
-    cand.names_covered = names_covered(text, stems, parsed)
+    cand.names_covered = names_covered(text, stems_of(f"{dev.title} {dev.summary}"), parsed)
+    cand.on_topic = topic_covered(dev, stems, parsed)
     # Named in the title or summary, where the subject is: a country listed deep in the
     # text ("tier 2: India, ...") is usually a target, not who acted.
     head = (

