@@ -239,13 +239,14 @@ def assess(
     dev = cand.dev
     text = f"{dev.title} {dev.summary} {dev.search_text}"
     stems = stems_of(text)
-    cand.names_covered = names_covered(text, stems_of(f"{dev.title} {dev.summary}"), parsed)
+    head_stems = stems_of(f"{dev.title} {dev.summary}") if parsed.other_places else set()
+    cand.names_covered = names_covered(text, head_stems, parsed)
     cand.on_topic = topic_covered(dev, stems, parsed)
     # Named in the title or summary, where the subject is: a country listed deep in the
-    # text ("tier 2: India, ...") is usually a target, not who acted.
-    head = (
-        set(jurisdictions_named(f"{dev.title}. {dev.summary}")) if parsed.jurisdictions else set()
-    )
+    # text ("tier 2: India, ...") is usually a target, not who acted. Read only when a
+    # jurisdiction asked about is not among its tags.
+    untagged = set(parsed.jurisdictions) - set(dev.jurisdictions)
+    head = set(jurisdictions_named(f"{dev.title}. {dev.summary}")) if untagged else set()
     cand.names_asked_place = bool(head & set(parsed.jurisdictions))
     n_named = len(parsed.instruments)
     cand.content_coverage = coverage(
