@@ -5,7 +5,7 @@
 - `names_covered`: the question's distinctive names (a country outside the vocabulary, an
   instrument named in full) must be in the development, in one of their names.
 - `topic_covered`: a topic the question names must be the development's, by its tag or by
-  the words that named it.
+  all the words of a phrase that named it.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import re
 
 from bot.answers.query import ParsedQuery
 from bot.answers.stemming import term_stems
+from bot.vocab import normalize_topic
 from store.models import Development
 
 
@@ -48,8 +49,19 @@ def names_covered(text: str, head_stems: set[str], parsed: ParsedQuery) -> bool:
 
 def topic_covered(dev: Development, stems: set[str], parsed: ParsedQuery) -> bool:
     """Whether the development is on a topic the question names: tagged with it, or using
-    one of the words that named it (a tagging mistake does not hide it)."""
-    if not parsed.topics or set(dev.topics) & set(parsed.topics):
-        return True
-    forms = [f for t in parsed.terms if t.text in parsed.topic_terms for f in t.forms]
-    return any(all(s in stems for s in term_stems(f)) for f in forms)
+    a phrase that named it: a word of it that names the topic alone ("export"), or else all
+    its words ("data protection"), each in one of its forms ("chip curbs" or "semiconductor
+    restrictions"), so a tagging mistake does not hide it."""
+    if not parsed.topics or not parsed.topic_terms or set(dev.topics) & set(parsed.topics):
+        return True  # (a topic named by an instrument, "the AI Act", is checked as its name)
+    forms = {t.text: t.forms for t in parsed.terms}
+
+    def used(word: str) -> bool:
+        return any(all(s in stems for s in term_stems(f)) for f in forms.get(word, (word,)))
+
+    def names_topic(phrase: tuple[str, ...]) -> bool:
+        # A word that names the topic alone ("export" in "export controls") suffices.
+        alone = [w for w in phrase if normalize_topic(w) is not None]
+        return any(used(w) for w in alone) if alone else all(used(w) for w in phrase)
+
+    return any(names_topic(phrase) for phrase in parsed.topic_terms)

@@ -126,9 +126,9 @@ class ParsedQuery:
     # they must fall in ("next month"): bot/answers/when.py.
     date_kinds: tuple[str, ...] = ()
     due_window: TimeWindow | None = None
-    # The words that named a topic ("export controls", "chip curbs"): an answer is tagged
-    # with the topic or uses one of them.
-    topic_terms: tuple[str, ...] = ()
+    # The words of each phrase that named a topic ("export controls", "chip curbs"): an
+    # answer is tagged with the topic or uses all the words of one of them.
+    topic_terms: tuple[tuple[str, ...], ...] = ()
 
     @property
     def all_jurisdictions(self) -> tuple[str, ...]:
@@ -254,7 +254,7 @@ def parse_question(text: str, *, now: datetime, tz: ZoneInfo) -> ParsedQuery:
     topics: list[str] = []
     content: list[tuple[str, bool]] = []
     favoured: list[str] = []
-    topic_words: list[str] = []
+    topic_words: list[tuple[str, ...]] = []
     i = 0
     while i < len(words):
         target = _is_target(words, i)
@@ -297,10 +297,10 @@ def parse_question(text: str, *, now: datetime, tz: ZoneInfo) -> ParsedQuery:
             topic, size = topic_hit
             topics.append(topic)
             # The topic's words still search: "export controls" is in the text too.
+            topic_words.append(tuple(w.lower() for w in words[i : i + size]))
             for w in words[i : i + size]:
                 if w.lower() not in STOPWORDS:
                     content.append((w.lower(), False))
-                    topic_words.append(w.lower())
             i += size
             continue
         phrase = _match_phrase(words, i, PHRASES)
@@ -330,7 +330,13 @@ def parse_question(text: str, *, now: datetime, tz: ZoneInfo) -> ParsedQuery:
         instruments=instruments,
         date_kinds=kinds,
         due_window=due_window,
-        topic_terms=tuple(t.text for t in terms if t.text in topic_words),
+        topic_terms=tuple(
+            dict.fromkeys(
+                kept
+                for phrase in topic_words
+                if (kept := tuple(w for w in phrase if w in {t.text for t in terms}))
+            )
+        ),
     )
 
 

@@ -67,6 +67,14 @@ def _store(sessions: SessionFactory) -> dict[str, int]:
                 ["KR"],
                 ["sovereignty"],  # mis-tagged: the words still say export controls
             ),
+            "in_dc": _dev(
+                s,
+                "India passes a law on data centres for AI",
+                "Parliament passed a law granting tax holidays to data centres that host "
+                "AI workloads.",
+                ["IN"],
+                ["sovereignty"],
+            ),
             "in_gpus": _dev(
                 s,
                 "India funds 18,000 GPUs for its AI mission",
@@ -101,6 +109,9 @@ def test_a_topic_asked_about_must_be_the_answers_by_tag_or_by_its_words(
     assert not _ask(sessions, settings, "did Japan ban exports of AI chips?").found
     # India's GPUs share "AI" and "chips", not the controls asked about.
     assert not _ask(sessions, settings, "did New Delhi put export controls on GPUs?").found
-    # Mis-tagged, but its words are on the topic: tags rank, they do not exclude.
+    # "Data" alone does not name data protection: a law on data centres is no answer.
+    assert not _ask(sessions, settings, "did India pass a data protection law?").found
+    # Mis-tagged, but its words are on the topic ("export" alone names export controls):
+    # tags rank, they do not exclude.
     tools = _ask(sessions, settings, "has Seoul put export controls on chip tools?")
     assert [d.id for d in tools.developments][:1] == [ids["kr_tools"]]
