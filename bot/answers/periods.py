@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -358,12 +358,33 @@ def _find_time(text: str, today: date) -> _TimeMatch | None:
     return None
 
 
-def parse_time(text: str, *, now: datetime, tz: ZoneInfo) -> tuple[TimeWindow | None, str]:
-    """The time window a text names (relative to `now` in `tz`) and the text without it."""
+def _period_end(label: str, today: date) -> date | None:
+    """The day after the calendar week, month or year "this week/month/year" is in."""
+    if label == "this week":
+        return today + timedelta(7 - today.weekday())
+    if label == "this month":
+        return _month_bounds(today.year, today.month)[1]
+    if label == "this year":
+        return date(today.year + 1, 1, 1)
+    return None
+
+
+def parse_time(
+    text: str, *, now: datetime, tz: ZoneInfo, dates_ahead: bool = False
+) -> tuple[TimeWindow | None, str]:
+    """The time window a text names (relative to `now` in `tz`) and the text without it.
+
+    With `dates_ahead` (the question asks about dates a development sets: "what takes effect
+    this year?"), "this week", "this month" and "this year" run to the end of the calendar
+    week, month or year: what is still to come in it counts too.
+    """
     today = now.astimezone(tz).date()
     found = _find_time(text, today)
     if found is None:
         return None, text
+    end_ahead = _period_end(found.label, today) if dates_ahead else None
+    if end_ahead is not None:
+        found = replace(found, end=max(end_ahead, found.end or end_ahead))
     start = _local_midnight(found.start, tz) if found.start else None
     end = _local_midnight(found.end, tz) if found.end else None
     rest = text[: found.span[0]] + " " + text[found.span[1] :]

@@ -246,7 +246,7 @@ def parse_question(text: str, *, now: datetime, tz: ZoneInfo) -> ParsedQuery:
     raw = text.strip()[:MAX_QUESTION_CHARS]
     due_window, raw_rest = parse_due(raw, now=now, tz=tz)
     kinds = date_kinds(raw)
-    window, rest = parse_time(raw_rest, now=now, tz=tz)
+    window, rest = parse_time(raw_rest, now=now, tz=tz, dates_ahead=bool(kinds))
     words = _words(rest)
     actors: list[str] = []
     targets: list[str] = []

@@ -209,3 +209,15 @@ def test_a_date_set_in_a_window_where_nothing_was_published_still_answers(
     answer = _ask(sessions, settings, "what kicks in this week?", asked)
     assert [d.id for d in answer.developments] == [ids["eu_act"]]
     assert not _ask(sessions, settings, "what changed on export controls this week?", asked).found
+
+
+def test_dates_still_to_come_this_year_or_month_answer(
+    sessions: SessionFactory, settings: Settings
+) -> None:
+    ids = _store(sessions)
+    year = _ask(sessions, settings, "what takes effect this year?")  # asked 15 June 2026
+    assert ids["eu_act"] in [d.id for d in year.developments]
+    assert "takes effect 2 August 2026" in year.text
+    july = datetime(2026, 7, 2, 9, 0, tzinfo=UTC)
+    month = _ask(sessions, settings, "is anything due this month?", july)
+    assert [d.id for d in month.developments] == [ids["comments"]]

@@ -70,3 +70,23 @@ def test_last_month_may_also_mean_the_past_month() -> None:
     assert _days(window.outer_start, window.outer_end) == (date(2025, 10, 1), date(2025, 11, 5))
     this_week = _window("anything this week?", datetime(2025, 11, 5, 9, tzinfo=UTC))
     assert this_week.loose_start is None and "close matches" not in this_week.describe()
+
+
+@pytest.mark.parametrize(
+    ("text", "last"),
+    [
+        ("what takes effect this year?", "2026-12-31"),
+        ("anything due this month?", "2026-06-30"),
+        ("what kicks in this week?", "2026-06-14"),  # Wednesday 10 June: to Sunday
+    ],
+)
+def test_dates_set_this_week_month_or_year_include_what_is_still_to_come(
+    text: str, last: str
+) -> None:
+    now = datetime(2026, 6, 10, 9, tzinfo=UTC)
+    window, _rest = parse_time(text, now=now, tz=UTC_ZONE, dates_ahead=True)
+    assert window is not None
+    assert _days(window.start, window.end)[1] == date.fromisoformat(last)
+    # Asked about what was published, the same words end today.
+    published, _rest = parse_time(text, now=now, tz=UTC_ZONE)
+    assert published is not None and _days(published.start, published.end)[1] == now.date()

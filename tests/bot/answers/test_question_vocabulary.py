@@ -171,3 +171,14 @@ def test_a_plan_or_strategy_is_named_without_its_owner() -> None:
     )
     # A lower-case plan is a word to find, not a name.
     assert named_instruments("what's the US plan for selling AI abroad?") == ()
+
+
+def test_the_verbs_of_policy_news_search_their_paraphrases() -> None:
+    passed = _parse("has Tokyo passed its chip subsidy bill?")
+    assert "adopted" in _forms(passed, "passed")
+    signed = _parse("which governments signed the Vilnius AI pledge?")
+    assert "signatories" in _forms(signed, "signed")
+    unveiled = _parse("what did Ottawa announce for compute?")
+    assert "unveiled" in _forms(unveiled, "announce")
+    paying = _parse("how much is Riyadh paying for GPUs?")
+    assert "investment" in _forms(paying, "paying")
