@@ -110,7 +110,8 @@ def explain(
         ok = "qualifies" if qualifies(c, parsed) else "rejected"
         lines.append(
             f"  {mark} {c.score:.3f} cov={c.coverage:.2f} content={c.content_coverage:.2f} "
-            f"rel={c.relevance:.2f} names={c.names_covered} {ok} {c.dev.jurisdictions} {slug}"
+            f"rel={c.relevance:.2f} names={c.names_covered} topic={c.on_topic} "
+            f"place={c.names_asked_place} {ok} {c.dev.jurisdictions} {slug}"
         )
     return lines
 

@@ -245,8 +245,11 @@ def assess(
     # Named in the title or summary, where the subject is: a country listed deep in the
     # text ("tier 2: India, ...") is usually a target, not who acted. Read only when a
     # jurisdiction asked about is not among its tags.
+    # A development the tagger found no jurisdiction for has only its text as evidence of
+    # who acted: all of it is read.
     untagged = set(parsed.jurisdictions) - set(dev.jurisdictions)
-    head = set(jurisdictions_named(f"{dev.title}. {dev.summary}")) if untagged else set()
+    where = f"{dev.title}. {dev.summary}" if dev.jurisdictions else text
+    head = set(jurisdictions_named(where)) if untagged else set()
     cand.names_asked_place = bool(head & set(parsed.jurisdictions))
     n_named = len(parsed.instruments)
     cand.content_coverage = coverage(

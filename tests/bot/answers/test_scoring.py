@@ -24,6 +24,7 @@ def _dev(
     jurisdictions: list[str],
     topics: list[str],
     published: datetime,
+    deep: str = "",
 ) -> int:
     dev = Development(
         title=title,
@@ -32,7 +33,7 @@ def _dev(
         topics=topics,
         importance="high",
         published_at=published,
-        search_text=f"{title} {text}",
+        search_text=f"{title} {text} {deep}",
     )
     session.add(dev)
     session.flush()
@@ -121,6 +122,24 @@ def _store(sessions: SessionFactory) -> dict[str, int]:
                 ["US"],
                 ["export-controls"],
                 at(11, 20),
+            ),
+            "untagged_litho": _dev(
+                s,
+                "Government publishes licence duty for lithography tools",
+                "A ministerial regulation requires a licence to export advanced lithography tools.",
+                [],
+                [],
+                at(4, 2),
+                deep="The Hague said the measure protects national security.",
+            ),
+            "untagged_kr": _dev(
+                s,
+                "Assembly approves framework statute on machine intelligence",
+                "The statute sets duties for high-impact systems from next year.",
+                [],
+                [],
+                at(4, 9),
+                deep="Seoul's science ministry will write the decrees.",
             ),
             "eu_bans": _dev(
                 s,
@@ -224,3 +243,15 @@ def test_words_of_degree_do_not_decide_the_answer(
     assert _first(bans) == ids["eu_bans"]
     scoring = _ask(sessions, settings, "is social scoring completely banned in the EU?")
     assert _first(scoring) == ids["eu_bans"]
+
+
+def test_a_development_without_tags_is_read_whole_for_who_acted(
+    sessions: SessionFactory, settings: Settings
+) -> None:
+    ids = _store(sessions)
+    litho = _ask(sessions, settings, "has The Hague required licences for lithography tools?")
+    assert _first(litho) == ids["untagged_litho"]
+    assert litho.developments[0].note == "tagged no jurisdiction, not NL"
+    korea = _ask(sessions, settings, "what framework statute did Korea approve?")
+    assert _first(korea) == ids["untagged_kr"]
+    assert "tagged no jurisdiction, not KR" in korea.text
