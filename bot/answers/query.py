@@ -148,8 +148,12 @@ class ParsedQuery:
         words = [t.text for t in self.terms] + list(self.other_places)
         words += [f"“{names[0]}”" for names in self.instruments]
         parts.append("terms: " + (", ".join(words) if words else "(none)"))
-        if self.all_jurisdictions:
-            parts.append("jurisdictions: " + ", ".join(self.all_jurisdictions))
+        if self.jurisdictions:
+            parts.append("jurisdictions: " + ", ".join(self.jurisdictions))
+        if self.target_jurisdictions:
+            parts.append("aimed at: " + ", ".join(self.target_jurisdictions))
+        if self.favoured_jurisdictions:
+            parts.append("favouring: " + ", ".join(self.favoured_jurisdictions))
         if self.topics:
             parts.append("topics: " + ", ".join(self.topics))
         parts.append("published: " + (self.window.describe() if self.window else "any time"))

@@ -182,3 +182,11 @@ def test_the_verbs_of_policy_news_search_their_paraphrases() -> None:
     assert "unveiled" in _forms(unveiled, "announce")
     paying = _parse("how much is Riyadh paying for GPUs?")
     assert "investment" in _forms(paying, "paying")
+
+
+def test_the_searched_line_says_which_places_are_actors_targets_or_a_region() -> None:
+    curbs = _parse("has Washington eased chip curbs on China?").describe()
+    assert "jurisdictions: US; aimed at: CN" in curbs
+    asian = _parse("which Asian governments passed an AI law?").describe()
+    assert "favouring: " in asian and "KR" in asian.split("favouring: ")[1]
+    assert "jurisdictions" not in asian
