@@ -177,7 +177,10 @@ def _words(text: str) -> list[str]:
             continue  # "isn't", "didn't": negation words carry nothing searchable
         w = re.sub(r"['’]s$", "", w)
         w = w.rstrip(".'")
-        if w:
+        parts = w.split("-")
+        if len(parts) > 1 and all(p[:1].isupper() and p.isalpha() for p in parts):
+            out.extend(parts)  # names joined: "Merz-Macron", "US-UAE", "Franco-German"
+        elif w:
             out.append(w)
     return out
 

@@ -190,11 +190,12 @@ def qualifies(cand: Candidate, parsed: ParsedQuery) -> bool:
         return False
     # Outside a relative window ("this week") only inside another reading of it ("last week"
     # asked on a Monday: the calendar week just ended) and then as outside a calendar one
-    # ("in May 2024"): when the development matches the question's words very closely, since
-    # the date may qualify a noun ("the Oct 2023 rules") rather than the question.
+    # ("in May 2024"): when the development holds the question's words very closely (its
+    # places aside: they rank), since the date may qualify a noun ("the Oct 2023 rules")
+    # rather than the question.
     window = parsed.window
     if window is not None and not in_window(cand, parsed):
-        close = bool(parsed.terms) and cand.coverage >= MIN_COVERAGE_OUTSIDE_WINDOW
+        close = bool(parsed.terms) and cand.content_coverage >= MIN_COVERAGE_OUTSIDE_WINDOW
         loose = TimeWindow(window.outer_start, window.outer_end, window.label, window.relative)
         if not close or (window.relative and not within(cand.dev.published_at, loose)):
             return False

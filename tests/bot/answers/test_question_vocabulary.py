@@ -190,3 +190,15 @@ def test_the_searched_line_says_which_places_are_actors_targets_or_a_region() ->
     asian = _parse("which Asian governments passed an AI law?").describe()
     assert "favouring: " in asian and "KR" in asian.split("favouring: ")[1]
     assert "jurisdictions" not in asian
+
+
+def test_leaders_name_their_government_and_joined_names_are_apart() -> None:
+    meeting = _parse("what came out of the Merz-Macron dinner?")
+    assert set(meeting.jurisdictions) == {"DE", "FR"}
+    assert {"merz", "macron"} <= {t.text for t in meeting.terms}  # searched as names too
+    deal = _parse("what is in the US-UAE chip deal?")
+    assert deal.jurisdictions == ("US", "AE")
+    starmer = _parse("what did Starmer say about sovereign compute?")
+    assert starmer.jurisdictions == ("UK",)
+    # A code with digits stays whole.
+    assert "kestrel-12" in [t.text for t in _parse("is the kestrel-12 chip controlled?").terms]

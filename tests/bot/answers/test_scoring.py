@@ -141,6 +141,14 @@ def _store(sessions: SessionFactory) -> dict[str, int]:
                 at(4, 9),
                 deep="Seoul's science ministry will write the decrees.",
             ),
+            "untagged_pact": _dev(
+                s,
+                "Tokyo and Seoul sign a chip supply pact",
+                "The two governments will share stockpile data on semiconductor materials.",
+                [],
+                [],
+                at(11, 19),  # after the weekday-free "last week"
+            ),
             "eu_bans": _dev(
                 s,
                 "Brussels bans social scoring and emotion recognition at work",
@@ -255,3 +263,14 @@ def test_a_development_without_tags_is_read_whole_for_who_acted(
     korea = _ask(sessions, settings, "what framework statute did Korea approve?")
     assert _first(korea) == ids["untagged_kr"]
     assert "tagged no jurisdiction, not KR" in korea.text
+
+
+def test_a_close_match_outside_the_window_is_judged_on_the_words_not_the_tags(
+    sessions: SessionFactory, settings: Settings
+) -> None:
+    ids = _store(sessions)
+    # Untagged, it covers Japan and Korea only by naming them, yet holds every word asked.
+    pact = _ask(sessions, settings, "did Japan and Korea sign a chip supply pact last week?")
+    assert _first(pact) == ids["untagged_pact"]
+    assert "outside last week" in pact.developments[0].note
+    assert "tagged no jurisdiction, not JP, KR" in pact.developments[0].note
