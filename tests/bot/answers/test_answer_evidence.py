@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from sqlmodel import Session
+from support.answers_support import add_development
 from typer.testing import CliRunner
 
 from bot.answers.engine import Answer, answer_question
 from bot.cli.main import app
 from bot.config import Settings
 from store.db import SessionFactory, session_scope
-from store.models import Development, DevelopmentDate
 
 NOW = datetime(2026, 6, 15, 9, 0, tzinfo=UTC)
 
@@ -26,21 +26,7 @@ def _dev(
     published: datetime,
     dates: list[tuple[str, date]] = (),  # type: ignore[assignment]
 ) -> int:
-    dev = Development(
-        title=title,
-        summary=text,
-        jurisdictions=jurisdictions,
-        topics=topics,
-        importance="high",
-        published_at=published,
-        search_text=f"{title} {text}",
-    )
-    session.add(dev)
-    session.flush()
-    assert dev.id is not None
-    for kind, day in dates:
-        session.add(DevelopmentDate(development_id=dev.id, kind=kind, day=day, sentence=text))
-    return dev.id
+    return add_development(session, title, text, jurisdictions, topics, published, dates=dates)
 
 
 def _store(sessions: SessionFactory) -> dict[str, int]:

@@ -7,11 +7,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlmodel import Session
+from support.answers_support import add_development, ask
 
-from bot.answers.engine import Answer, answer_question
+from bot.answers.engine import Answer
 from bot.config import Settings
 from store.db import SessionFactory, session_scope
-from store.models import Development
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -19,19 +19,10 @@ NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 def _dev(
     session: Session, title: str, text: str, jurisdictions: list[str], topics: list[str]
 ) -> int:
-    dev = Development(
-        title=title,
-        summary=text[:200],
-        jurisdictions=jurisdictions,
-        topics=topics,
-        importance="high",
-        published_at=datetime(2025, 6, 1, tzinfo=UTC),
-        search_text=f"{title} {text}",
+    published = datetime(2025, 6, 1, tzinfo=UTC)
+    return add_development(
+        session, title, text, jurisdictions, topics, published, summary_chars=200
     )
-    session.add(dev)
-    session.flush()
-    assert dev.id is not None
-    return dev.id
 
 
 def _store(sessions: SessionFactory) -> dict[str, int]:
@@ -86,8 +77,7 @@ def _store(sessions: SessionFactory) -> dict[str, int]:
 
 
 def _ask(sessions: SessionFactory, settings: Settings, question: str) -> Answer:
-    with session_scope(sessions) as s:
-        return answer_question(s, question=question, now=NOW, settings=settings)
+    return ask(sessions, settings, question, NOW)
 
 
 def test_a_country_must_be_named_where_the_subject_is(

@@ -7,11 +7,10 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlmodel import Session
+from support.answers_support import add_development, ask
 
-from bot.answers.engine import answer_question
 from bot.config import Settings
 from store.db import SessionFactory, session_scope
-from store.models import Development
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
@@ -19,19 +18,8 @@ NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 def _dev(
     session: Session, title: str, text: str, jurisdictions: list[str], topics: list[str], day: int
 ) -> int:
-    dev = Development(
-        title=title,
-        summary=text,
-        jurisdictions=jurisdictions,
-        topics=topics,
-        importance="high",
-        published_at=datetime(2026, 11, day, 12, 0, tzinfo=UTC),
-        search_text=f"{title} {text}",
-    )
-    session.add(dev)
-    session.flush()
-    assert dev.id is not None
-    return dev.id
+    published = datetime(2026, 11, day, 12, 0, tzinfo=UTC)
+    return add_development(session, title, text, jurisdictions, topics, published)
 
 
 def _store(sessions: SessionFactory) -> dict[str, int]:
@@ -92,8 +80,7 @@ def test_the_story_is_found_however_it_is_asked(
     sessions: SessionFactory, settings: Settings, question: str, expected: str
 ) -> None:
     ids = _store(sessions)
-    with session_scope(sessions) as s:
-        answer = answer_question(s, question=question, now=NOW, settings=settings)
+    answer = ask(sessions, settings, question, NOW)
     assert ids[expected] in [d.id for d in answer.developments][:3], answer.text
 
 
@@ -109,6 +96,5 @@ def test_what_the_story_does_not_cover_is_not_answered(
     sessions: SessionFactory, settings: Settings, question: str
 ) -> None:
     _store(sessions)
-    with session_scope(sessions) as s:
-        answer = answer_question(s, question=question, now=NOW, settings=settings)
+    answer = ask(sessions, settings, question, NOW)
     assert not answer.found, answer.text
