@@ -156,7 +156,9 @@ class ParsedQuery:
             parts.append("favouring: " + ", ".join(self.favoured_jurisdictions))
         if self.topics:
             parts.append("topics: " + ", ".join(self.topics))
-        parts.append("published: " + (self.window.describe() if self.window else "any time"))
+        # With kinds of date asked, the window holds what was published or a date set in it.
+        when = "published or dated" if self.date_kinds and self.window else "published"
+        parts.append(f"{when}: " + (self.window.describe() if self.window else "any time"))
         if self.date_kinds or self.due_window:
             kinds = ", ".join(DATE_KIND_LABELS.get(k, k) for k in self.date_kinds) or "any"
             when = f" in {self.due_window.describe()}" if self.due_window else ""

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.answers.periods import TimeWindow, parse_time
+from bot.answers.query import parse_question
 
 UTC_ZONE = ZoneInfo("UTC")
 
@@ -90,3 +91,11 @@ def test_dates_set_this_week_month_or_year_include_what_is_still_to_come(
     # Asked about what was published, the same words end today.
     published, _rest = parse_time(text, now=now, tz=UTC_ZONE)
     assert published is not None and _days(published.start, published.end)[1] == now.date()
+
+
+def test_the_searched_line_says_a_window_holds_dates_set_when_dates_are_asked() -> None:
+    now = datetime(2026, 6, 10, 9, tzinfo=UTC)
+    dated = parse_question("what takes effect this year?", now=now, tz=UTC_ZONE).describe()
+    assert "published or dated: this year (2026-01-01 to 2026-12-31)" in dated
+    plain = parse_question("what changed on AI chips this year?", now=now, tz=UTC_ZONE)
+    assert "published: this year (2026-01-01 to 2026-06-10)" in plain.describe()
