@@ -207,3 +207,15 @@ def test_dates_still_to_come_this_year_or_month_answer(
     july = datetime(2026, 7, 2, 9, 0, tzinfo=UTC)
     month = _ask(sessions, settings, "is anything due this month?", july)
     assert [d.id for d in month.developments] == [ids["comments"]]
+
+
+def test_what_is_coming_up_is_what_sets_a_date_soon(
+    sessions: SessionFactory, settings: Settings
+) -> None:
+    ids = _store(sessions)
+    act = _ask(sessions, settings, "what's coming up for the AI Act?")  # 15 June 2026
+    assert [d.id for d in act.developments] == [ids["eu_act"]]
+    due = _ask(sessions, settings, "is anything due soon?")
+    assert [d.id for d in due.developments] == [ids["comments"]]
+    autumn = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)  # the AI Act's dates are behind it
+    assert not _ask(sessions, settings, "what's coming up for the AI Act?", autumn).found
