@@ -28,7 +28,7 @@ if str(ROOT) not in sys.path:
 
 from bench.eval_qa import ask_all, summarise_rows  # noqa: E402
 from bench.eval_store import load_items, run_pipeline  # noqa: E402
-from bot.answers import engine as answer_engine  # noqa: E402
+from bot.answers import scoring  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from store.db import session_factory  # noqa: E402
 
@@ -52,11 +52,11 @@ def main(argv: list[str] | None = None) -> int:
         engine, _ = run_pipeline(items, url)
         settings = Settings(database_url=url, _env_file=None)  # type: ignore[call-arg]
         sessions = session_factory(engine)
-        saved = (answer_engine.MIN_COVERAGE, answer_engine.MIN_CONTENT_COVERAGE)
+        saved = (scoring.MIN_COVERAGE, scoring.MIN_CONTENT_COVERAGE)
         try:
             for cov, content in itertools.product(GRID_COVERAGE, GRID_CONTENT):
-                answer_engine.MIN_COVERAGE = cov
-                answer_engine.MIN_CONTENT_COVERAGE = content
+                scoring.MIN_COVERAGE = cov
+                scoring.MIN_CONTENT_COVERAGE = content
                 result = summarise_rows(ask_all(sessions, items, questions, settings))
                 rows_out.append(
                     {
@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
                     }
                 )
         finally:
-            answer_engine.MIN_COVERAGE, answer_engine.MIN_CONTENT_COVERAGE = saved
+            scoring.MIN_COVERAGE, scoring.MIN_CONTENT_COVERAGE = saved
         engine.dispose()
     # Among the pairs with the best tuning score, the middle one: away from the plateau's edges.
     top = max(balanced(r["q"]) for r in rows_out)

@@ -30,10 +30,13 @@ if str(ROOT) not in sys.path:
 from sqlmodel import select  # noqa: E402
 
 from bench.eval_store import run_pipeline  # noqa: E402
-from bot.answers.engine import answer_question  # noqa: E402
+from bot.answers.engine import answer_question, rank_candidates  # noqa: E402
+from bot.answers.query import parse_question  # noqa: E402
+from bot.answers.scoring import qualifies, term_weights  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from store.db import session_factory, session_scope  # noqa: E402
 from store.models import Item  # noqa: E402
+from store.search import count_developments  # noqa: E402
 
 
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -51,7 +54,12 @@ def _asked_at(q: dict[str, Any], default_now: datetime) -> datetime:
 
 
 def ask_all(
-    sessions: Any, items: list[dict[str, Any]], questions: list[dict[str, Any]], settings: Settings
+    sessions: Any,
+    items: list[dict[str, Any]],
+    questions: list[dict[str, Any]],
+    settings: Settings,
+    *,
+    explain_misses: bool = False,
 ) -> list[dict[str, Any]]:
     """Every question through the real engine; one row per question with hit/abstained."""
     slug_of_guid = {item["id"]: item["development"] for item in items}
@@ -63,22 +71,49 @@ def ask_all(
             if item.development_id is not None and item.guid in slug_of_guid:
                 dev_slugs.setdefault(item.development_id, set()).add(slug_of_guid[item.guid])
         for q in questions:
-            answer = answer_question(
-                session, question=q["question"], now=_asked_at(q, default_now), settings=settings
-            )
+            now = _asked_at(q, default_now)
+            answer = answer_question(session, question=q["question"], now=now, settings=settings)
             got = [dev_slugs.get(d.id, set()) for d in answer.developments[:3]]
             flat = set().union(*got) if got else set()
+            hit = bool(flat & set(q["expect_developments"]))
+            wrong = not hit if q["answerable"] else answer.found
+            why = explain(session, q, now, settings, dev_slugs) if wrong and explain_misses else []
             rows.append(
                 {
+                    "explain": why,
                     "id": q["id"],
                     "answerable": q["answerable"],
                     "abstained": not answer.found,
-                    "hit": bool(flat & set(q["expect_developments"])),
+                    "hit": hit,
                     "got": [sorted(s) for s in got],
                     "question": q["question"],
                 }
             )
     return rows
+
+
+def explain(
+    session: Any, q: dict[str, Any], now: datetime, settings: Settings, slugs: dict[int, set[str]]
+) -> list[str]:
+    """How the engine understood a question and its best candidates, qualifying or not."""
+    parsed = parse_question(q["question"], now=now, tz=settings.tz)
+    total = count_developments(session)
+    weights = ", ".join(
+        f"{t.text}{'*' if t.key else ''}={w:.2f}/df{df}"
+        for t, w, df in term_weights(session, parsed, total)
+    )
+    lines = [f"  understood: {parsed.describe()}", f"  weights: {weights}"]
+    ranked, _total = rank_candidates(session, parsed, now=now, qualifying_only=False)
+    for c in ranked[:6]:
+        slug = ",".join(sorted(slugs.get(c.dev.id or 0, set()))) or "?"
+        mark = "+" if set(slugs.get(c.dev.id or 0, set())) & set(q["expect_developments"]) else " "
+        ok = "qualifies" if qualifies(c, parsed) else "rejected"
+        lines.append(
+            f"  {mark} {c.score:.3f} cov={c.coverage:.2f} content={c.content_coverage:.2f} "
+            f"rel={c.relevance:.2f} names={c.names_covered} topic={c.on_topic} "
+            f"place={c.names_asked_place} {ok} {c.dev.jurisdictions} {slug}"
+        )
+    return lines
 
 
 def _figures(subset: list[dict[str, Any]]) -> dict[str, Any]:
@@ -142,7 +177,9 @@ def qa_section(path: Path, engine: Any, items: list[dict[str, Any]]) -> dict[str
     return result
 
 
-def score_qa(eval_dir: Path | str, *, database_url: str | None = None) -> dict[str, Any]:
+def score_qa(
+    eval_dir: Path | str, *, database_url: str | None = None, explain_misses: bool = False
+) -> dict[str, Any]:
     """Build a store from EVAL_DIR/items.jsonl, ask EVAL_DIR/qa.jsonl, return the figures."""
     eval_dir = Path(eval_dir)
     items = _read_jsonl(eval_dir / "items.jsonl")
@@ -154,7 +191,7 @@ def score_qa(eval_dir: Path | str, *, database_url: str | None = None) -> dict[s
         engine, _stored = run_pipeline(items, url)
         sessions = session_factory(engine)
         mode = "bench/eval_store.py run_pipeline (bot.developments.ingest)"
-        rows = ask_all(sessions, items, questions, settings)
+        rows = ask_all(sessions, items, questions, settings, explain_misses=explain_misses)
         engine.dispose()
     return {"store": mode, **summarise_rows(rows), "rows": rows}
 
@@ -164,13 +201,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("eval_dir", type=Path)
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--verbose", action="store_true", help="print every question")
+    parser.add_argument(
+        "--show-errors",
+        action="store_true",
+        help="print each miss with the query understanding and the best candidates",
+    )
     args = parser.parse_args(argv)
-    result = score_qa(args.eval_dir, database_url=args.database_url)
+    result = score_qa(
+        args.eval_dir, database_url=args.database_url, explain_misses=args.show_errors
+    )
     rows = result.pop("rows")
     if args.verbose:
         for r in rows:
             mark = "ok " if (r["hit"] if r["answerable"] else r["abstained"]) else "BAD"
             print(f"{mark} {r['id']} {r['question'][:70]:<70} -> {r['got']}")
+    if args.show_errors:
+        for r in rows:
+            if r["explain"]:
+                print(f"MISS {r['id']} {r['question']} (answerable: {r['answerable']})")
+                print("\n".join(r["explain"]))
     print(f"store built with: {result['store']}")
     print_table(result)
     print(json.dumps(result))

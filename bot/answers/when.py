@@ -121,8 +121,16 @@ def coming_month(text: str, today: date) -> FutureRange | None:
     return FutureRange(m.span(), start, _month_start(start, 1), f"{start:%B %Y}")
 
 
+# "What's coming up for the AI Act?", "anything due soon?": the dates of the next quarter.
+SOON_DAYS = 90
+_SOON_RE = re.compile(
+    r"\b(?:coming up|upcoming|soon|what(?:'s|\s+is)\s+next|next\s+steps?)\b", re.I
+)
+
+
 def future_window(text: str, today: date) -> FutureRange | None:
-    """A forward-looking range the text names ("next month"), relative to `today`."""
+    """A forward-looking range the text names ("next month", "coming up": the next
+    SOON_DAYS days), relative to `today`."""
     m = re.search(r"\b(?:the\s+)?next\s+(week|month|quarter|year)\b", text, re.I)
     if m:
         unit = m.group(1).lower()
@@ -155,4 +163,8 @@ def future_window(text: str, today: date) -> FutureRange | None:
         else:
             end = today + timedelta(days=n * (7 if unit == "week" else 1))
         return FutureRange(m.span(), today, end + timedelta(1), f"next {n} {unit}s")
+    m = _SOON_RE.search(text)
+    if m:
+        end = today + timedelta(SOON_DAYS)
+        return FutureRange(m.span(), today, end, f"the next {SOON_DAYS} days")
     return None

@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from sqlmodel import Session
+from support.answers_support import add_development
 from typer.testing import CliRunner
 
 from bot.answers.engine import Answer, answer_question
 from bot.cli.main import app
 from bot.config import Settings
 from store.db import SessionFactory, session_scope
-from store.models import Development, DevelopmentDate
 
 NOW = datetime(2026, 6, 15, 9, 0, tzinfo=UTC)
 
@@ -26,21 +26,7 @@ def _dev(
     published: datetime,
     dates: list[tuple[str, date]] = (),  # type: ignore[assignment]
 ) -> int:
-    dev = Development(
-        title=title,
-        summary=text,
-        jurisdictions=jurisdictions,
-        topics=topics,
-        importance="high",
-        published_at=published,
-        search_text=f"{title} {text}",
-    )
-    session.add(dev)
-    session.flush()
-    assert dev.id is not None
-    for kind, day in dates:
-        session.add(DevelopmentDate(development_id=dev.id, kind=kind, day=day, sentence=text))
-    return dev.id
+    return add_development(session, title, text, jurisdictions, topics, published, dates=dates)
 
 
 def _store(sessions: SessionFactory) -> dict[str, int]:
@@ -209,3 +195,27 @@ def test_a_date_set_in_a_window_where_nothing_was_published_still_answers(
     answer = _ask(sessions, settings, "what kicks in this week?", asked)
     assert [d.id for d in answer.developments] == [ids["eu_act"]]
     assert not _ask(sessions, settings, "what changed on export controls this week?", asked).found
+
+
+def test_dates_still_to_come_this_year_or_month_answer(
+    sessions: SessionFactory, settings: Settings
+) -> None:
+    ids = _store(sessions)
+    year = _ask(sessions, settings, "what takes effect this year?")  # asked 15 June 2026
+    assert ids["eu_act"] in [d.id for d in year.developments]
+    assert "takes effect 2 August 2026" in year.text
+    july = datetime(2026, 7, 2, 9, 0, tzinfo=UTC)
+    month = _ask(sessions, settings, "is anything due this month?", july)
+    assert [d.id for d in month.developments] == [ids["comments"]]
+
+
+def test_what_is_coming_up_is_what_sets_a_date_soon(
+    sessions: SessionFactory, settings: Settings
+) -> None:
+    ids = _store(sessions)
+    act = _ask(sessions, settings, "what's coming up for the AI Act?")  # 15 June 2026
+    assert [d.id for d in act.developments] == [ids["eu_act"]]
+    due = _ask(sessions, settings, "is anything due soon?")
+    assert [d.id for d in due.developments] == [ids["comments"]]
+    autumn = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)  # the AI Act's dates are behind it
+    assert not _ask(sessions, settings, "what's coming up for the AI Act?", autumn).found

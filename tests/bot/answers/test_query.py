@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.answers.query import parse_question, parse_time
+from bot.answers.periods import parse_time
+from bot.answers.query import parse_question
 from bot.answers.stemming import stem
 
 UTC_ZONE = ZoneInfo("UTC")

@@ -52,3 +52,10 @@ def test_the_frame_words_are_not_searched_and_the_searched_line_says_what_dates(
     )
     assert "start" not in [t.text for t in parsed.terms]
     assert "dates it sets: takes effect in January 2026" in parsed.describe()
+
+
+def test_coming_up_and_soon_are_the_next_ninety_days() -> None:
+    for text in ("what's coming up for the chip rules?", "anything due soon?", "what is next?"):
+        soon = future_window(text, TODAY)
+        assert soon is not None and (soon.start, soon.end) == (TODAY, date(2026, 3, 15)), text
+    assert future_window("what came soonest after the summit?", TODAY) is None
