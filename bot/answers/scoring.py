@@ -188,16 +188,24 @@ def qualifies(cand: Candidate, parsed: ParsedQuery) -> bool:
         cand.content_coverage < MIN_COVERAGE_OFF_SCOPE or not cand.names_asked_place
     ):
         return False
-    # Outside a relative window ("this week") only inside another reading of it ("last week"
-    # asked on a Monday: the calendar week just ended) and then as outside a calendar one
-    # ("in May 2024"): when the development holds the question's words very closely (its
-    # places aside: they rank), since the date may qualify a noun ("the Oct 2023 rules")
-    # rather than the question.
+    # Outside the window asked about, only a development that holds the question's words very
+    # closely (its places aside: they rank), and then outside a relative window ("this week")
+    # only inside another reading of it ("last week" asked on a Monday: the calendar week just
+    # ended), and outside a calendar one ("in May 2024") only when the date qualifies a noun
+    # the development names: one of its dates, of any kind, is in the window ("the Oct 2023
+    # rules", whose comment period was extended in December). A close match with no date in
+    # the month asked about is another event ("the Seoul summit in May 2024" is not an act
+    # passed in Seoul in December).
     window = parsed.window
     if window is not None and not in_window(cand, parsed):
         close = bool(parsed.terms) and cand.content_coverage >= MIN_COVERAGE_OUTSIDE_WINDOW
-        loose = TimeWindow(window.outer_start, window.outer_end, window.label, window.relative)
-        if not close or (window.relative and not within(cand.dev.published_at, loose)):
+        if not close:
+            return False
+        if window.relative:
+            loose = TimeWindow(window.outer_start, window.outer_end, window.label, True)
+            if not within(cand.dev.published_at, loose):
+                return False
+        elif not any(within(day_start(d.day), window) for d in cand.dates):
             return False
     if not cand.names_covered or not cand.on_topic:
         return False

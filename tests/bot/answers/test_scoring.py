@@ -4,7 +4,7 @@ published, and the words of the asking weigh nothing."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from support.answers_support import add_development, ask, first_id
 
@@ -244,3 +244,66 @@ def test_a_close_match_outside_the_window_is_judged_on_the_words_not_the_tags(
     assert first_id(pact) == ids["untagged_pact"]
     assert "outside last week" in pact.developments[0].note
     assert "tagged no jurisdiction, not JP, KR" in pact.developments[0].note
+
+
+def _dated_store(sessions: SessionFactory) -> dict[str, int]:
+    at = lambda y, m, d: datetime(y, m, d, 12, 0, tzinfo=UTC)  # noqa: E731
+    with session_scope(sessions) as s:
+        return {
+            "eu_subsidy_guidance": add_development(
+                s,
+                "Commission explains the chip subsidy rules",
+                "Guidance on the chip subsidy rules adopted on 12 March 2024 for new fabs.",
+                ["EU"],
+                ["sovereignty"],
+                at(2024, 6, 3),
+                dates=[("adopted", date(2024, 3, 12))],
+            ),
+            "jp_guidelines_update": add_development(
+                s,
+                "Japan updates its AI guidelines for businesses",
+                "METI revised the AI guidelines for businesses first published on 19 April 2024.",
+                ["JP"],
+                ["regulation"],
+                at(2024, 9, 10),
+                dates=[("published", date(2024, 4, 19))],
+            ),
+            "ca_summit": add_development(
+                s,
+                "Ottawa compute summit ends with funding for public AI compute",
+                "Canada will fund public AI compute for universities after the summit.",
+                ["CA"],
+                ["sovereignty"],
+                at(2024, 11, 20),
+            ),
+            "jp_pact": add_development(
+                s,
+                "Tokyo signs a data centre pact with chipmakers",
+                "The data centre pact takes effect on 1 January 2025.",
+                ["JP"],
+                ["sovereignty"],
+                at(2024, 10, 2),
+                dates=[("effective", date(2025, 1, 1))],
+            ),
+        }
+
+
+def test_a_close_match_outside_a_stated_month_answers_only_with_a_date_in_it(
+    sessions: SessionFactory, settings: Settings
+) -> None:
+    ids = _dated_store(sessions)
+    asked = datetime(2024, 12, 2, 9, 0, tzinfo=UTC)
+    # The month qualifies what the development names: one of its dates is in it.
+    subsidy = _ask(sessions, settings, "what did the March 2024 chip subsidy rules say?", asked)
+    assert first_id(subsidy) == ids["eu_subsidy_guidance"]
+    guidelines = _ask(
+        sessions, settings, "what were Japan's AI guidelines for businesses in April 2024?", asked
+    )
+    assert first_id(guidelines) == ids["jp_guidelines_update"]
+    # Every word matches, but nothing in them happened in the month asked about: another event.
+    assert not _ask(
+        sessions, settings, "what came out of the Ottawa compute summit in May 2024?", asked
+    ).found
+    assert not _ask(
+        sessions, settings, "what did Tokyo's data centre pact say in June 2024?", asked
+    ).found
