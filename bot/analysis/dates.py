@@ -192,6 +192,10 @@ def _nearest_cue(sentence: str, start: int, end: int, next_date: int | None = No
 
 def extract_dates(text: str, *, published: date | None = None) -> list[DatedFact]:
     """Every dated fact of `text`, in order, without repeats of one (kind, date)."""
+    # Sentences are pieces of `text` split at whitespace, so a date (or "today") in one of them
+    # is one in `text` too: a text that names none has no facts, without splitting it.
+    if _DATE_RE.search(text) is None and _TODAY_RE.search(text) is None:
+        return []
     out: dict[tuple[str, date], DatedFact] = {}
     list_cue: str | None = None
     for sentence in sentences(text):

@@ -84,7 +84,7 @@ from bot.developments.rows import (
     chunks_of,
     unique_chunks,
 )
-from bot.developments.timeline import record_timelines
+from bot.developments.timeline import record_timelines, text_facts
 from bot.sources.entries import RawEntry
 from store.bulk import insert_returning_ids
 from store.models import Development, Item, ItemVersion, Source
@@ -393,6 +393,11 @@ class IngestRun:
             item.id = item_id
             assert item.development_id is not None
             self.cache.fingerprints.put((item_id, item.content_hash), p.fingerprint)
+            # Its dates, from the text in hand: the timeline need not read it back.
+            self.cache.dates.put(
+                (item_id, item.content_hash),
+                text_facts(item.title, item.text, item.published_at),
+            )
             self.changed_items.setdefault(item.development_id, set()).add(item_id)
             self.remember_rating(item, p.entry)
             analysis = self.prepared(p.entry)
