@@ -51,7 +51,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, update
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
@@ -86,7 +86,7 @@ from bot.developments.rows import (
 )
 from bot.developments.timeline import record_timelines, text_facts
 from bot.sources.entries import RawEntry
-from store.bulk import insert_returning_ids
+from store.bulk import insert_returning_ids, update_by_id
 from store.models import Development, Item, ItemVersion, Source
 
 
@@ -418,8 +418,8 @@ class IngestRun:
             )
             self.refresher.remember_rows(real[key], (len(groups[key]), self.now), rows)
             self.created.append(real[key])
-        if evidence:
-            self.session.execute(update(Development), evidence)
+        # Its developments are not in the session (written with Core): no object to refresh.
+        update_by_id(self.session, Development, evidence)
 
     def join_stored(self, pending: Sequence[PendingItem]) -> None:
         """Load the stored developments that pending items join (one query) and bump them."""
