@@ -27,9 +27,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
-from wordfreq import zipf_frequency
-
 from bot.analysis.caseless import FOLDS_TO_ASCII, CaselessPattern
+from bot.analysis.word_frequency import zipf_frequency
 
 WINDOW_DAYS = 45
 NEAR_DAYS = 14
@@ -256,7 +255,7 @@ _WEEKDAY = re.compile(
 
 @lru_cache(maxsize=1 << 16)
 def _zipf(word: str) -> float:
-    return float(zipf_frequency(word, "en"))
+    return zipf_frequency(word)  # wordfreq's English figure, from a compact table
 
 
 def name_weight(name: str) -> float:
