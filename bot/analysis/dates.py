@@ -166,9 +166,12 @@ def _resolve(match: re.Match[str], published: date | None) -> tuple[date, str] |
             return date.fromisoformat(match.group("iso")), "day"
         except ValueError:
             return None
+    name = match.group("m3") or match.group("m1") or match.group("m2")
+    month = _MONTHS.get(name.lower())
+    if month is None:
+        return None  # a look-alike IGNORECASE lets through ("aprıl", a dotless i): not a month
     if match.group("m3"):
-        return date(int(match.group("y3")), _MONTHS[match.group("m3").lower()], 1), "month"
-    month = _MONTHS[(match.group("m1") or match.group("m2")).lower().rstrip(".")]
+        return date(int(match.group("y3")), month, 1), "month"
     day = int(match.group("d1") or match.group("d2"))
     year_text = match.group("y1") or match.group("y2")
     if year_text:

@@ -148,3 +148,12 @@ def test_dates_are_found_whatever_their_case_and_script_around_them() -> None:
         "The Framework Act enters into force TODAY.", date(2026, 1, 22)
     )
     assert _facts("Comments are due within thirty days; the rule takes effect later.") == []
+
+
+def test_a_month_spelled_with_a_look_alike_letter_is_no_date_and_no_error() -> None:
+    """Ignoring case, the pattern lets "aprıl" (a dotless i) and "ſeptember" (a long s)
+    through: they name no month the text can be sure of, and must not stop the item."""
+    assert _facts("The rule takes effect on 1 aprıl 2026 and applies from ſeptember 2026.") == []
+    assert _facts("The rule takes effect on 1 April 2026.") == [
+        ("effective", date(2026, 4, 1), "day")
+    ]
