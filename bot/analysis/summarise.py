@@ -62,6 +62,13 @@ _BOILERPLATE_PIECES = (
     "this post", "not legal advice", "for more information", "learn more", "related ", "@",
     "http",
 )  # fmt: skip
+_ACTION_PIECES = (
+    "announc", "publish", "issu", "impos", "adopt", "approv", "restrict", "ban", "add",
+    "agree", "sign", "suspend", "revok", "releas", "launch", "introduc", "requir", "finali",
+    "enact", "unveil", "order", "extend", "expand", "tighten", "relax", "lift", "amend",
+    "propos", "consult", "effect", "enter", "appl", "placed", "put", "move", "said",
+    "declined", "open", "set",
+)  # fmt: skip
 _WHEN_PIECES = (
     "today", "yesterday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
     "sunday", "january", "february", "march", "april", "may", "june", "july", "august",
@@ -124,7 +131,7 @@ def strip_dateline(sentence: str) -> str:
 
 def _score(sentence: str, position: int) -> float:
     score = 3.0 / (1 + position)  # lead bias
-    if _ACTION.search(sentence):
+    if _may_hold(sentence, _ACTION_PIECES) and _ACTION.search(sentence):
         score += 1.0
     if _says_when(sentence):
         score += 0.5

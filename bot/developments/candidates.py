@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from itertools import compress
-from operator import attrgetter, not_, or_
+from operator import attrgetter, not_
 
 from sqlalchemy import func
 from sqlalchemy import select as sa_select
@@ -25,14 +25,10 @@ from bot.developments.pool import CANDIDATES_PER_SIDE, CandidatePool, QueriedCan
 from bot.developments.prepare import (
     FINGERPRINT_TEXT_CHARS,
 )
-from bot.developments.rows import (
-    IN_CHUNK,
-    PoolRow,
-)
+from bot.developments.rows import IN_CHUNK, PoolRow, governments_met_by
 from store.counters import bump_counter, read_counter
 from store.models import Item
 
-NO_GOVERNMENT = frozenset({"INTL"})  # tags that name no government
 CANDIDATE_TEXT_CHARS = FINGERPRINT_TEXT_CHARS  # what a fingerprint reads of an item's text
 # A call reads every clustered item, not just its date window, while they are at most this
 # many times the window plus a small store's worth: see `load_pool`.
@@ -62,8 +58,7 @@ _GENERATION_KEY = "ingest:items_generation"
 
 _source_of = attrgetter("source_id")
 _development_of = attrgetter("development_id")
-_topics_of = attrgetter("topics")
-_jurisdictions_of = attrgetter("jurisdictions")
+_governments_of = attrgetter("governments")
 
 
 class CandidateSelector:
@@ -160,23 +155,17 @@ class CandidateSelector:
         if self.pool is None:
             self.load_pool([when])
         assert self.pool is not None
-        jset = frozenset(jurisdictions) - NO_GOVERNMENT
         near = self.pool.near(when, timedelta(days=cluster.WINDOW_DAYS))
-        # Developments that already hold an item of this source: a source publishing a second
-        # document is reporting a second event, unless it is a near-verbatim re-issue.
-        # This runs over hundreds of rows for every new entry: the filters are C-level maps.
-        own = {
-            row.development_id
-            for row in compress(near, map(self.source_id.__eq__, map(_source_of, near)))
-        }
-        if jset:
-            # Another government's measure is another event (`cluster.best_match`); rows with
-            # no government tagged may still be the same one.
-            shares_place = map(not_, map(jset.isdisjoint, map(_jurisdictions_of, near)))
-            untagged = map(NO_GOVERNMENT.issuperset, map(_jurisdictions_of, near))
-            rows = list(compress(near, map(or_, shares_place, untagged)))
-        else:
+        # Another government's measure is another event (`cluster.best_match`); rows with no
+        # government tagged may still be the same one. This runs over hundreds of rows for
+        # every new entry: one C-level set test per row.
+        met_by = governments_met_by(frozenset(jurisdictions))
+        if met_by is None:
             rows = list(near)
+        else:
+            rows = list(
+                compress(near, map(not_, map(met_by.isdisjoint, map(_governments_of, near))))
+            )
         self.fill_fingerprints(rows)
         rows = [row for row in rows if row.fingerprint is not None]
         counted = None
@@ -186,6 +175,14 @@ class CandidateSelector:
                 fingerprint, zip(map(_development_of, rows), fingerprints, strict=True)
             )
             rows = list(compress(rows, cluster.joinable(fingerprint, fingerprints)))
+        if not rows:
+            return [], counted
+        # Developments that already hold an item of this source: a source publishing a second
+        # document is reporting a second event, unless it is a near-verbatim re-issue.
+        own = {
+            row.development_id
+            for row in compress(near, map(self.source_id.__eq__, map(_source_of, near)))
+        }
         return [
             cluster.Candidate(
                 development_id=row.development_id,

@@ -51,7 +51,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, update
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
@@ -84,9 +84,9 @@ from bot.developments.rows import (
     chunks_of,
     unique_chunks,
 )
-from bot.developments.timeline import record_timelines
+from bot.developments.timeline import record_timelines, text_facts
 from bot.sources.entries import RawEntry
-from store.bulk import insert_returning_ids
+from store.bulk import insert_returning_ids, update_by_id
 from store.models import Development, Item, ItemVersion, Source
 
 
@@ -393,6 +393,11 @@ class IngestRun:
             item.id = item_id
             assert item.development_id is not None
             self.cache.fingerprints.put((item_id, item.content_hash), p.fingerprint)
+            # Its dates, from the text in hand: the timeline need not read it back.
+            self.cache.dates.put(
+                (item_id, item.content_hash),
+                text_facts(item.title, item.text, item.published_at),
+            )
             self.changed_items.setdefault(item.development_id, set()).add(item_id)
             self.remember_rating(item, p.entry)
             analysis = self.prepared(p.entry)
@@ -413,8 +418,8 @@ class IngestRun:
             )
             self.refresher.remember_rows(real[key], (len(groups[key]), self.now), rows)
             self.created.append(real[key])
-        if evidence:
-            self.session.execute(update(Development), evidence)
+        # Its developments are not in the session (written with Core): no object to refresh.
+        update_by_id(self.session, Development, evidence)
 
     def join_stored(self, pending: Sequence[PendingItem]) -> None:
         """Load the stored developments that pending items join (one query) and bump them."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 from operator import attrgetter
@@ -87,6 +87,27 @@ def _parse_utc(raw: str) -> datetime:
     return datetime.fromisoformat(raw).replace(tzinfo=UTC)
 
 
+NO_GOVERNMENT = frozenset({"INTL"})  # tags that name no government
+# Stands for "no government named" in `PoolRow.governments`: a row naming none may report any
+# government's measure, so every new item's test set holds it too (`governments_met_by`).
+UNTAGGED = "*"
+
+
+@lru_cache(maxsize=1024)
+def governments_of(jurisdictions: frozenset[str]) -> frozenset[str]:
+    """The governments an item names, or {UNTAGGED} when it names none."""
+    return (jurisdictions - NO_GOVERNMENT) or frozenset({UNTAGGED})
+
+
+@lru_cache(maxsize=1024)
+def governments_met_by(jurisdictions: frozenset[str]) -> frozenset[str] | None:
+    """What a candidate row's `governments` must meet to be compared with a new item tagged
+    `jurisdictions`: one of its governments, or UNTAGGED (a row naming no government). None
+    when the new item names no government: every row is compared."""
+    governments = jurisdictions - NO_GOVERNMENT
+    return governments | {UNTAGGED} if governments else None
+
+
 @dataclass(eq=False, slots=True)
 class PoolRow:
     """One stored item that a new item of this call may join (via its development)."""
@@ -101,6 +122,10 @@ class PoolRow:
     # The item's clustering fingerprint once computed (it depends on the item id and content
     # hash only, which never change for a row); a pending item's row has it from the start.
     fingerprint: cluster.Fingerprint | None = None
+    governments: frozenset[str] = field(init=False)  # `governments_of(jurisdictions)`
+
+    def __post_init__(self) -> None:
+        self.governments = governments_of(self.jurisdictions)
 
 
 def stamp_of(row: PoolRow) -> datetime:

@@ -10,10 +10,12 @@ briefing replies and alerts alike; `timeline_labels` reads it for many developme
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 from typing import Protocol
 
-from sqlalchemy import bindparam, delete
+from sqlalchemy import bindparam, delete, insert
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from bot.analysis.dates import DatedFact, extract_dates
@@ -33,68 +35,84 @@ MAX_ITEMS = 20
 _CHUNK = 500
 
 
-def item_facts(item: Item, known: FactCache | None = None) -> tuple[DatedFact, ...]:
-    """An item's dated facts, from `known` when its text (id and content hash) was read before."""
-    key = (item.id or 0, item.content_hash)
-    cached = known.get(key) if known is not None and item.id is not None else None
-    if cached is not None:
-        return cached
-    published = item.published_at.date() if item.published_at else None
-    facts = tuple(extract_dates(f"{item.title}.\n{item.text}", published=published))
-    if known is not None and item.id is not None:
-        known.put(key, facts)
-    return facts
-
-
-def development_facts(
-    items: Sequence[Item], known: FactCache | None = None
-) -> list[tuple[DatedFact, int | None]]:
-    """The dated facts of a development's items, each (kind, day) once, with its item id."""
-    seen: dict[tuple[str, object], tuple[DatedFact, int | None]] = {}
-    for item in items:
-        for fact in item_facts(item, known):
-            seen.setdefault((fact.kind, fact.day), (fact, item.id))
-    return list(seen.values())
+def text_facts(title: str, text: str, published: datetime | None) -> tuple[DatedFact, ...]:
+    """The dated facts of an item's title and text ("on Thursday" read from its UTC day)."""
+    day = published.astimezone(UTC).date() if published else None
+    return tuple(extract_dates(f"{title}.\n{text}", published=day))
 
 
 def record_timelines(
     session: Session, development_ids: Sequence[int], known: FactCache | None = None
 ) -> None:
-    """Replace the stored timeline of each development from its items (flushes, no commit).
+    """Replace the stored timeline of each development from its items (writes, no commit).
 
     `known` (the poll's `IngestCache.dates`) keeps each item's facts, so a development that
-    many items join in one poll has each item's text read for dates once, not once per join.
+    many items join in one poll has each item's text read for dates once, not once per join
+    (ingest puts a new item's facts there as it writes it, from the text in hand). Each
+    development's first `MAX_ITEMS` are found from cheap columns; only the texts of those
+    whose facts `known` lacks are read.
     """
     ids = sorted(set(development_ids))
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
-        items = session.exec(
-            select(Item)
+        firsts: dict[int, list[tuple[int, str]]] = {}
+        for dev_id, item_id, digest in session.execute(
+            sa_select(col(Item.development_id), col(Item.id), col(Item.content_hash))
             .where(col(Item.development_id).in_(chunk))
             .order_by(col(Item.published_at), col(Item.id))
-        ).all()
-        by_dev: dict[int, list[Item]] = {}
-        for item in items:
-            if item.development_id is not None:
-                group = by_dev.setdefault(item.development_id, [])
-                if len(group) < MAX_ITEMS:
-                    group.append(item)
+        ).tuples():
+            group = firsts.setdefault(dev_id, [])
+            if len(group) < MAX_ITEMS:
+                group.append((item_id, digest))
+        facts: dict[int, tuple[DatedFact, ...]] = {}
+        unread: list[int] = []
+        for group in firsts.values():
+            for item_id, digest in group:
+                cached = known.get((item_id, digest)) if known is not None else None
+                if cached is None:
+                    unread.append(item_id)
+                else:
+                    facts[item_id] = cached
+        for part in range(0, len(unread), _CHUNK):
+            texts = sa_select(
+                col(Item.id),
+                col(Item.content_hash),
+                col(Item.title),
+                col(Item.text),
+                col(Item.published_at),
+            ).where(col(Item.id).in_(unread[part : part + _CHUNK]))
+            for item_id, digest, title, text, published in session.execute(texts).tuples():
+                facts[item_id] = text_facts(title, text, published)
+                if known is not None:
+                    known.put((item_id, digest), facts[item_id])
         session.execute(
             delete(DevelopmentDate).where(col(DevelopmentDate.development_id).in_(chunk))
         )
-        for dev_id, group in by_dev.items():
-            for fact, item_id in development_facts(group, known):
-                session.add(
-                    DevelopmentDate(
-                        development_id=dev_id,
-                        kind=fact.kind,
-                        day=fact.day,
-                        precision=fact.precision,
-                        sentence=fact.sentence,
-                        item_id=item_id,
-                    )
-                )
-    session.flush()
+        rows = [
+            {
+                "development_id": dev_id,
+                "kind": fact.kind,
+                "day": fact.day,
+                "precision": fact.precision,
+                "sentence": fact.sentence,
+                "item_id": item_id,
+            }
+            for dev_id, group in firsts.items()
+            for fact, item_id in _first_of_each((item_id, facts[item_id]) for item_id, _ in group)
+        ]
+        if rows:
+            session.execute(insert(DevelopmentDate), rows)
+
+
+def _first_of_each(
+    items: Iterable[tuple[int, tuple[DatedFact, ...]]],
+) -> list[tuple[DatedFact, int]]:
+    """Each (kind, day) once, with the first item stating it."""
+    seen: dict[tuple[str, object], tuple[DatedFact, int]] = {}
+    for item_id, facts in items:
+        for fact in facts:
+            seen.setdefault((fact.kind, fact.day), (fact, item_id))
+    return list(seen.values())
 
 
 # Built once: answers read a few timelines per question.

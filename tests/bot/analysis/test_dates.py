@@ -130,3 +130,30 @@ def test_a_cue_after_a_date_still_counts_when_no_other_date_intervenes() -> None
     assert _facts("From 9 June the new export licence rules take effect.", date(2025, 5, 1)) == [
         ("effective", date(2025, 6, 9), "day")
     ]
+
+
+def test_dates_are_found_whatever_their_case_and_script_around_them() -> None:
+    """Sentences naming no date are skipped before the date pattern runs: the skip must never
+    drop a date written in capitals, as an ISO date, or in text that is not plain ASCII."""
+    assert _facts("THE CONTROLS TAKE EFFECT ON 1 SEPTEMBER 2026.") == [
+        ("effective", date(2026, 9, 1), "day")
+    ]
+    assert _facts("The rule is effective 2025-03-01 for all exporters.") == [
+        ("effective", date(2025, 3, 1), "day")
+    ]
+    assert _facts(
+        "Le règlement (EU) enters into force on 2 août and applies from 2 August 2026."
+    ) == [("effective", date(2026, 8, 2), "day")]
+    assert ("effective", date(2026, 1, 22), "day") in _facts(
+        "The Framework Act enters into force TODAY.", date(2026, 1, 22)
+    )
+    assert _facts("Comments are due within thirty days; the rule takes effect later.") == []
+
+
+def test_a_month_spelled_with_a_look_alike_letter_is_no_date_and_no_error() -> None:
+    """Ignoring case, the pattern lets "aprıl" (a dotless i) and "ſeptember" (a long s)
+    through: they name no month the text can be sure of, and must not stop the item."""
+    assert _facts("The rule takes effect on 1 aprıl 2026 and applies from ſeptember 2026.") == []
+    assert _facts("The rule takes effect on 1 April 2026.") == [
+        ("effective", date(2026, 4, 1), "day")
+    ]

@@ -127,3 +127,13 @@ def test_the_cheap_pre_checks_agree_with_the_patterns(sentence: str) -> None:
 
     assert summarise._is_boilerplate_text(sentence) == bool(summarise._BOILERPLATE.search(sentence))
     assert summarise._says_when(sentence) == bool(summarise._WHEN.search(sentence))
+
+
+def test_a_sentence_reporting_an_action_ranks_higher_whatever_its_letter_case() -> None:
+    """The action words are looked for cheaply before their pattern runs: the look must
+    ignore letter case as the pattern does."""
+    for action in ("THE MINISTRY ANNOUNCED NEW", "The Ministry Finalises new"):
+        text = f"Officials met in the capital. {action} licensing rules for advanced chip exports."
+        assert extractive_summary(text).startswith(action)
+    quiet = "Officials met in the capital. The ministry of trade and its new licensing office."
+    assert extractive_summary(quiet).startswith("Officials met")
