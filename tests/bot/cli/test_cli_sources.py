@@ -139,7 +139,9 @@ def test_sources_check_covers_sources_added_from_slack(
     sources_file(env, {"good-feed": ("feed", source_server.fixture("/rss", "rss2_synthetic.xml"))})
     spec = SourceSpec("added-feed", "feed", source_server.route("/gone", status=404), False)
     with sessions() as session:
-        add_slack_source(session, spec=spec, added_by="U123", now=datetime.now(UTC))
+        add_slack_source(
+            session, spec=spec, added_by="U123", now=datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
+        )
         session.commit()
     result = runner.invoke(app, ["sources", "check"])
     assert result.exit_code == 3, result.output  # the Slack source fails

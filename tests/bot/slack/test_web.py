@@ -99,14 +99,17 @@ def test_healthz_is_ok_with_a_reachable_database_and_no_polls_yet(served: Served
     assert response.json() == {"status": "ok", "database": "ok", "last_poll_age_seconds": None}
 
 
-def test_healthz_reports_the_age_of_the_last_poll(served: Served, sessions: SessionFactory) -> None:
+def test_healthz_reports_the_age_of_the_last_poll(
+    served: Served, sessions: SessionFactory, web_deps: Deps
+) -> None:
+    # Ages are measured on the app's injected clock, so the poll is dated on it too.
     with session_scope(sessions) as s:
         s.add(
             Source(
                 name="a",
                 kind="feed",
                 url="https://a",
-                last_success_at=datetime.now(UTC) - timedelta(minutes=10),
+                last_success_at=web_deps.clock() - timedelta(minutes=10),
             )
         )
     body = served.client.get(served.base_url + "/healthz").json()
@@ -115,7 +118,7 @@ def test_healthz_reports_the_age_of_the_last_poll(served: Served, sessions: Sess
 
 
 def test_healthz_is_503_when_the_last_poll_is_too_old(
-    served: Served, sessions: SessionFactory
+    served: Served, sessions: SessionFactory, web_deps: Deps
 ) -> None:
     with session_scope(sessions) as s:
         s.add(
@@ -123,7 +126,7 @@ def test_healthz_is_503_when_the_last_poll_is_too_old(
                 name="a",
                 kind="feed",
                 url="https://a",
-                last_success_at=datetime.now(UTC) - timedelta(days=2),
+                last_success_at=web_deps.clock() - timedelta(days=2),
             )
         )
     response = served.client.get(served.base_url + "/healthz")
@@ -136,7 +139,7 @@ def test_health_is_unhealthy_when_the_database_is_unreachable(web_deps: Deps) ->
         raise OSError("connection refused to db.internal:5432")
 
     deps = Deps(settings=web_deps.settings, sessions=broken)
-    ok, details = health(deps, datetime.now(UTC))
+    ok, details = health(deps, datetime(2026, 3, 4, 12, 0, tzinfo=UTC))
     assert not ok
     assert details == {"status": "unhealthy", "database": "unreachable"}
 
