@@ -158,6 +158,12 @@ def _find_time(text: str, today: date) -> _TimeMatch | None:
     def month_num(m: re.Match[str]) -> int:
         return _MONTHS[m.group("month").lower().rstrip(".")]
 
+    def month_named(m: re.Match[str]) -> tuple[date, date]:
+        """The month a match names, in its year or (with none) the most recent one begun."""
+        month = month_num(m)
+        year = int(m.group("year")) if m.group("year") else _year_for(month, today)
+        return _month_bounds(year, month)
+
     simple: list[tuple[str, int, int, str]] = [
         (r"\btoday(?:'s)?\b", 0, 1, "today"),
         (r"\byesterday(?:'s)?\b", -1, 0, "yesterday"),
@@ -280,9 +286,7 @@ def _find_time(text: str, today: date) -> _TimeMatch | None:
         re.I,
     )
     if m:
-        month = month_num(m)
-        year = int(m.group("year")) if m.group("year") else _year_for(month, today)
-        first, nxt = _month_bounds(year, month)
+        first, nxt = month_named(m)
         index = _ORDINAL_WEEKS[m.group("ord").lower()]
         start = nxt - timedelta(7) if index < 0 else first + timedelta(7 * index)
         end = min(start + timedelta(7), nxt)
@@ -296,9 +300,7 @@ def _find_time(text: str, today: date) -> _TimeMatch | None:
         re.I,
     )
     if m:
-        month = month_num(m)
-        year = int(m.group("year")) if m.group("year") else _year_for(month, today)
-        first, nxt = _month_bounds(year, month)
+        first, nxt = month_named(m)
         part = m.group("part").lower()
         if part in ("early", "start of"):
             start, end = first, first + timedelta(10)
